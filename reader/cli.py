@@ -1,0 +1,349 @@
+"""The `reader` command: argument parsing, then a call into the domain (or the TUI).
+
+Every subcommand builds the library once and calls the same domain functions
+the TUI uses. Errors the domain raises become one line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from reader import __version__
+from reader.errors import ImportProblem, ReaderError
+from reader.paths import default_library_path, sample_files
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _library_path(args: argparse.Namespace) -> Path:
+    db = getattr(args, "db", None)
+    return Path(db).expanduser() if db else default_library_path()
+
+
+def open_library(args: argparse.Namespace):
+    from reader.library import Library
+
+    return Library.open(_library_path(args))
+
+
+def _print_json(value) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _display(text: str) -> str:
+    """Paper text for a terminal line: control characters and escapes made harmless."""
+    from reader.textsafe import printable
+
+    return printable(text)
+
+
+def paper_json(paper, *, score: float | None = None, abstract: str | None = None) -> dict:
+    doc = paper.to_doc()
+    doc["short_id"] = paper.short_id
+    if abstract is not None:
+        doc["abstract"] = abstract
+    if score is not None:
+        doc["score"] = round(score, 4)
+    return doc
+
+
+def paper_row(paper) -> str:
+    box = "[x]" if paper.read else "[ ]"
+    code = " <code>" if paper.has_code else ""
+    tags = "".join(f" #{tag}" for tag in paper.tags)
+    return f"{paper.short_id:<10} {box} {_display(paper.title)}{code}{_display(tags)}"
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from reader.importers import Skipped
+    from reader.importers.hf_pages import parse_page_file
+
+    parsed = []
+    for path in args.paths:
+        parsed.append(parse_page_file(path))  # ImportProblem stops everything before any write
+    library = open_library(args)
+    candidates = [cand for item in parsed for cand in item.candidates]
+    skipped: list[Skipped] = [skip for item in parsed for skip in item.skipped]
+    report = library.import_candidates(candidates, skipped=skipped, sources=[item.source for item in parsed])
+    if args.json:
+        _print_json(report.to_dict())
+        return EXIT_OK
+    print(
+        f"Imported {len(parsed)} file(s), {report.entries} entries: {len(report.added)} new papers, "
+        f"{len(report.merged)} already in the library ({len(report.updated)} of them updated), "
+        f"{len(report.skipped)} skipped."
+    )
+    for skip in report.skipped:
+        print(f"  skipped {_display(str(skip))}")
+    print(f"Library: {library.path} ({len(library)} papers)")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from reader.search import search
+
+    library = open_library(args)
+    query = " ".join(args.query)
+    hits = search(library, query, limit=args.limit)
+    if args.json:
+        abstracts = library.abstracts() if args.abstracts else None
+        _print_json(
+            [
+                paper_json(hit.paper, score=hit.score, abstract=abstracts.get(hit.paper.id, "") if abstracts else None)
+                for hit in hits
+            ]
+        )
+        return EXIT_OK
+    for hit in hits:
+        print(paper_row(hit.paper))
+    if not hits and sys.stdout.isatty():
+        print("No papers match." if query else "The library is empty: `reader import FILE` adds papers.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    paper = library.resolve(args.id)
+    abstract = library.abstract(paper.id)
+    if args.json:
+        _print_json(paper_json(paper, abstract=abstract))
+        return EXIT_OK
+    print(_display(paper.title))
+    print(f"id: {paper.id}   {'read' if paper.read else 'unread'}   added {paper.added}")
+    if paper.tags:
+        print("tags: " + _display(" ".join(paper.tags)))
+    for number, link in enumerate(paper.links, start=1):
+        print(f"[{number}] {link.kind}: {_display(link.url)}")
+    if paper.sources:
+        print("sources: " + _display(", ".join(paper.sources)))
+    if abstract:
+        print()
+        print(_display(abstract))
+    return EXIT_OK
+
+
+def _print_change(change, library, verb: str) -> None:
+    if not change.ids:
+        print(f"Nothing to change: already {verb}.")
+        return
+    for pid in change.ids:
+        paper = library.get(pid)
+        if paper is not None:
+            print(paper_row(paper))
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    change = library.tag([args.id], args.tags)
+    _print_change(change, library, "tagged")
+    return EXIT_OK
+
+
+def cmd_untag(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    change = library.untag([args.id], args.tags)
+    _print_change(change, library, "without those tags")
+    return EXIT_OK
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    change = library.set_read(args.ids, read=args.command == "read")
+    _print_change(change, library, args.command)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from reader.exporters.markdown import render_reading_list
+    from reader.library import atomic_write
+    from reader.search import search
+
+    library = open_library(args)
+    query = " ".join(args.query)
+    papers = [hit.paper for hit in search(library, query)]
+    text = render_reading_list(papers, title=args.title or (f"Reading list: {query}" if query else "Reading list"))
+    if not args.output or args.output == "-":
+        sys.stdout.write(text)
+        return EXIT_OK
+    out = Path(args.output).expanduser()
+    if out.is_dir():
+        raise ReaderError(f"{out} is a directory; give a file name")
+    if out.exists() and not args.force:
+        raise ReaderError(f"{out} exists; use --force to replace it")
+    if not out.parent.exists():
+        raise ReaderError(f"{out.parent}: no such directory")
+    atomic_write(out, [text])
+    print(f"Wrote {len(papers)} papers to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    papers = library.papers()
+    read = sum(1 for p in papers if p.read)
+    info = {
+        "path": str(library.path),
+        "papers": len(papers),
+        "read": read,
+        "unread": len(papers) - read,
+        "with_code": sum(1 for p in papers if p.has_code),
+        "tags": dict(library.tag_counts().most_common()),
+    }
+    if args.json:
+        _print_json(info)
+        return EXIT_OK
+    print(f"Library: {info['path']}")
+    print(f"{info['papers']} papers: {read} read, {info['unread']} unread, {info['with_code']} with code")
+    if info["tags"]:
+        print("Tags: " + _display(", ".join(f"{tag} ({n})" for tag, n in info["tags"].items())))
+    return EXIT_OK
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    library = open_library(args)
+    library.compact()
+    print(f"Compacted {library.path} ({len(library)} papers)")
+    return EXIT_OK
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    demo_dir = None
+    if args.demo:
+        from reader.library import Library
+        from reader.importers.hf_pages import parse_page_file
+
+        demo_dir = tempfile.mkdtemp(prefix="reader-demo-")
+        path = Path(demo_dir) / "library.json"
+        library = Library.open(path)
+        parsed = [parse_page_file(p) for p in sample_files()]
+        library.import_candidates(
+            [c for item in parsed for c in item.candidates],
+            skipped=[s for item in parsed for s in item.skipped],
+            sources=[item.source for item in parsed],
+            label="demo import",
+        )
+    else:
+        library = open_library(args)
+    try:
+        from reader.tui.app import run_app
+
+        return run_app(library, demo=bool(args.demo))
+    finally:
+        if demo_dir:
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="library file (default: $READER_DB, else library.json in the user data directory)",
+    )
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    parser = argparse.ArgumentParser(
+        prog="reader",
+        description="A keyboard-driven reading list for research papers. Without a command, opens the TUI.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"reader {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open the TUI on a throwaway library of the sample papers")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "import",
+        parents=[common, json_flag],
+        help="import Hugging Face Daily Papers page dumps",
+        description="Import page dumps (text saved from huggingface.co/papers). Re-importing never duplicates "
+        "a paper and never changes tags, read state or notes. '-' reads standard input.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("list", parents=[common, json_flag], help="list papers, optionally matching a query")
+    p.add_argument("query", nargs="*", help="words to look for (all must match)")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="show at most N papers")
+    p.add_argument("--abstracts", action="store_true", help="include abstracts in --json output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", parents=[common, json_flag], help="show one paper in full")
+    p.add_argument("id", help="paper id (a unique prefix is enough)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("tag", parents=[common], help="add tags to a paper")
+    p.add_argument("id")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser("untag", parents=[common], help="remove tags from a paper")
+    p.add_argument("id")
+    p.add_argument("tags", nargs="+", metavar="TAG")
+    p.set_defaults(func=cmd_untag)
+
+    for name, text in (("read", "mark papers read"), ("unread", "mark papers unread")):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("ids", nargs="+", metavar="ID")
+        p.set_defaults(func=cmd_read)
+
+    p = sub.add_parser("export", parents=[common], help="export papers as a Markdown reading list")
+    p.add_argument("query", nargs="*", help="only papers matching this query")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--title", help="heading of the list")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("info", parents=[common, json_flag], help="where the library is and what it holds")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("compact", parents=[common], help="fold the change journal into the library files")
+    p.set_defaults(func=cmd_compact)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return run_tui(args)
+        return args.func(args)
+    except ImportProblem as exc:
+        print(f"reader: cannot import: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except ReaderError as exc:
+        print(f"reader: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("reader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `reader list | head`: the reader of our output went away; that is fine.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Importers turn a source (a page dump, later an API response or a list) into candidates.
+
+A :class:`Candidate` is a paper as one source describes it, before it meets the
+library; :meth:`reader.library.Library.import_candidates` dedupes and merges
+them. Importers never touch the library themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reader.errors import ImportProblem
+from reader.papers import Link
+
+# Real page dumps are 80-300 KB; anything this large is not a page dump.
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class Candidate:
+    title: str
+    abstract: str
+    source: str
+    line: int = 0
+    links: tuple[Link, ...] = ()
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    upvotes: int | None = None
+
+
+@dataclass(slots=True)
+class Skipped:
+    source: str
+    line: int
+    reason: str
+    text: str = ""
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "line": self.line, "reason": self.reason, "text": self.text}
+
+    def __str__(self) -> str:
+        preview = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.reason}" + (f": {preview!r}" if preview else "")
+
+
+@dataclass(slots=True)
+class ParsedSource:
+    source: str
+    candidates: list[Candidate] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def source_name(path: str | os.PathLike) -> str:
+    """The name a page is remembered by: its file name without the extension."""
+    if str(path) == "-":
+        return "stdin"
+    return Path(path).stem or Path(path).name
+
+
+def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Read a file (or stdin for '-') with the checks every importer needs.
+
+    Raises :class:`ImportProblem` with a one-line reason for a missing path, a
+    directory, an unreadable or oversized file. Never reads more than ``limit + 1``
+    bytes, so a huge input costs bounded memory.
+    """
+    if str(path) == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise ImportProblem(f"stdin: input is larger than {limit // (1024 * 1024)} MB; not a page dump")
+        return data
+    p = Path(path)
+    try:
+        info = p.stat()
+    except FileNotFoundError:
+        raise ImportProblem(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImportProblem(f"{p}: is a directory; give the page dump files inside it")
+    if info.st_size > limit:
+        raise ImportProblem(
+            f"{p}: file is {info.st_size / (1024 * 1024):.1f} MB; page dumps are at most "
+            f"{limit // (1024 * 1024)} MB"
+        )
+    try:
+        with open(p, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise ImportProblem(f"{p}: file is larger than {limit // (1024 * 1024)} MB; not a page dump")
+    return data
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 text (a BOM is dropped); binary or other encodings raise :class:`ImportProblem`."""
+    if not data.strip():
+        raise ImportProblem(f"{where}: file is empty")
+    if b"\x00" in data:
+        raise ImportProblem(f"{where}: looks like a binary file, not a text page dump")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportProblem(
+            f"{where}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the page as UTF-8"
+        ) from None
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * min(len(text), 65536):
+        raise ImportProblem(f"{where}: looks like a binary file, not a text page dump")
+    return text

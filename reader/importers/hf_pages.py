@@ -1,0 +1,123 @@
+"""Parse Hugging Face "Daily Papers" pages saved as text.
+
+Two layouts occur in real dumps:
+
+* blocks separated by blank lines: title, blank, abstract, blank, ...
+* a compact layout: title and abstract on alternating lines, no blank lines,
+  with the first title glued to the page's "Subscribe" button text.
+
+Both carry page chrome ("new", "Subscribe", "Daily Papers", "byAK and the
+research community", date lines such as "Mar 11") which is dropped. Titles and
+abstracts are told apart by their shape, so a title whose abstract is missing
+is reported and skipped without throwing the pairing off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from reader.errors import ImportProblem
+from reader.importers import Candidate, ParsedSource, Skipped, decode_text, read_input_bytes, source_name
+from reader.links import extract_links
+
+_CHROME = {
+    "new",
+    "subscribe",
+    "daily papers",
+    "get trending papers in your email inbox!",
+    "get trending papers in your email inbox once a day!",
+    "byak and the research community",
+    "by ak and the research community",
+}
+
+_DATE_LINE = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?$",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"[\w)\]%][.!?]\s+[A-Z(\"']")
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f\u3000]+")
+
+# Shape thresholds (seeds: titles are at most 176 characters, abstracts at least 444).
+_ABSTRACT_MIN = 300
+_SHORT_ABSTRACT_MIN = 200
+
+
+def is_chrome(line: str) -> bool:
+    folded = line.casefold()
+    return folded in _CHROME or bool(_DATE_LINE.match(line))
+
+
+def looks_like_abstract(line: str) -> bool:
+    if len(line) >= _ABSTRACT_MIN:
+        return True
+    return len(line) >= _SHORT_ABSTRACT_MIN and len(_SENTENCE_BREAK.findall(line)) >= 2
+
+
+def _clean(line: str) -> str:
+    return _SPACES.sub(" ", line).strip()
+
+
+def parse_page_text(text: str, source: str) -> ParsedSource:
+    """Parse the text of one page dump. Never raises for odd content; it reports it."""
+    result = ParsedSource(source)
+    # Content lines with their 1-based line numbers, chrome removed.
+    lines: list[tuple[int, str]] = []
+    seen_content = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _clean(raw)
+        if not line:
+            continue
+        if not seen_content:
+            if is_chrome(line):
+                continue
+            # Compact layout: "SubscribeFirst Paper Title".
+            if line.startswith("Subscribe") and len(line) > len("Subscribe"):
+                line = line[len("Subscribe"):].strip()
+        elif is_chrome(line):
+            continue
+        seen_content = True
+        lines.append((number, line))
+
+    pending: tuple[int, str] | None = None
+    for index, (number, line) in enumerate(lines):
+        abstract_like = looks_like_abstract(line)
+        if abstract_like and pending is None:
+            # A very long title followed by its abstract still is a title.
+            following = lines[index + 1][1] if index + 1 < len(lines) else ""
+            if following and looks_like_abstract(following) and (
+                len(line) < _ABSTRACT_MIN or not _SENTENCE_BREAK.search(line)
+            ):
+                abstract_like = False
+        if not abstract_like:
+            if pending is not None:
+                result.skipped.append(Skipped(source, pending[0], "title without an abstract", pending[1]))
+            pending = (number, line)
+            continue
+        if pending is None:
+            result.skipped.append(Skipped(source, number, "text without a title before it", line))
+            continue
+        title_line, title = pending
+        pending = None
+        result.candidates.append(
+            Candidate(
+                title=title,
+                abstract=line,
+                source=source,
+                line=title_line,
+                links=tuple(extract_links(line)),
+            )
+        )
+    if pending is not None:
+        result.skipped.append(Skipped(source, pending[0], "title without an abstract", pending[1]))
+    return result
+
+
+def parse_page_file(path: str | os.PathLike) -> ParsedSource:
+    """Read and parse one page dump; raises :class:`ImportProblem` for unusable input."""
+    where = "stdin" if str(path) == "-" else str(path)
+    text = decode_text(read_input_bytes(path), where)
+    parsed = parse_page_text(text, source_name(path))
+    if not parsed.candidates:
+        raise ImportProblem(f"{where}: no papers found (expected a Hugging Face Daily Papers page saved as text)")
+    return parsed

@@ -1,0 +1,221 @@
+"""The paper record and the small value types around it.
+
+Plain dataclasses, no I/O. A :class:`Paper` is what the library stores, minus
+its abstract: abstracts are large and are kept (and loaded) separately by
+:mod:`reader.library`, so that opening a 100,000-paper library stays fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+# Link kinds, as stored in the library and shown to people.
+CODE = "code"  # a GitHub repository: the paper's code
+GITHUB_USER = "github-user"  # a GitHub user or organisation page
+PROJECT = "project"  # a project page (github.io, sites.google.com, own domain)
+HF_MODEL = "hf-model"
+HF_DATASET = "hf-dataset"
+HF_SPACE = "hf-space"
+HF_ORG = "hf-org"
+ARXIV = "arxiv"
+OTHER = "other"
+
+LINK_KINDS = (CODE, GITHUB_USER, PROJECT, HF_MODEL, HF_DATASET, HF_SPACE, HF_ORG, ARXIV, OTHER)
+
+LINK_KIND_LABELS = {
+    CODE: "code",
+    GITHUB_USER: "GitHub user/org",
+    PROJECT: "project page",
+    HF_MODEL: "HF model",
+    HF_DATASET: "HF dataset",
+    HF_SPACE: "HF space",
+    HF_ORG: "HF org",
+    ARXIV: "arXiv",
+    OTHER: "link",
+}
+
+SHORT_ID_LENGTH = 7
+
+
+@dataclass(slots=True, frozen=True)
+class Link:
+    url: str
+    kind: str
+
+    def to_dict(self) -> dict:
+        return {"url": self.url, "kind": self.kind}
+
+
+@dataclass(slots=True)
+class Paper:
+    """One paper in the library (without its abstract; see module doc).
+
+    Treat instances as values: change them with :func:`dataclasses.replace`.
+    """
+
+    id: str
+    title: str
+    links: tuple[Link, ...] = ()
+    tags: tuple[str, ...] = ()
+    read: bool = False
+    added: str = ""
+    read_at: str | None = None
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+    arxiv_id: str | None = None
+    authors: tuple[str, ...] = ()
+    published: str | None = None
+    upvotes: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    # -- derived -----------------------------------------------------------
+    @property
+    def short_id(self) -> str:
+        return short_id(self.id)
+
+    @property
+    def code_link(self) -> Link | None:
+        return next((link for link in self.links if link.kind == CODE), None)
+
+    @property
+    def project_link(self) -> Link | None:
+        return next((link for link in self.links if link.kind == PROJECT), None)
+
+    @property
+    def has_code(self) -> bool:
+        return any(link.kind == CODE for link in self.links)
+
+    # -- (de)serialisation: the TinyDB document ------------------------------
+    def to_doc(self) -> dict:
+        doc = {
+            "id": self.id,
+            "title": self.title,
+            "links": [link.to_dict() for link in self.links],
+            "tags": list(self.tags),
+            "read": self.read,
+            "added": self.added,
+            "read_at": self.read_at,
+            "sources": list(self.sources),
+            "notes": self.notes,
+            "arxiv_id": self.arxiv_id,
+            "authors": list(self.authors),
+            "published": self.published,
+            "upvotes": self.upvotes,
+        }
+        if self.extra:
+            doc["extra"] = self.extra
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict) -> "Paper":
+        """Build a paper from a stored document; raises ``ValueError`` on a bad shape."""
+        try:
+            pid = doc["id"]
+            title = doc["title"]
+            if not isinstance(pid, str) or not pid or not isinstance(title, str):
+                raise ValueError("id and title must be non-empty strings")
+            links = tuple(Link(str(item["url"]), str(item["kind"])) for item in doc.get("links") or ())
+            return cls(
+                id=pid,
+                title=title,
+                links=links,
+                tags=tuple(str(t) for t in doc.get("tags") or ()),
+                read=bool(doc.get("read", False)),
+                added=str(doc.get("added") or ""),
+                read_at=doc.get("read_at"),
+                sources=tuple(str(s) for s in doc.get("sources") or ()),
+                notes=str(doc.get("notes") or ""),
+                arxiv_id=doc.get("arxiv_id"),
+                authors=tuple(str(a) for a in doc.get("authors") or ()),
+                published=doc.get("published"),
+                upvotes=doc.get("upvotes"),
+                extra=dict(doc.get("extra") or {}),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"malformed paper document: {exc!r}") from exc
+
+
+# -- text normalisation --------------------------------------------------------
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-fold ``text``: 'Poincaré' -> 'poincare'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def normalise_title(title: str) -> str:
+    """The key two titles are compared by: folded, punctuation and spacing ignored."""
+    return _NON_WORD.sub(" ", fold_text(title)).strip()
+
+
+def title_id(title: str) -> str:
+    """A stable id for a paper known only by its title (same on every machine)."""
+    digest = hashlib.sha256(normalise_title(title).encode("utf-8")).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:16]
+
+
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$|^([a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
+
+
+def normalise_arxiv_id(value: str) -> str | None:
+    """'2401.01234v2' -> '2401.01234'; None when ``value`` is not an arXiv id."""
+    value = value.strip()
+    match = _ARXIV_ID.match(value)
+    if not match:
+        return None
+    return match.group(1) or match.group(3)
+
+
+def paper_id(title: str, arxiv_id: str | None = None) -> str:
+    """The id of a new paper: its arXiv id when known, otherwise derived from its title."""
+    if arxiv_id:
+        normal = normalise_arxiv_id(arxiv_id)
+        if normal:
+            return normal
+    return title_id(title)
+
+
+def short_id(pid: str) -> str:
+    if normalise_arxiv_id(pid):
+        return pid
+    return pid[:SHORT_ID_LENGTH]
+
+
+# -- tags -----------------------------------------------------------------------
+
+_TAG_SPACE = re.compile(r"\s+")
+
+
+def normalise_tag(tag: str) -> str:
+    """Tags are case-insensitive and trimmed; inner spaces become '-'. '' means invalid."""
+    return _TAG_SPACE.sub("-", tag.strip()).casefold()
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+__all__ = [
+    "Paper",
+    "Link",
+    "LINK_KINDS",
+    "LINK_KIND_LABELS",
+    "fold_text",
+    "normalise_title",
+    "normalise_tag",
+    "paper_id",
+    "title_id",
+    "short_id",
+    "normalise_arxiv_id",
+    "now_iso",
+    "replace",
+]
