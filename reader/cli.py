@@ -319,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compact", parents=[common], help="fold the change journal into the library files")
     p.set_defaults(func=cmd_compact)
+
+    import importlib
+
+    from reader.commands import COMMAND_MODULES
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub, common=common, json_flag=json_flag)
     return parser
 
 
