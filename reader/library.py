@@ -70,6 +70,8 @@ COMPACT_BYTES = 8 * 1024 * 1024
 # A change touching more papers than this is written straight into the
 # TinyDB files (one atomic rename) instead of the journal.
 DIRECT_WRITE_PAPERS = 2000
+# How many past changes are kept (and can be undone).
+HISTORY_KEEP = 100
 
 
 # -- results ---------------------------------------------------------------------
@@ -96,6 +98,26 @@ class ImportReport:
             "merged": self.merged,
             "updated": self.updated,
             "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    seq: int
+    at: str
+    label: str
+    papers: int
+    undone: bool
+    is_undo: bool
+
+    def to_dict(self) -> dict:
+        return {
+            "seq": self.seq,
+            "at": self.at,
+            "label": self.label,
+            "papers": self.papers,
+            "undone": self.undone,
+            "undo": self.is_undo,
         }
 
 
@@ -222,6 +244,7 @@ class Library:
         self._abstracts_loaded = False
         self._abstracts_dirty = False  # abstracts changed since the abstracts file was written
         self._other_tables: dict[str, dict] = {}
+        self._history: list[dict] = []  # oldest first; see _remember()
         self._seq = 0
         self._main_sig: tuple[int, int, int] | None = None
         self._wal_ino: int | None = None
@@ -299,6 +322,7 @@ class Library:
         papers: dict[str, Paper] = {}
         seq = 0
         others: dict[str, dict] = {}
+        history: list[dict] = []
         if data is not None:
             meta = self._meta_from(data)
             schema = meta.get("schema")
@@ -321,11 +345,17 @@ class Library:
                 except ValueError as exc:
                     raise LibraryError(f"{self.path}: paper document {doc_id} is malformed ({exc}); not changed") from None
                 papers[paper.id] = paper
-            others = {k: v for k, v in data.items() if k not in ("meta", "papers") and isinstance(v, dict)}
+            history_table = data.get("history", {})
+            if isinstance(history_table, dict):
+                history = [h for h in history_table.values() if isinstance(h, dict) and isinstance(h.get("seq"), int)]
+            others = {
+                k: v for k, v in data.items() if k not in ("meta", "papers", "history") and isinstance(v, dict)
+            }
         self._papers = papers
         self._seq = seq
         self._main_sig = sig
         self._other_tables = others
+        self._history = sorted(history, key=lambda h: h["seq"])
         self._abstracts = {}
         self._abstracts_loaded = False
         self._abstracts_dirty = False
@@ -404,6 +434,7 @@ class Library:
             self._abstracts[pid] = text
         if record.get("abstracts") or record.get("delete"):
             self._abstracts_dirty = True
+        self._remember(record)
         self._seq = record["seq"]
         self.generation += 1
         self._log_change(
@@ -607,28 +638,51 @@ class Library:
         self,
         label: str,
         compute: Callable[[], tuple[dict[str, Paper], dict[str, str], list[str]]],
+        *,
+        meta: dict | None = None,
     ) -> Change:
         """Run ``compute`` under the lock on up-to-date state and make its result durable.
 
         ``compute`` returns (papers to put, abstracts to put, ids to delete);
         it must not change anything itself. Nothing in memory changes unless
-        the change reached the disk.
+        the change reached the disk. ``compute`` may fill ``meta`` with a
+        ``label`` (replacing ``label``) and ``undoes`` (the seq it reverts).
         """
         with self._mutex, self._lock(shared=False):
             self._catch_up()
             puts, new_abstracts, deletes = compute()
+            meta = meta or {}
+            label = meta.get("label", label)
+            undoes = meta.get("undoes")
             deletes = [pid for pid in deletes if pid in self._papers]
             if not puts and not deletes and not new_abstracts:
                 return Change(label, [], self._seq)
+            if deletes or any(pid in self._papers for pid in new_abstracts):
+                self.load_abstracts()
+            # What the papers looked like before: this is what undo restores.
+            before = {}
+            for pid in dict.fromkeys([*puts, *deletes, *new_abstracts]):
+                old = self._papers.get(pid)
+                before[pid] = old.to_doc() if old is not None else None
+            before_abstracts = {
+                pid: self._abstracts.get(pid, "")
+                for pid in dict.fromkeys([*deletes, *new_abstracts])
+                if pid in self._papers
+            }
             record = {
                 "seq": self._seq + 1,
                 "at": self.clock(),
                 "label": label,
                 "put": [paper.to_doc() for paper in puts.values()],
                 "delete": deletes,
+                "before": before,
             }
             if new_abstracts:
                 record["abstracts"] = new_abstracts
+            if before_abstracts:
+                record["before_abstracts"] = before_abstracts
+            if undoes is not None:
+                record["undoes"] = undoes
             if len(puts) + len(deletes) > DIRECT_WRITE_PAPERS:
                 self._write_direct(record)
             else:
@@ -714,6 +768,7 @@ class Library:
             "meta": [meta],
             "papers": (paper.to_doc() for paper in self._papers.values()),
         }
+        tables["history"] = self._history[-HISTORY_KEEP:]
         for name, table in self._other_tables.items():
             tables[name] = list(table.values())
         atomic_write(self.path, self._database_chunks(tables))
@@ -819,6 +874,26 @@ class Library:
 
         return self._commit(f"edit notes of {short_id(pid)}", compute)
 
+    def put(self, papers: Iterable[Paper], abstracts: dict[str, str] | None = None, *, label: str) -> Change:
+        """Store ``papers`` exactly as given (insert or replace by id), as one change.
+
+        The low-level form used by restores (JSON backups), which must keep
+        ids, dates and read state as they were.
+        """
+        papers = list(papers)
+        abstracts = dict(abstracts or {})
+
+        def compute():
+            puts = {p.id: p for p in papers if self._papers.get(p.id) != p}
+            changed_abstracts = {
+                pid: text
+                for pid, text in abstracts.items()
+                if pid in puts or self.abstract(pid) != text
+            }
+            return puts, changed_abstracts, []
+
+        return self._commit(label, compute)
+
     def modify(self, refs: Iterable[str], update: Callable[[Paper], Paper], label: str) -> Change:
         """Apply ``update`` to each paper (on its latest state, under the lock) and save the result.
 
@@ -846,6 +921,74 @@ class Library:
     def delete(self, refs: Iterable[str]) -> Change:
         ids = self._resolve_all(refs)
         return self._commit(f"delete {len(ids)} paper(s)", lambda: ({}, {}, list(ids)))
+
+    # -- history and undo -----------------------------------------------------------------
+
+    def _remember(self, record: dict) -> None:
+        entry = {
+            "seq": record["seq"],
+            "at": record.get("at", ""),
+            "label": record.get("label", ""),
+            "before": record.get("before") or {},
+            "before_abstracts": record.get("before_abstracts") or {},
+            "undoes": record.get("undoes"),
+            "undone": False,
+        }
+        target = record.get("undoes")
+        if target is not None:
+            for old in self._history:
+                if old["seq"] == target:
+                    old["undone"] = True
+        self._history.append(entry)
+        if len(self._history) > 2 * HISTORY_KEEP:
+            del self._history[: len(self._history) - HISTORY_KEEP]
+
+    def history(self, limit: int = 20) -> list[HistoryEntry]:
+        """Recent changes, newest first."""
+        entries = []
+        for raw in reversed(self._history[-limit:] if limit else self._history):
+            entries.append(
+                HistoryEntry(
+                    seq=raw["seq"],
+                    at=raw["at"],
+                    label=raw["label"],
+                    papers=len(raw["before"]),
+                    undone=bool(raw["undone"]),
+                    is_undo=raw.get("undoes") is not None,
+                )
+            )
+        return entries
+
+    def _undo_target(self) -> dict | None:
+        for entry in reversed(self._history):
+            if entry.get("undoes") is None and not entry.get("undone"):
+                return entry
+        return None
+
+    def can_undo(self) -> bool:
+        return self._undo_target() is not None
+
+    def undo(self) -> Change:
+        """Revert the latest change that has not been undone yet (repeatable)."""
+        meta: dict = {}
+
+        def compute():
+            target = self._undo_target()
+            if target is None:
+                raise ReaderError("nothing to undo")
+            meta["undoes"] = target["seq"]
+            meta["label"] = f"undo: {target['label']}"
+            puts: dict[str, Paper] = {}
+            deletes: list[str] = []
+            for pid, doc in target["before"].items():
+                if doc is None:
+                    deletes.append(pid)
+                else:
+                    puts[pid] = Paper.from_doc(doc)
+            abstracts = dict(target["before_abstracts"])
+            return puts, abstracts, deletes
+
+        return self._commit("undo", compute, meta=meta)
 
     # -- importing --------------------------------------------------------------------------
 
