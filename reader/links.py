@@ -79,7 +79,7 @@ def normalise_url(raw: str) -> str | None:
     >>> normalise_url("github.com/facebookresearch/encodec.")
     'https://github.com/facebookresearch/encodec'
     """
-    text = raw.strip()
+    text = raw.strip().lstrip("(<[{\"'")
     text = re.sub(r"^(https?):\s+//", r"\1://", text, flags=re.IGNORECASE)
     if text.startswith("//"):
         text = "https:" + text

@@ -55,7 +55,8 @@ def looks_like_abstract(line: str) -> bool:
 
 
 def _clean(line: str) -> str:
-    return _SPACES.sub(" ", line).strip()
+    # A byte-order mark can survive at the start of a line (pages pasted together).
+    return _SPACES.sub(" ", line.lstrip("\ufeff")).strip()
 
 
 def parse_page_text(text: str, source: str) -> ParsedSource:

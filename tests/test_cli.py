@@ -1,0 +1,119 @@
+"""The `reader` command, run as a subprocess the way people and scripts run it."""
+
+from __future__ import annotations
+
+import json
+
+from reader.papers import title_id
+
+from tests.conftest import SAMPLE_FILES, run_cli
+
+
+def out(result) -> str:
+    return result.stdout.decode()
+
+
+def err(result) -> str:
+    return result.stderr.decode()
+
+
+def test_import_list_tag_read_export(tmp_path):
+    db = tmp_path / "lib.json"
+    result = run_cli("import", *map(str, SAMPLE_FILES), db=db)
+    assert result.returncode == 0, err(result)
+    assert "442 new papers" in out(result)
+
+    again = run_cli("import", "--json", *map(str, SAMPLE_FILES), db=db)
+    report = json.loads(out(again))
+    assert report["added"] == [] and len(report["merged"]) == 442 and report["entries"] == 477
+
+    pid = title_id("Pointer Networks")
+    listing = json.loads(out(run_cli("list", "--json", "pointer", "networks", db=db)))
+    assert [p["id"] for p in listing] == [pid]
+    assert set(listing[0]) >= {"id", "title", "tags", "read", "links", "sources"}
+
+    tagged = run_cli("tag", pid[:7], "Classic", "seq2seq", db=db)
+    assert tagged.returncode == 0, err(tagged)
+    assert "#classic #seq2seq" in out(tagged)
+    assert run_cli("read", pid[:7], db=db).returncode == 0
+    assert run_cli("untag", pid[:7], "seq2seq", db=db).returncode == 0
+
+    shown = json.loads(out(run_cli("show", "--json", pid[:7], db=db)))
+    assert shown["tags"] == ["classic"] and shown["read"] is True and shown["abstract"]
+
+    exported = out(run_cli("export", "classic", db=db))
+    assert "- [x] **Pointer Networks**" in exported
+
+    target = tmp_path / "list.md"
+    assert run_cli("export", "-o", str(target), db=db).returncode == 0
+    assert target.read_text().count("\n- [") == 442
+    refused = run_cli("export", "-o", str(target), db=db)
+    assert refused.returncode == 1 and "--force" in err(refused)
+    assert run_cli("export", "-o", str(target), "--force", db=db).returncode == 0
+
+
+def test_list_short_ids_are_typeable(tmp_path):
+    db = tmp_path / "lib.json"
+    run_cli("import", str(SAMPLE_FILES[0]), db=db)
+    first_line = out(run_cli("list", "--limit", "1", db=db)).splitlines()[0]
+    short = first_line.split()[0]
+    assert len(short) == 7
+    assert run_cli("read", short, db=db).returncode == 0
+
+
+def test_import_from_stdin(tmp_path):
+    db = tmp_path / "lib.json"
+    result = run_cli("import", "-", db=db, input=SAMPLE_FILES[0].read_bytes())
+    assert result.returncode == 0, err(result)
+    assert "212 new papers" in out(result)
+
+
+def test_errors_are_one_line_and_change_nothing(tmp_path):
+    db = tmp_path / "lib.json"
+    run_cli("import", str(SAMPLE_FILES[0]), db=db)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    cases = [
+        ("tag", "nosuchid", "x"),
+        ("tag", title_id("Pointer Networks")[:7], "   "),
+        ("read", "nosuchid"),
+        ("import", str(tmp_path / "missing.txt")),
+        ("import", str(SAMPLE_FILES[1]), str(empty)),  # one bad file stops the whole import
+        ("import", str(tmp_path)),
+        ("show", "nosuchid"),
+    ]
+    for args in cases:
+        result = run_cli(*args, db=db)
+        assert result.returncode == 1, (args, err(result))
+        lines = err(result).strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("reader: "), (args, err(result))
+        assert "Traceback" not in err(result)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file() and p.name in before}
+    assert after == before
+
+
+def test_corrupt_library_is_named_and_kept(tmp_path):
+    db = tmp_path / "lib.json"
+    db.write_text('{"meta": {"1": {"app": "reader", "schema": 1')
+    result = run_cli("list", db=db)
+    assert result.returncode == 1
+    assert str(db) in err(result) and "not valid JSON" in err(result)
+    assert db.read_text() == '{"meta": {"1": {"app": "reader", "schema": 1'
+
+
+def test_reader_db_environment_variable(tmp_path):
+    db = tmp_path / "env-lib.json"
+    result = run_cli("import", str(SAMPLE_FILES[0]), env={"READER_DB": str(db)})
+    assert result.returncode == 0, err(result)
+    assert db.exists()
+    info = json.loads(out(run_cli("info", "--json", env={"READER_DB": str(db)})))
+    assert info["papers"] == 212 and info["path"] == str(db)
+
+
+def test_help_and_version():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("import", "list", "tag", "untag", "read", "unread", "export"):
+        assert command in out(result)
+    assert run_cli("--version").returncode == 0

@@ -1,0 +1,153 @@
+"""The page-dump parser on the real seeds and on every quirk they (and users) produce."""
+
+from __future__ import annotations
+
+import pytest
+
+from reader.errors import ImportProblem
+from reader.importers.hf_pages import parse_page_file, parse_page_text
+from reader.papers import normalise_title
+
+from tests.conftest import SAMPLE_FILES
+
+BLOCK = "hf-daily-papers-mar-11-code-completion.txt"
+COMPACT = "hf-daily-papers-compact-video-compression.txt"
+
+ABSTRACT_A = (
+    "We study how contexts change code completion. " * 8
+    + "Code is at https://github.com/acme/complete."
+)
+ABSTRACT_B = "Second paper abstract that is long enough to be an abstract. " * 8
+
+
+def sample(name: str):
+    return next(p for p in SAMPLE_FILES if p.name == name)
+
+
+def test_seeds_hold_477_entries_and_442_distinct_papers():
+    entries = []
+    for path in SAMPLE_FILES:
+        parsed = parse_page_file(path)
+        assert parsed.skipped == [], f"{path.name}: {parsed.skipped}"
+        entries.extend(parsed.candidates)
+    assert len(SAMPLE_FILES) == 5
+    assert len(entries) == 477
+    assert len({normalise_title(c.title) for c in entries}) == 442
+
+
+def test_block_layout_drops_page_chrome():
+    parsed = parse_page_file(sample(BLOCK))
+    titles = [c.title for c in parsed.candidates]
+    assert titles[0] == (
+        "Deep Learning-based Code Completion: On the Impact on Performance of Contextual Information"
+    )
+    chrome = {"new", "Subscribe", "Get trending papers in your email inbox!", "byAK and the research community", "Mar 11"}
+    assert not chrome & set(titles)
+    assert all(len(c.abstract) > 300 for c in parsed.candidates)
+
+
+def test_compact_layout_unglues_first_title_from_subscribe():
+    parsed = parse_page_file(sample(COMPACT))
+    assert len(parsed.candidates) == 212
+    first = parsed.candidates[0]
+    assert first.title.startswith("NIRVANA: Neural Implicit Representations of Videos")
+    assert not first.title.startswith("Subscribe")
+    assert first.abstract.startswith("Implicit Neural Representations (INR)")
+
+
+def test_title_with_sentence_like_punctuation_is_still_a_title():
+    # "vs." and "?" made this title look like prose to a naive shape check.
+    parsed = parse_page_file(sample("hf-daily-papers-mar-13-vision-mamba.txt"))
+    titles = [c.title for c in parsed.candidates]
+    assert any(t.startswith("Does Localization Inform Editing? Surprising Differences") for t in titles)
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "nbsp", "trailing", "daily", "once-a-day", "by-ak"])
+def test_quirks_are_tolerated(variant):
+    header = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\nSep 9\n\n"
+    body = f"A Paper About Code\n\n{ABSTRACT_A}\n\nAnother Paper\n\n{ABSTRACT_B}\n"
+    text = header + body
+    if variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    elif variant == "bom":
+        text = "\ufeff" + text
+    elif variant == "nbsp":
+        text = text.replace("A Paper About Code", "A\u00a0Paper About\u00a0Code")
+    elif variant == "trailing":
+        text = text.replace("\n", "   \t\n")
+    elif variant == "daily":
+        text = text.replace("Subscribe\n", "Subscribe\n\nDaily Papers\n")
+    elif variant == "once-a-day":
+        text = "Get trending papers in your email inbox once a day!\n" + text
+    elif variant == "by-ak":
+        text = text.replace("byAK", "by AK")
+    if variant == "bom":
+        parsed = parse_page_text(text.encode("utf-8-sig").decode("utf-8-sig"), "page")
+    else:
+        parsed = parse_page_text(text, "page")
+    assert [c.title for c in parsed.candidates] == ["A Paper About Code", "Another Paper"]
+    assert parsed.skipped == []
+
+
+def test_bom_file_parses_like_the_original(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + sample(BLOCK).read_bytes().replace(b"\n", b"\r\n"))
+    assert [c.title for c in parse_page_file(path).candidates] == [
+        c.title for c in parse_page_file(sample(BLOCK)).candidates
+    ]
+
+
+def test_title_without_abstract_is_reported_and_the_rest_kept():
+    text = f"Orphan Title\n\nA Paper About Code\n\n{ABSTRACT_A}\n\nLast Title Without Abstract\n"
+    parsed = parse_page_text(text, "page")
+    assert [c.title for c in parsed.candidates] == ["A Paper About Code"]
+    assert [(s.line, s.reason, s.text) for s in parsed.skipped] == [
+        (1, "title without an abstract", "Orphan Title"),
+        (7, "title without an abstract", "Last Title Without Abstract"),
+    ]
+
+
+def test_compact_layout_title_without_abstract():
+    text = f"SubscribeFirst Title\n{ABSTRACT_A}\nLonely Title\nThird Title\n{ABSTRACT_B}\n"
+    parsed = parse_page_text(text, "page")
+    assert [c.title for c in parsed.candidates] == ["First Title", "Third Title"]
+    assert [(s.line, s.text) for s in parsed.skipped] == [(3, "Lonely Title")]
+
+
+def test_candidate_records_line_and_links():
+    text = f"new\n\nA Paper About Code\n\n{ABSTRACT_A}\n"
+    (cand,) = parse_page_text(text, "page").candidates
+    assert cand.line == 3
+    assert [link.url for link in cand.links] == ["https://github.com/acme/complete"]
+    assert cand.source == "page"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\n\n  \n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("caf\u00e9 au lait\n".encode("latin-1"), "not UTF-8"),
+        (b"just some words\nand more words\n", "no papers found"),
+    ],
+)
+def test_bad_files_raise_one_clear_problem(tmp_path, content, message):
+    path = tmp_path / "page.txt"
+    path.write_bytes(content)
+    with pytest.raises(ImportProblem, match=message) as info:
+        parse_page_file(path)
+    assert "\n" not in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_path_directory_and_huge_file(tmp_path):
+    with pytest.raises(ImportProblem, match="no such file"):
+        parse_page_file(tmp_path / "missing.txt")
+    with pytest.raises(ImportProblem, match="is a directory"):
+        parse_page_file(tmp_path)
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)
+    with pytest.raises(ImportProblem, match="50.0 MB"):
+        parse_page_file(huge)
