@@ -10,8 +10,8 @@ github_api_url = "https://api.github.com"
 ```
 
 Environment variables win over the file (``READER_HF_API_URL``,
-``READER_GITHUB_API_URL``). A file that does not parse raises
-:class:`ConfigError` naming the file and the problem.
+``READER_GITHUB_API_URL``). A file that does not parse, or a base URL that
+is not http(s), raises :class:`ConfigError` naming where and the problem.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reader.errors import ReaderError
 from reader.paths import config_dir
@@ -64,8 +65,28 @@ def load_config(path: Path | None = None, environ: dict | None = None) -> Config
     if not isinstance(online, dict):
         raise ConfigError(f"{path}: [online] must be a table")
     config = Config(keys=dict(keys), path=path)
-    config.hf_api_url = str(environ.get("READER_HF_API_URL") or online.get("hf_api_url") or DEFAULT_HF_API_URL)
-    config.github_api_url = str(
-        environ.get("READER_GITHUB_API_URL") or online.get("github_api_url") or DEFAULT_GITHUB_API_URL
+    config.hf_api_url = _base_url(environ, "READER_HF_API_URL", online, "hf_api_url", DEFAULT_HF_API_URL, path)
+    config.github_api_url = _base_url(
+        environ, "READER_GITHUB_API_URL", online, "github_api_url", DEFAULT_GITHUB_API_URL, path
     )
     return config
+
+
+def _base_url(environ, variable: str, online: dict, key: str, default: str, path: Path) -> str:
+    """A base URL setting: the environment wins over the file; it must be http(s)."""
+    if environ.get(variable):
+        value, where = environ[variable], f"${variable}"
+    elif online.get(key) is not None:
+        value, where = online[key], f"{path}: [online] {key}"
+    else:
+        return default
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a URL in quotes")
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where} must be an http(s) URL such as {default!r}, not {value!r}")
+    return value.rstrip("/")

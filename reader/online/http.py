@@ -1,0 +1,381 @@
+"""The one HTTP client reader uses, and the careful ways it is used.
+
+Everything online goes through :func:`make_client` (a ``User-Agent`` naming
+reader and its version, bounded timeouts, no automatic redirects) and
+:func:`request`, which
+
+* follows at most a few redirects, and only to http(s) URLs (an
+  ``Authorization`` header never follows a redirect to another origin);
+* reads at most ``max_bytes`` of a body (after decompression), so an
+  enormous or endless response costs bounded memory;
+* turns every transport failure (timeout, refused connection, unknown host,
+  TLS trouble, a server that hangs up) into a :class:`NetworkError` with a
+  one-line message.
+
+Tests pass ``make_client(transport=httpx.MockTransport(handler))``; nothing
+here reaches for the network by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from reader import __version__
+from reader.errors import ReaderError
+
+USER_AGENT = f"reader/{__version__}"
+DEFAULT_TIMEOUT = 15.0  # seconds, for each phase of a request (connect, read, write)
+CONNECT_TIMEOUT = 10.0
+MAX_REDIRECTS = 5
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a day of daily papers is ~0.5 MB; a repo is ~10 KB
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+
+Sleep = Callable[[float], None]
+Now = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """'2026-01-01T00:00:00Z' (UTC, whole seconds), the form the library uses."""
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+class NetworkError(ReaderError):
+    """A request failed: no answer, an error status, or an answer we cannot use."""
+
+    def __init__(
+        self, message: str, *, url: str | None = None, status: int | None = None, cause: type | None = None
+    ) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.cause = cause  # the httpx exception class, for a transport failure
+
+    @property
+    def unreachable(self) -> bool:
+        """No answer at all: a timeout, an unknown host, a refused connection."""
+        return self.cause is not None and issubclass(self.cause, (httpx.TimeoutException, httpx.ConnectError))
+
+
+class BadResponse(NetworkError):
+    """An answer that is not what we expect: invalid JSON, a wrong shape, too large."""
+
+
+class RateLimited(NetworkError):
+    """The server asked us to slow down; ``retry_at`` says when to try again (if it said)."""
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 retry_at: datetime | None = None) -> None:
+        super().__init__(message, url=url, status=status)
+        self.retry_at = retry_at
+
+
+def host_of(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = parts.hostname or url
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def describe_error(exc: Exception, url: str) -> str:
+    """One line saying what went wrong with a request, without a traceback."""
+    host = host_of(url)
+    text = str(exc).strip() or type(exc).__name__
+    lowered = text.lower()
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"timed out connecting to {host}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out waiting for {host}"
+    if isinstance(exc, httpx.ConnectError):
+        if any(sign in lowered for sign in (
+            "name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
+            "no address associated", "errno -2", "errno -3", "errno -5", "errno 8", "errno 11001",
+        )):
+            return f"cannot resolve host {host} (offline, or a wrong address?)"
+        if "refused" in lowered:
+            return f"connection refused by {host}"
+        if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+            return f"TLS error talking to {host}: {text}"
+        return f"cannot connect to {host}: {text}"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return f"not an http(s) URL: {url}"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"{host} closed the connection or sent a broken response ({text})"
+    if isinstance(exc, httpx.DecodingError):
+        return f"{host} sent a body that cannot be decoded ({text})"
+    if isinstance(exc, httpx.ProxyError):
+        return f"proxy error reaching {host}: {text}"
+    if isinstance(exc, httpx.InvalidURL):
+        return f"invalid URL {url!r}: {text}"
+    return f"request to {host} failed: {text}"
+
+
+# -- the client ------------------------------------------------------------------------
+
+
+def make_client(
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_connections: int = 16,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.Client:
+    """The HTTP client every online feature uses (CLI and TUI build it once).
+
+    Redirects are not followed by httpx: :func:`request` follows them itself,
+    so that it can refuse non-http(s) targets and drop credentials.
+    """
+    base_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+    base_headers.update(headers or {})
+    return httpx.Client(
+        transport=transport,
+        timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+        headers=base_headers,
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
+@dataclass(slots=True)
+class Reply:
+    """A finished response: where it ended up, its status, headers and (capped) body."""
+
+    url: str
+    status: int
+    reason: str
+    headers: httpx.Headers
+    body: bytes = b""
+    redirects: list[str] = field(default_factory=list)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), parts.port)
+
+
+def request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int | None = MAX_JSON_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    timeout: float | None = None,
+) -> Reply:
+    """Send one request, following up to ``max_redirects`` http(s) redirects by hand.
+
+    ``max_bytes=None`` skips the body (a link check needs only the status).
+    Raises :class:`NetworkError` for transport failures, bad redirects and
+    oversized bodies; an HTTP error status is *returned*, for the caller to judge.
+    """
+    current = url
+    seen: list[str] = []
+    extra_headers = dict(headers or {})
+    start_origin = _origin(url) if _is_http(url) else None
+    if start_origin is None:
+        raise NetworkError(f"not an http(s) URL: {url}", url=url)
+    method = method.upper()
+    last_status: int | None = None
+    for _hop in range(max_redirects + 1):
+        if _origin(current) != start_origin:
+            extra_headers = {k: v for k, v in extra_headers.items() if k.lower() != "authorization"}
+        kwargs: dict = {"headers": extra_headers}
+        if params is not None and not seen:
+            kwargs["params"] = params
+        if timeout is not None:
+            kwargs["timeout"] = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        try:
+            with client.stream(method, current, **kwargs) as response:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    target = urljoin(str(response.url), location.strip())
+                    if not _is_http(target):
+                        raise NetworkError(
+                            f"{host_of(current)} redirects to a non-http(s) URL ({_clip(target)}); not followed",
+                            url=url,
+                            status=response.status_code,
+                        )
+                    seen.append(str(response.url))
+                    current = target
+                    last_status = response.status_code
+                    continue
+                body = b""
+                if max_bytes is not None:
+                    body = _read_capped(response, max_bytes, current)
+                return Reply(
+                    url=str(response.url),
+                    status=response.status_code,
+                    reason=response.reason_phrase or "",
+                    headers=response.headers,
+                    body=body,
+                    redirects=seen,
+                )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise NetworkError(describe_error(exc, current), url=url, cause=type(exc)) from None
+    raise NetworkError(
+        f"{host_of(url)}: more than {max_redirects} redirects; not followed", url=url, status=last_status
+    )
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise BadResponse(
+            f"{host_of(url)} sent {_size(int(declared))}, more than the {_size(max_bytes)} allowed; not read",
+            url=url,
+            status=response.status_code,
+        )
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise BadResponse(
+                f"{host_of(url)} sent more than the {_size(max_bytes)} allowed; stopped reading",
+                url=url,
+                status=response.status_code,
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.0f} MB"
+    if count >= 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count} bytes"
+
+
+# -- rate limits -------------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
+    """When a ``Retry-After`` header (seconds or an HTTP date) says to come back."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(moment, now)
+
+
+def when(moment: datetime, now: datetime) -> str:
+    """'14:05 UTC (in 37 min)' for a message saying when to retry."""
+    seconds = max(0, int((moment - now).total_seconds()))
+    if seconds < 90:
+        delta = f"{seconds} s"
+    elif seconds < 90 * 60:
+        delta = f"{round(seconds / 60)} min"
+    else:
+        delta = f"{seconds / 3600:.1f} h"
+    stamp = moment.astimezone(timezone.utc)
+    day = "" if stamp.date() == now.astimezone(timezone.utc).date() else stamp.strftime("%Y-%m-%d ")
+    return f"{day}{stamp:%H:%M} UTC (in {delta})"
+
+
+def status_message(reply: Reply, what: str) -> str:
+    """'huggingface.co answered 503 Service Unavailable for ...' with a hint."""
+    hint = ""
+    if reply.status >= 500:
+        hint = " (a server problem; try again later)"
+    elif reply.status == 404:
+        hint = " (not found)"
+    reason = f" {reply.reason}" if reply.reason else ""
+    return f"{host_of(reply.url)} answered HTTP {reply.status}{reason} for {what}{hint}"
+
+
+def get_json(
+    client: httpx.Client,
+    url: str,
+    *,
+    what: str,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    max_bytes: int = MAX_JSON_BYTES,
+    sleep: Sleep = time.sleep,
+    now: Now = utc_now,
+    max_wait: float = 30.0,
+    retries: int = 2,
+) -> tuple[object, Reply]:
+    """GET ``url`` and decode its JSON body.
+
+    A 429 (or 503) with a ``Retry-After`` of at most ``max_wait`` seconds is
+    waited out (with the injected ``sleep``) up to ``retries`` times; a longer
+    one raises :class:`RateLimited` saying when to retry. Other error statuses
+    raise :class:`NetworkError`; a body that is not JSON raises :class:`BadResponse`.
+    """
+    attempt = 0
+    while True:
+        reply = request(client, "GET", url, params=params, headers=headers, max_bytes=max_bytes)
+        if reply.status in (429, 503):
+            moment = now()
+            retry_at = parse_retry_after(reply.header("retry-after"), moment)
+            if reply.status == 429 or retry_at is not None:
+                wait = (retry_at - moment).total_seconds() if retry_at else None
+                if wait is not None and wait <= max_wait and attempt < retries:
+                    attempt += 1
+                    sleep(max(wait, 0.0))
+                    continue
+                later = f"; retry after {when(retry_at, moment)}" if retry_at else "; try again later"
+                raise RateLimited(
+                    f"{host_of(reply.url)} is rate limiting requests (HTTP {reply.status}) for {what}{later}",
+                    url=url,
+                    status=reply.status,
+                    retry_at=retry_at,
+                )
+        if reply.status >= 400:
+            raise NetworkError(status_message(reply, what), url=url, status=reply.status)
+        if not 200 <= reply.status < 300:
+            raise BadResponse(
+                f"{host_of(reply.url)} answered HTTP {reply.status} for {what}, not a result", url=url,
+                status=reply.status,
+            )
+        try:
+            return json.loads(reply.body), reply
+        except (ValueError, UnicodeDecodeError) as exc:
+            preview = reply.body[:40].decode("utf-8", "replace").strip()
+            raise BadResponse(
+                f"{host_of(reply.url)} sent invalid JSON for {what} ({_clip(str(exc), 60)}; starts {preview!r})",
+                url=url,
+                status=reply.status,
+            ) from None
