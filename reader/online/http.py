@@ -37,6 +37,7 @@ CONNECT_TIMEOUT = 10.0
 MAX_REDIRECTS = 5
 MAX_JSON_BYTES = 16 * 1024 * 1024  # a day of daily papers is ~0.5 MB; a repo is ~10 KB
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+LOCATION_HEADER = "x-reader-location"
 
 Sleep = Callable[[float], None]
 Now = Callable[[], datetime]
@@ -129,6 +130,29 @@ def describe_error(exc: Exception, url: str) -> str:
 # -- the client ------------------------------------------------------------------------
 
 
+class _ManualRedirects(httpx.BaseTransport):
+    """Hands redirects to :func:`request` instead of httpx.
+
+    httpx parses a ``Location`` header even when it does not follow it, and
+    fails on targets such as ``javascript:...`` before we can judge them. This
+    moves the header to ``X-Reader-Location``, so :func:`request` sees every
+    target as text and decides itself.
+    """
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+            response.headers[LOCATION_HEADER] = response.headers["location"]
+            del response.headers["location"]
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def make_client(
     *,
     transport: httpx.BaseTransport | None = None,
@@ -141,14 +165,15 @@ def make_client(
     Redirects are not followed by httpx: :func:`request` follows them itself,
     so that it can refuse non-http(s) targets and drop credentials.
     """
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     base_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
     base_headers.update(headers or {})
     return httpx.Client(
-        transport=transport,
+        transport=_ManualRedirects(transport or httpx.HTTPTransport(limits=limits)),
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         headers=base_headers,
         follow_redirects=False,
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        limits=limits,
     )
 
 
@@ -207,7 +232,7 @@ def request(
             kwargs["timeout"] = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
         try:
             with client.stream(method, current, **kwargs) as response:
-                location = response.headers.get("location")
+                location = response.headers.get(LOCATION_HEADER) or response.headers.get("location")
                 if response.status_code in REDIRECT_STATUSES and location:
                     target = urljoin(str(response.url), location.strip())
                     if not _is_http(target):
