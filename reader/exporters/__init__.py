@@ -1,0 +1,93 @@
+"""Exporters turn papers into files people keep: Markdown reading lists, JSON backups.
+
+:func:`write_output` is how every export reaches the disk: the text goes to a
+temporary file beside the target, is fsynced, and only then takes the
+target's name, so an interrupted export never leaves a half-written file. An
+existing file is replaced only when the caller says so (``replace=True``, the
+CLI's ``--force``; the TUI asks first).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from reader.errors import ReaderError
+
+
+class ExportError(ReaderError):
+    """An export could not be written (the message says why, in one line)."""
+
+
+class OutputExists(ExportError):
+    """The target file exists and replacing it was not asked for."""
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory; the rename is atomic anyway
+    finally:
+        os.close(fd)
+
+
+def check_output_path(path: str | os.PathLike, *, replace: bool = False) -> Path:
+    """The target as a Path, or :class:`ExportError` saying why it cannot be written."""
+    out = Path(path).expanduser()
+    if out.is_dir():
+        raise ExportError(f"{out} is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise ExportError(f"{out.parent}: no such directory")
+    if out.exists() and not replace:
+        raise OutputExists(f"{out} exists; use --force to replace it")
+    return out
+
+
+def write_output(path: str | os.PathLike, chunks: Iterable[str], *, replace: bool = False) -> Path:
+    """Write ``chunks`` (UTF-8, ``\\n`` line endings) to ``path`` atomically.
+
+    Without ``replace`` an existing file is never touched, even if it appears
+    while the export is being written (the file is linked into place, which
+    fails when the name is taken). Returns the path written.
+    """
+    out = check_output_path(path, replace=replace)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(tmp, out)
+        else:
+            try:
+                os.link(tmp, out)  # atomic and refuses to replace
+            except FileExistsError:
+                raise OutputExists(f"{out} exists; use --force to replace it") from None
+            except OSError:
+                # No hard links on this filesystem: check, then rename.
+                if out.exists():
+                    raise OutputExists(f"{out} exists; use --force to replace it") from None
+                os.replace(tmp, out)
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except UnicodeEncodeError:
+        raise ExportError(f"cannot write {out}: the text holds characters that are not valid Unicode") from None
+    finally:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # a stray temporary file is harmless; the target is what matters
+    _fsync_directory(out.parent)
+    return out
+
+
+__all__ = ["ExportError", "OutputExists", "check_output_path", "write_output"]
