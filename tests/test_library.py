@@ -182,7 +182,7 @@ def test_big_change_goes_straight_to_the_tinydb_files(library, db_path, monkeypa
     cands = [Candidate(f"Paper number {i}", "text " * 100, "p") for i in range(30)]
     library.import_candidates(cands)
     assert len(TinyDB(db_path, access_mode="r").table("papers")) == 30
-    assert not library.wal_path.exists() or library.wal_path.stat().st_size == 0
+    assert library.wal_path.stat().st_size < 100, "the journal holds only its header"
     library.undo()
     assert len(Library.open(db_path)) == 0
 

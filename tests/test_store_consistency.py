@@ -61,12 +61,6 @@ def compact_until_journal_inode_is(library: Library, inode: int, tries: int = 30
     pytest.skip("this filesystem did not reuse the journal's inode number; the bug needs that")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library.py _read_wal trusts (inode, offset): after two compactions the new journal can reuse "
-    "the inode, and a long-lived Library resumes at its old offset (silently skipping records, then "
-    "appending a duplicate seq that every reader ignores)",
-)
 @pytest.mark.parametrize("other_tag", ["a", "axyz"], ids=["same-size-records", "longer-records"])
 def test_long_lived_library_keeps_its_change_after_repeated_compactions(db_path, other_tag):
     """A TUI session tags a paper after a script compacted twice and tagged others: nothing is lost.
@@ -106,11 +100,6 @@ def failing_replace(src, dst):
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library.py _write_direct restores papers/abstracts/seq after a failed write but not _history: "
-    "the change that was not saved stays in history() and the next undo targets it",
-)
 def test_failed_big_change_leaves_history_equal_to_disk(db_path, monkeypatch):
     library = seed_library(db_path)
     ids = library.ids()
@@ -130,11 +119,6 @@ def test_failed_big_change_leaves_history_equal_to_disk(db_path, monkeypatch):
     assert "kept" not in Library.open(db_path).get(ids[0]).tags
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library.py _commit: the journal append succeeds, then _compact_locked raises, so the caller "
-    "is told the change failed although it is saved (and applied in memory)",
-)
 def test_a_change_reported_as_failed_is_not_saved(db_path, monkeypatch):
     library = seed_library(db_path)
     ids = library.ids()
@@ -151,11 +135,6 @@ def test_a_change_reported_as_failed_is_not_saved(db_path, monkeypatch):
     assert failed != saved, "a change must be reported as failed exactly when it was not saved"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library.py _read_wal: a sequence gap calls _load_locked, which reads the same journal and "
-    "recurses until RecursionError (a traceback from every command)",
-)
 def test_older_library_file_put_back_is_reported_not_a_traceback(db_path, tmp_path):
     """Someone copies an old library.json back while the journal continues a newer one."""
     library = seed_library(db_path)

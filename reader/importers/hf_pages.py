@@ -65,7 +65,10 @@ def parse_page_text(text: str, source: str) -> ParsedSource:
     # Content lines with their 1-based line numbers, chrome removed.
     lines: list[tuple[int, str]] = []
     seen_content = False
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Only \n, \r\n and \r end lines: abstracts copied from the web may hold U+2028
+    # and friends, which str.splitlines() would also split on.
+    lines_in = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, raw in enumerate(lines_in, start=1):
         line = _clean(raw)
         if not line:
             continue
