@@ -135,7 +135,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
             progress.line(f"{result.day}: {result.candidates} papers{skipped}")
         else:
-            progress.line(f"{result.day}: failed: {result.error}")
+            progress.line(f"{result.day}: failed (the reason follows at the end)")
         progress.update(done, result.day)
 
     progress.update(0)

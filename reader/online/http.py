@@ -137,6 +137,9 @@ class _ManualRedirects(httpx.BaseTransport):
     fails on targets such as ``javascript:...`` before we can judge them. This
     moves the header to ``X-Reader-Location``, so :func:`request` sees every
     target as text and decides itself.
+
+    (Requests that go through a proxy taken from the environment use httpx's
+    own proxy transport; :func:`request` then reads ``Location`` itself.)
     """
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
@@ -382,8 +385,9 @@ def get_json(
                     sleep(max(wait, 0.0))
                     continue
                 later = f"; retry after {when(retry_at, moment)}" if retry_at else "; try again later"
+                state = "is rate limiting requests" if reply.status == 429 else "is unavailable"
                 raise RateLimited(
-                    f"{host_of(reply.url)} is rate limiting requests (HTTP {reply.status}) for {what}{later}",
+                    f"{host_of(reply.url)} {state} (HTTP {reply.status}) for {what}{later}",
                     url=url,
                     status=reply.status,
                     retry_at=retry_at,
