@@ -1,34 +1,405 @@
-"""Placeholder TUI: shows the library's papers; the full app comes with the TUI issue."""
+"""ReaderApp: wiring. Screens, keys and the palette; store work runs in thread workers.
+
+Dependencies come in through the constructor (the library, a clock, the
+config, the clipboard and URL opener) so tests hand in their own.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.app import App, ComposeResult
+import inspect
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
+
+from textual import on, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from reader.config import Config, ConfigError, load_config
+from reader.errors import ReaderError
+from reader.links import is_openable
+from reader.papers import Paper, now_iso
+from reader.paths import sample_files, styles_dir
 from reader.textsafe import printable
+from reader.tui import keys
+from reader.tui.catalog import FIXED_LISTS, Catalog, list_label, tag_list_id
+from reader.tui.clipboard import COPY_FORMATS, ClipboardUnavailable, CopyFormat, render_copy, system_copy
+from reader.tui.help import HelpScreen
+from reader.tui.main_screen import MainScreen
+from reader.tui.messages import AbstractLoaded, CatalogRebuilt, StoreChanged
+from reader.tui.modals import GROUPINGS, ConfirmModal, ExportRequest, TagEdit
+from reader.tui.searching import Searcher
+from reader.tui.store import StoreGate
+from reader.tui.welcome import WelcomeScreen
+
+STYLE_FILES = ("reader.tcss",)
+ABSTRACT_CACHE = 512
+POLL_SECONDS = 2.0
 
 
-class ReaderApp(App):
+def _papers(count: int) -> str:
+    return f"{count:,} paper" + ("" if count == 1 else "s")
+
+
+class ReaderApp(App[int]):
     TITLE = "reader"
-    BINDINGS = [Binding("q", "quit", "Quit", id="quit")]
+    BINDINGS = keys.bindings(keys.APP)
+    ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, library, *, demo: bool = False) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        library,
+        *,
+        demo: bool = False,
+        clock: Callable[[], str] = now_iso,
+        config: Config | None = None,
+        config_error: str | None = None,
+        clipboard: Callable[[str], None] = system_copy,
+        url_opener: Callable[[str], None] | None = None,
+        poll_interval: float | None = POLL_SECONDS,
+    ) -> None:
+        super().__init__(css_path=[styles_dir() / name for name in STYLE_FILES])
         self.library = library
         self.demo = demo
+        self.clock = clock
+        self.config = config or Config()
+        self.system_clipboard = clipboard
+        self.url_opener = url_opener
+        self.poll_interval = poll_interval
+        self.keymap, self._config_problems = keys.check_keymap(self.config.keys)
+        if config_error:
+            self._config_problems.insert(0, config_error)
+        self.gate = StoreGate(library)
+        self.catalog = Catalog.from_library(library)
+        self.searcher = Searcher(library)
+        self._abstracts: OrderedDict[str, str] = OrderedDict()
+        self.sub_title = "demo: changes are thrown away on quit" if demo else ""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        papers = self.library.papers()
-        text = Text(f"{len(papers)} papers in {self.library.path}\n\n")
-        for paper in papers[-50:][::-1]:
-            text.append(("[x] " if paper.read else "[ ] ") + printable(paper.title) + "\n")
-        yield Static(text, id="placeholder")
-        yield Footer()
+    # -- screens -------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main_screen(self) -> MainScreen:
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        for problem in self._config_problems:
+            self.notify(f"Config: {problem}", title="Settings", severity="warning", timeout=10)
+        if self.config.path is not None and self._config_problems:
+            self.notify(f"Settings file: {self.config.path}", severity="warning", timeout=10)
+        self._update_welcome()
+        if self.poll_interval:
+            self.set_interval(self.poll_interval, self._poll)
+
+    def _update_welcome(self) -> None:
+        """An empty library shows the welcome screen; papers arriving close it."""
+        welcome_open = isinstance(self.screen, WelcomeScreen)
+        if len(self.catalog) == 0 and not any(isinstance(s, WelcomeScreen) for s in self.screen_stack):
+            self.push_screen(WelcomeScreen())
+        elif len(self.catalog) > 0 and welcome_open:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        hint = str(self.config.path) if self.config.path else "config.toml (reader's config directory)"
+        self.push_screen(HelpScreen(self.keymap, hint))
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup: bool = False):
+        """Notifications never interpret markup: they often quote titles, tags and URLs."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # -- the command palette -------------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, WelcomeScreen):
+            yield SystemCommand("Load the sample papers", "Key: s", screen.action_load_samples)
+            return
+        main = self.main_screen
+        for spec in keys.KEYS:
+            if not spec.palette or keys.WELCOME in spec.owners and keys.MAIN not in spec.owners:
+                continue
+            if spec.id in ("help", "quit"):
+                if spec.id == "help":
+                    yield SystemCommand("Help: every key", self._key_hint(spec), self.action_help)
+                continue
+            yield SystemCommand(spec.description, self._key_hint(spec), partial(self._palette_run, spec.action))
+        for list_id, _ in FIXED_LISTS:
+            yield SystemCommand(f"Show list: {list_label(list_id)}", "Smart list", partial(main.show_list, list_id))
+        for tag in self.catalog.counts.tag_names():
+            yield SystemCommand(
+                printable(f"Show list: #{tag}"), "Papers with this tag", partial(main.show_list, tag_list_id(tag))
+            )
+        paper = main.current_paper()
+        if paper is not None:
+            for number, link in enumerate(paper.links[:9], start=1):
+                yield SystemCommand(
+                    printable(f"Open link {number}: {link.url}"), f"Key: {number}", partial(self.open_link, link.url)
+                )
+
+    def _key_hint(self, spec: keys.KeySpec) -> str:
+        shown = [self.get_key_display(Binding(key, "")) for key in keys.effective_keys(spec, self.keymap)]
+        return "Key: " + " / ".join(shown)
+
+    def _palette_run(self, action: str) -> None:
+        self.call_later(self.run_action, action, self.main_screen)
+
+    # -- reacting to store work -----------------------------------------------------------------
+
+    @on(StoreChanged)
+    def _store_changed(self, message: StoreChanged) -> None:
+        if message.delta is None or message.delta:
+            self.apply_delta(message.delta)
+        if message.note:
+            self.notify(message.note, severity=message.severity)
+
+    def apply_delta(self, delta: set[str] | None) -> None:
+        if delta is None:
+            self._abstracts.clear()
+        else:
+            for pid in delta:
+                self._abstracts.pop(pid, None)
+        change = self.catalog.apply(delta, self.library)
+        if change.rebuild_needed:
+            self._rebuild_catalog()
+            return
+        self.main_screen.catalog_changed(change)
+        self._update_welcome()
+
+    @work(thread=True, group="catalog", exclusive=True, exit_on_error=False, name="Reading the library")
+    def _rebuild_catalog(self) -> None:
+        self.post_message(CatalogRebuilt(Catalog.from_library(self.library)))
+
+    @on(CatalogRebuilt)
+    def _catalog_rebuilt(self, message: CatalogRebuilt) -> None:
+        self.catalog = message.catalog
+        self.main_screen.catalog_replaced()
+        self._update_welcome()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed worker becomes a notification; the app keeps running."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if isinstance(error, ReaderError):
+            text = str(error)
+        else:
+            text = f"unexpected {type(error).__name__}: {error}"
+        self.notify(text, title=f"{worker.name or 'Task'} failed", severity="error", timeout=10)
+
+    # -- store work (thread workers) ---------------------------------------------------------------
+
+    @work(thread=True, group="store", exit_on_error=False, name="Marking papers")
+    def set_read(self, ids: list[str], read: bool) -> None:
+        outcome = self.gate.run(lambda: self.library.set_read(ids, read))
+        changed = len(outcome.result.ids)
+        state = "read" if read else "unread"
+        if len(ids) == 1:
+            note = None  # the list shows it
+        elif changed:
+            note = f"Marked {_papers(changed)} {state}. u undoes."
+        else:
+            note = f"Nothing changed: already {state}."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    @work(thread=True, group="store", exit_on_error=False, name="Tagging")
+    def edit_tags(self, ids: list[str], edit: TagEdit) -> None:
+        library = self.library
+
+        def call():
+            if edit.add and edit.remove:
+                def update(paper: Paper) -> Paper:
+                    kept = tuple(tag for tag in paper.tags if tag not in edit.remove)
+                    return replace(paper, tags=kept + tuple(tag for tag in edit.add if tag not in kept))
+
+                return library.modify(ids, update, f"tag {len(ids)} paper(s) {edit.describe()}")
+            if edit.add:
+                return library.tag(ids, edit.add)
+            return library.untag(ids, edit.remove)
+
+        outcome = self.gate.run(call)
+        changed = len(outcome.result.ids)
+        if changed:
+            note = printable(f"{edit.describe()} on {_papers(changed)}. u undoes.")
+        else:
+            note = "Nothing changed: the tags were already like that."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    @work(thread=True, group="store", exit_on_error=False, name="Undo")
+    def undo(self) -> None:
+        try:
+            outcome = self.gate.run(self.library.undo)
+        except ReaderError as exc:  # "nothing to undo"
+            self.post_message(StoreChanged(set(), str(exc).capitalize() + ".", "warning"))
+            return
+        label = outcome.result.label.removeprefix("undo: ")
+        self.post_message(StoreChanged(outcome.delta, printable(f"Undone: {label}")))
+
+    @work(thread=True, group="refresh", exit_on_error=False, name="Refresh")
+    def refresh_library(self, quiet: bool = True) -> None:
+        outcome = self.gate.run(self.library.refresh)
+        if quiet:
+            if outcome.changed:
+                self.post_message(StoreChanged(outcome.delta))
+            return
+        note = "Picked up changes made elsewhere." if outcome.changed else "Up to date."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    def _poll(self) -> None:
+        busy = any(
+            worker.group in ("refresh", "store") and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in self.workers
+        )
+        if not busy:
+            self.refresh_library(quiet=True)
+
+    @on(WelcomeScreen.RefreshRequested)
+    def _welcome_refresh(self) -> None:
+        self.refresh_library(quiet=False)
+
+    @on(WelcomeScreen.LoadSamplesRequested)
+    def _welcome_load(self) -> None:
+        self.notify("Loading the sample papers…")
+        self.load_samples()
+
+    @work(thread=True, group="store", exit_on_error=False, name="Loading the samples")
+    def load_samples(self) -> None:
+        from reader.importers.hf_pages import parse_page_file
+
+        files = sample_files()
+        if not files:
+            raise ReaderError("the sample papers are missing from this installation")
+        parsed = [parse_page_file(path) for path in files]
+        outcome = self.gate.run(
+            lambda: self.library.import_candidates(
+                [cand for item in parsed for cand in item.candidates],
+                skipped=[skip for item in parsed for skip in item.skipped],
+                sources=[item.source for item in parsed],
+                label="sample import",
+            )
+        )
+        report = outcome.result
+        note = f"Loaded {_papers(len(report.added))} from {len(files)} sample pages. u undoes."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    # -- abstracts -----------------------------------------------------------------------------------
+
+    def cached_abstract(self, pid: str) -> str | None:
+        text = self._abstracts.get(pid)
+        if text is not None:
+            self._abstracts.move_to_end(pid)
+        return text
+
+    @work(thread=True, group="abstract", exclusive=True, exit_on_error=False, name="Reading the abstract")
+    def load_abstract(self, pid: str) -> None:
+        self.post_message(AbstractLoaded(pid, self.library.abstract(pid)))
+
+    @on(AbstractLoaded)
+    def _abstract_loaded(self, message: AbstractLoaded) -> None:
+        self._abstracts[message.paper_id] = message.text
+        while len(self._abstracts) > ABSTRACT_CACHE:
+            self._abstracts.popitem(last=False)
+        self.main_screen.abstract_loaded(message.paper_id, message.text)
+
+    # -- links -----------------------------------------------------------------------------------------
+
+    def open_link(self, url: str) -> None:
+        if not is_openable(url):
+            self.notify(
+                f"Not opening {printable(url)}: only http(s) links are opened.", title="Link", severity="error"
+            )
+            return
+        self.notify(printable(f"Opening {url}"), title="Link")
+        self._open_in_browser(url)
+
+    @work(thread=True, group="browser", exit_on_error=False, name="Opening the link")
+    def _open_in_browser(self, url: str) -> None:
+        opener = self.url_opener or self.open_url
+        opener(url)
+
+    # -- copy ------------------------------------------------------------------------------------------
+
+    def copy_formats(self) -> list[CopyFormat]:
+        return list(COPY_FORMATS)
+
+    @work(thread=True, group="clipboard", exit_on_error=False, name="Copy")
+    def copy_papers(self, format_id: str, papers: list[Paper]) -> None:
+        fmt = next(fmt for fmt in self.copy_formats() if fmt.id == format_id)
+        text, used = render_copy(format_id, papers, self.library.abstract)
+        what = fmt.label.split("  ")[0].lower()
+        if not used:
+            missing = "no code link" if format_id == "code" else f"no {what}"
+            self.notify(f"Nothing copied: {missing}.", title="Copy", severity="warning")
+            return
+        count = f" of {_papers(used)}" if len(papers) > 1 else ""
+        try:
+            self.system_clipboard(text)
+        except ClipboardUnavailable as exc:
+            self.call_from_thread(self.copy_to_clipboard, text)
+            self.notify(
+                f"Copied {what}{count} through the terminal (OSC 52): the system clipboard is unavailable ({exc}).",
+                title="Copy",
+            )
+            return
+        self.notify(f"Copied {what}{count} to the clipboard.", title="Copy")
+
+    # -- export ------------------------------------------------------------------------------------------
+
+    def default_export_name(self) -> str:
+        return f"reading-list-{self.clock()[:10]}.md"
+
+    def export_groupings(self) -> list[tuple[str, str | None]]:
+        from reader.exporters.markdown import render_reading_list
+
+        if "group_by" in inspect.signature(render_reading_list).parameters:
+            return list(GROUPINGS)
+        return [GROUPINGS[0]]
+
+    def export_papers(self, papers: list[Paper], request: ExportRequest) -> None:
+        if not papers:
+            self.notify("Nothing to export.", severity="warning")
+            return
+        if request.path.exists():
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._write_export(papers, request)
+
+            self.push_screen(ConfirmModal(f"{request.path} exists. Replace it?", yes="Replace", no="Keep"), answered)
+            return
+        self._write_export(papers, request)
+
+    @work(thread=True, group="export", exit_on_error=False, name="Export")
+    def _write_export(self, papers: list[Paper], request: ExportRequest) -> None:
+        from reader.exporters.markdown import render_reading_list
+        from reader.library import atomic_write
+
+        options = {"title": request.title}
+        if request.group_by is not None:
+            options["group_by"] = request.group_by
+        text = render_reading_list(papers, **options)
+        atomic_write(request.path, [text])
+        self.notify(f"Wrote {_papers(len(papers))} to {request.path}", title="Export")
 
 
 def run_app(library, *, demo: bool = False) -> int:
-    ReaderApp(library, demo=demo).run()
-    return 0
+    """Entry point from the CLI: load the settings, run the app, return an exit code."""
+    config_error = None
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        config, config_error = Config(), str(exc)
+    app = ReaderApp(library, demo=demo, config=config, config_error=config_error)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,189 @@
+"""What the TUI shows about the library: a snapshot of its papers, smart lists and their counts.
+
+Plain Python (no Textual), so it is tested without an app. The snapshot is
+updated from :meth:`reader.library.Library.changes_since` deltas: each changed
+id is re-read from the library, so applying a delta twice, or late, is
+harmless. Counts follow the snapshot incrementally; a delta of ``None`` (the
+library reloaded) or a very large one means "rebuild" instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from reader.papers import Paper
+
+# A delta touching more papers than this is cheaper to rebuild from scratch
+# (and the rebuild runs in a worker, off the UI thread).
+REBUILD_THRESHOLD = 5000
+
+ALL = "all"
+UNREAD = "unread"
+READ = "read"
+HAS_CODE = "code"
+TAG_PREFIX = "tag:"
+
+FIXED_LISTS: tuple[tuple[str, str], ...] = (
+    (ALL, "All"),
+    (UNREAD, "Unread"),
+    (READ, "Read"),
+    (HAS_CODE, "Has code"),
+)
+
+
+def tag_list_id(tag: str) -> str:
+    return TAG_PREFIX + tag
+
+
+def list_label(list_id: str) -> str:
+    """How a smart list is named to people: 'Unread', '#vision'."""
+    if list_id.startswith(TAG_PREFIX):
+        return "#" + list_id[len(TAG_PREFIX) :]
+    return dict(FIXED_LISTS).get(list_id, list_id)
+
+
+def list_predicate(list_id: str) -> Callable[[Paper], bool] | None:
+    """The test a paper passes to be in ``list_id``; None for 'All' (every paper)."""
+    if list_id == UNREAD:
+        return lambda paper: not paper.read
+    if list_id == READ:
+        return lambda paper: paper.read
+    if list_id == HAS_CODE:
+        return lambda paper: paper.has_code
+    if list_id.startswith(TAG_PREFIX):
+        tag = list_id[len(TAG_PREFIX) :]
+        return lambda paper: tag in paper.tags
+    return None
+
+
+@dataclass(slots=True)
+class ListCounts:
+    total: int = 0
+    unread: int = 0
+    read: int = 0
+    has_code: int = 0
+    tags: Counter | None = None
+
+    def count(self, list_id: str) -> int:
+        if list_id == ALL:
+            return self.total
+        if list_id == UNREAD:
+            return self.unread
+        if list_id == READ:
+            return self.read
+        if list_id == HAS_CODE:
+            return self.has_code
+        if list_id.startswith(TAG_PREFIX) and self.tags is not None:
+            return self.tags.get(list_id[len(TAG_PREFIX) :], 0)
+        return 0
+
+    def tag_names(self) -> list[str]:
+        """Tags in use, most used first, then by name."""
+        if not self.tags:
+            return []
+        return [tag for tag, n in sorted(self.tags.items(), key=lambda item: (-item[1], item[0])) if n > 0]
+
+
+@dataclass(slots=True)
+class CatalogChange:
+    """What applying a delta did: which ids changed, and whether papers came or went."""
+
+    ids: set[str]
+    membership_changed: bool  # papers were added or removed (rows must be recomputed)
+    rebuild_needed: bool = False
+
+
+class Catalog:
+    """A snapshot of the library's papers (newest first) with smart-list counts."""
+
+    def __init__(self, papers: Iterable[Paper], generation: int = 0) -> None:
+        self.papers: dict[str, Paper] = {}
+        order: list[str] = []
+        counts = ListCounts(tags=Counter())
+        for paper in papers:
+            self.papers[paper.id] = paper
+            order.append(paper.id)
+            _count(counts, paper, +1)
+        order.reverse()  # the library lists oldest first
+        self.order: list[str] = order  # replaced, never mutated, so workers can read it
+        self.counts = counts
+        self.generation = generation
+
+    @classmethod
+    def from_library(cls, library) -> "Catalog":
+        generation = library.generation
+        return cls(library.papers(), generation)
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def get(self, pid: str) -> Paper | None:
+        return self.papers.get(pid)
+
+    def apply(self, ids: set[str] | None, library) -> CatalogChange:
+        """Re-read ``ids`` from ``library``; None or very many ids: a rebuild is needed instead."""
+        lookup = library.get
+        if ids is None or len(ids) > REBUILD_THRESHOLD:
+            return CatalogChange(set(), True, rebuild_needed=True)
+        added: list[str] = []
+        removed: set[str] = set()
+        changed: set[str] = set()
+        for pid in ids:
+            old = self.papers.get(pid)
+            new = lookup(pid)
+            if old is new:
+                continue
+            changed.add(pid)
+            if old is not None:
+                _count(self.counts, old, -1)
+            if new is None:
+                del self.papers[pid]
+                removed.add(pid)
+                continue
+            _count(self.counts, new, +1)
+            self.papers[pid] = new
+            if old is None:
+                added.append(pid)
+        if added or removed:
+            kept = [pid for pid in self.order if pid not in removed] if removed else self.order
+            # New papers go first, newest first, as in the library's own order.
+            if len(added) > 1:
+                wanted = set(added)
+                added = [pid for pid in reversed(library.ids()) if pid in wanted]
+            self.order = added + kept
+        return CatalogChange(changed, bool(added or removed))
+
+    def rows(self, list_id: str, ranked_ids: Iterable[str] | None = None) -> list[str]:
+        """Ids of ``list_id``'s papers: in ``ranked_ids`` order when given, else newest first."""
+        predicate = list_predicate(list_id)
+        source = self.order if ranked_ids is None else ranked_ids
+        papers = self.papers
+        if predicate is None:
+            if ranked_ids is None:
+                return self.order
+            return [pid for pid in source if pid in papers]
+        result = []
+        for pid in source:
+            paper = papers.get(pid)
+            if paper is not None and predicate(paper):
+                result.append(pid)
+        return result
+
+
+def _count(counts: ListCounts, paper: Paper, sign: int) -> None:
+    counts.total += sign
+    if paper.read:
+        counts.read += sign
+    else:
+        counts.unread += sign
+    if paper.has_code:
+        counts.has_code += sign
+    if paper.tags:
+        assert counts.tags is not None
+        for tag in paper.tags:
+            counts.tags[tag] += sign
+            if counts.tags[tag] <= 0:
+                del counts.tags[tag]
+

@@ -1,0 +1,125 @@
+"""The detail pane: everything about the current paper, shown literally."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from reader.links import is_openable
+from reader.papers import LINK_KIND_LABELS, Paper
+from reader.textsafe import printable
+from reader.tui import keys
+
+MAX_AUTHORS = 12
+
+
+def _date(stamp: str | None) -> str:
+    return (stamp or "")[:10]
+
+
+def github_stars(paper: Paper) -> int | None:
+    github = paper.extra.get("github") if isinstance(paper.extra, dict) else None
+    stars = github.get("stars") if isinstance(github, dict) else None
+    return stars if isinstance(stars, int) and not isinstance(stars, bool) else None
+
+
+def meta_line(paper: Paper) -> str:
+    parts = [paper.short_id, "read" if paper.read else "unread"]
+    if paper.read and paper.read_at:
+        parts[-1] = f"read {_date(paper.read_at)}"
+    if paper.added:
+        parts.append(f"added {_date(paper.added)}")
+    if paper.published:
+        parts.append(f"published {_date(paper.published)}")
+    if paper.upvotes is not None:
+        parts.append(f"▲ {paper.upvotes:,} upvotes")
+    stars = github_stars(paper)
+    if stars is not None:
+        parts.append(f"★ {stars:,} GitHub stars")
+    return printable(" · ".join(parts))
+
+
+def links_text(paper: Paper) -> Text:
+    text = Text()
+    if not paper.links:
+        text.append("No links.", style="italic")
+        return text
+    width = max(len(LINK_KIND_LABELS.get(link.kind, link.kind)) for link in paper.links)
+    for number, link in enumerate(paper.links, start=1):
+        if number > 1:
+            text.append("\n")
+        text.append(f"{number:>2} " if number <= 9 else "   ", style="bold")
+        text.append(printable(LINK_KIND_LABELS.get(link.kind, link.kind)).ljust(width) + "  ")
+        text.append(printable(link.url), style="" if is_openable(link.url) else "strike")
+    return text
+
+
+class PaperDetail(VerticalScroll, can_focus=True):
+    BINDINGS = keys.bindings(keys.DETAIL)
+
+    shown_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-title")
+        yield Static(id="detail-meta")
+        yield Static(id="detail-tags")
+        yield Static(id="detail-links")
+        yield Static(id="detail-more")
+        yield Static(id="detail-abstract")
+
+    def action_cursor_down(self) -> None:
+        self.scroll_down(animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.scroll_up(animate=False)
+
+    def _set(self, widget_id: str, content: Text | str) -> None:
+        widget = self.query_one(f"#{widget_id}", Static)
+        widget.update(Text(content) if isinstance(content, str) else content)
+        widget.display = bool(content.plain if isinstance(content, Text) else content)
+
+    def show_paper(self, paper: Paper | None, abstract: str | None) -> None:
+        """Show ``paper``; ``abstract`` None means it is still loading."""
+        same = paper is not None and paper.id == self.shown_id
+        self.shown_id = paper.id if paper is not None else None
+        if paper is None:
+            for widget_id in ("detail-meta", "detail-tags", "detail-links", "detail-more", "detail-abstract"):
+                self._set(widget_id, "")
+            self._set("detail-title", "Nothing selected.")
+            return
+        self._set("detail-title", printable(paper.title))
+        self._set("detail-meta", meta_line(paper))
+        if paper.tags:
+            self._set("detail-tags", printable("Tags: " + " ".join("#" + tag for tag in paper.tags)))
+        else:
+            self._set("detail-tags", "No tags (t adds some).")
+        self._set("detail-links", links_text(paper))
+        more = []
+        if paper.authors:
+            shown = ", ".join(paper.authors[:MAX_AUTHORS])
+            if len(paper.authors) > MAX_AUTHORS:
+                shown += f" and {len(paper.authors) - MAX_AUTHORS} more"
+            more.append("Authors: " + shown)
+        if paper.sources:
+            more.append("Sources: " + ", ".join(paper.sources))
+        if paper.arxiv_id:
+            more.append(f"arXiv: {paper.arxiv_id}")
+        if paper.notes:
+            more.append("Notes: " + paper.notes)
+        self._set("detail-more", printable("\n".join(more), one_line=False))
+        if abstract is None:
+            self._set("detail-abstract", Text("Loading the abstract…", style="italic"))
+        elif abstract.strip():
+            self._set("detail-abstract", printable(abstract.strip(), one_line=False))
+        else:
+            self._set("detail-abstract", Text("No abstract.", style="italic"))
+        if not same:
+            self.scroll_home(animate=False)
+
+    def update_abstract(self, abstract: str) -> None:
+        if abstract.strip():
+            self._set("detail-abstract", printable(abstract.strip(), one_line=False))
+        else:
+            self._set("detail-abstract", Text("No abstract.", style="italic"))

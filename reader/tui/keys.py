@@ -1,0 +1,134 @@
+"""Every key the TUI binds, in one table: bindings, the help screen and remapping read it.
+
+Each key has an id; a user remaps it in ``config.toml``::
+
+    [keys]
+    toggle_read = "x"
+    cursor_down = "j,down,ctrl+n"
+
+Textual applies the remapping (``App.set_keymap``) to every binding with that id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Where a binding lives (which node's BINDINGS it is in).
+APP = "app"
+MAIN = "main"
+LIST = "list"
+SIDEBAR = "sidebar"
+DETAIL = "detail"
+WELCOME = "welcome"
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    id: str
+    keys: str  # Textual key names, comma separated
+    action: str
+    description: str
+    section: str
+    owners: tuple[str, ...]
+    footer: bool = False  # shown in the footer
+    footer_label: str = ""
+    palette: bool = True  # offered in the command palette (run on the main screen)
+
+
+def _spec(id, keys, action, description, section, owners, footer=False, footer_label="", palette=True):
+    return KeySpec(id, keys, action, description, section, tuple(owners), footer, footer_label, palette)
+
+
+KEYS: tuple[KeySpec, ...] = (
+    # Moving around
+    _spec("cursor_down", "j,down", "cursor_down", "Next paper (or item)", "Moving", [LIST, SIDEBAR, DETAIL], palette=False),
+    _spec("cursor_up", "k,up", "cursor_up", "Previous paper (or item)", "Moving", [LIST, SIDEBAR, DETAIL], palette=False),
+    _spec("cursor_first", "g,home", "cursor_first", "First paper", "Moving", [LIST], palette=False),
+    _spec("cursor_last", "G,end", "cursor_last", "Last paper", "Moving", [LIST], palette=False),
+    _spec("page_down", "pagedown", "page_down", "Page down", "Moving", [LIST], palette=False),
+    _spec("page_up", "pageup", "page_up", "Page up", "Moving", [LIST], palette=False),
+    _spec("focus_search", "slash", "focus_search", "Search (same query language as `reader list`)", "Moving", [MAIN], True, "Search"),
+    _spec("leave", "escape", "leave", "Leave the search / clear the selection / close a dialog", "Moving", [MAIN], palette=False),
+    _spec("focus_next", "tab", "app.focus_next", "Next pane", "Moving", [MAIN], palette=False),
+    _spec("focus_previous", "shift+tab", "app.focus_previous", "Previous pane", "Moving", [MAIN], palette=False),
+    _spec("show_detail", "enter", "show_detail", "Go to the detail pane (scroll the abstract)", "Moving", [LIST], palette=False),
+    _spec("next_list", "right_square_bracket", "next_list", "Next smart list (sidebar)", "Moving", [MAIN]),
+    _spec("previous_list", "left_square_bracket", "previous_list", "Previous smart list (sidebar)", "Moving", [MAIN]),
+    # Reading
+    _spec("toggle_read", "r", "toggle_read", "Toggle read / unread (the selection, else this paper)", "Reading", [MAIN], True, "Read"),
+    _spec("mark_results_read", "R", "mark_results_read", "Mark every paper in the list read (asks first)", "Reading", [MAIN]),
+    _spec("next_unread", "n", "next_unread", "Next unread paper", "Reading", [MAIN]),
+    _spec("previous_unread", "p", "previous_unread", "Previous unread paper", "Reading", [MAIN]),
+    _spec("toggle_select", "space", "toggle_select", "Select / unselect this paper (then move down)", "Reading", [LIST], palette=False),
+    # Tags
+    _spec("tag", "t", "tag", "Edit tags of the selection, else this paper", "Tags", [MAIN], True, "Tag"),
+    _spec("tag_results", "T", "tag_results", "Edit tags of every paper in the list", "Tags", [MAIN]),
+    # Links
+    _spec("open_code", "o", "open_code", "Open the code link (GitHub repository)", "Links", [MAIN], True, "Code"),
+    _spec("open_project", "O", "open_project", "Open the project page", "Links", [MAIN]),
+    *(
+        _spec(f"open_link_{n}", str(n), f"open_link({n})", f"Open link {n}", "Links", [MAIN], palette=False)
+        for n in range(1, 10)
+    ),
+    # Copy and export
+    _spec("copy", "y", "copy", "Copy: title, code link, Markdown link or abstract", "Copy and export", [MAIN], True, "Copy"),
+    _spec("export", "e", "export", "Export the list (or the selection) as Markdown", "Copy and export", [MAIN], True, "Export"),
+    # Library
+    _spec("undo", "u", "undo", "Undo the last change", "Library", [MAIN], True, "Undo"),
+    _spec("refresh", "ctrl+r,f5", "refresh", "Pick up changes made elsewhere (also automatic)", "Library", [MAIN, WELCOME]),
+    _spec("load_samples", "s", "load_samples", "Load the sample papers (empty library)", "Library", [WELCOME], True, "Load samples"),
+    _spec("help", "question_mark", "app.help", "Show this help", "App", [APP], True, "Help"),
+    _spec("quit", "q", "app.quit", "Quit", "App", [APP], True, "Quit"),
+)
+
+KEYS_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
+
+PALETTE_KEY = "ctrl+p"
+
+
+def bindings(owner: str) -> list[Binding]:
+    """The Textual bindings of one node (``APP``, ``MAIN``, ``LIST``...)."""
+    result = []
+    for spec in KEYS:
+        if owner not in spec.owners:
+            continue
+        result.append(
+            Binding(
+                spec.keys,
+                spec.action,
+                spec.footer_label or spec.description,
+                show=spec.footer,
+                id=spec.id,
+            )
+        )
+    return result
+
+
+def check_keymap(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """A user's ``[keys]`` table: (the usable part, problems to tell them about)."""
+    usable: dict[str, str] = {}
+    problems: list[str] = []
+    for binding_id, value in keys.items():
+        if binding_id not in KEYS_BY_ID:
+            problems.append(f"unknown key id {binding_id!r}")
+            continue
+        names = [part.strip() for part in value.split(",") if part.strip()]
+        if not names:
+            problems.append(f"{binding_id}: no key given")
+            continue
+        usable[binding_id] = ",".join(names)
+    return usable, problems
+
+
+def effective_keys(spec: KeySpec, keymap: Mapping[str, str]) -> list[str]:
+    return [key.strip() for key in keymap.get(spec.id, spec.keys).split(",") if key.strip()]
+
+
+def sections(specs: Iterable[KeySpec] = KEYS) -> dict[str, list[KeySpec]]:
+    grouped: dict[str, list[KeySpec]] = {}
+    for spec in specs:
+        grouped.setdefault(spec.section, []).append(spec)
+    return grouped

@@ -1,0 +1,504 @@
+"""The main screen: search bar, smart lists, the paper list and the detail pane.
+
+It owns what the user is looking at (query, smart list, rows, selection) and
+turns keys into requests to the app (which does the store work in workers).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from reader.errors import ReaderError
+from reader.papers import Paper
+from reader.tui import keys
+from reader.tui.catalog import ALL, Catalog, CatalogChange, list_label
+from reader.tui.detail import PaperDetail
+from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
+from reader.tui.paper_list import PaperList
+from reader.tui.sidebar import SmartListSidebar
+
+# Actions that need a paper under the cursor (or a selection) to do anything.
+PAPER_ACTIONS = {
+    "toggle_read",
+    "tag",
+    "open_code",
+    "open_project",
+    "open_link",
+    "copy",
+}
+LIST_ACTIONS = {"mark_results_read", "tag_results", "export", "next_unread", "previous_unread"}
+
+
+@dataclass(slots=True)
+class Targets:
+    ids: list[str]
+    description: str  # "this paper", "3 selected papers"
+
+
+class SearchInput(Input):
+    """The search field; Down and Enter go to the list."""
+
+
+class MainScreen(Screen[None]):
+    BINDINGS = keys.bindings(keys.MAIN)
+
+    class SearchDone(Message):
+        def __init__(
+            self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None = None
+        ) -> None:
+            super().__init__()
+            self.token = token
+            self.rows = rows
+            self.total = total
+            self.error = error
+            self.keep = keep
+
+    def __init__(self) -> None:
+        super().__init__(id="main")
+        self.query_text = ""
+        self.list_id = ALL
+        self._token = 0
+        self._rows: list[str] = []
+        self._total: int | None = None
+        self._error: str | None = None
+        self._searching = False
+
+    # -- layout ----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Static("reader", id="app-name")
+            yield SearchInput(placeholder="Search: words, \"phrases\"…  (press / )", id="search")
+            yield Static(id="search-status")
+        with Horizontal(id="body"):
+            yield SmartListSidebar(id="sidebar")
+            with Vertical(id="papers-pane"):
+                yield PaperList(id="papers")
+                yield PaperDetail(id="detail")
+        yield Footer()
+
+    @property
+    def paper_list(self) -> PaperList:
+        return self.query_one(PaperList)
+
+    @property
+    def sidebar(self) -> SmartListSidebar:
+        return self.query_one(SmartListSidebar)
+
+    @property
+    def detail(self) -> PaperDetail:
+        return self.query_one(PaperDetail)
+
+    @property
+    def search_input(self) -> SearchInput:
+        return self.query_one(SearchInput)
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.app.catalog
+
+    def on_mount(self) -> None:
+        self.paper_list.set_papers(self.catalog.papers)
+        self.sidebar.update_counts(self.catalog.counts)
+        self.run_search(keep=None)
+        self.paper_list.focus()
+
+    # -- what is shown -----------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[str]:
+        return self._rows
+
+    def current_paper(self) -> Paper | None:
+        pid = self.paper_list.current_id
+        return self.catalog.get(pid) if pid else None
+
+    def run_search(self, *, keep: str | None) -> None:
+        """Recompute the rows for the query and smart list (in a worker unless trivial)."""
+        self._token += 1
+        token = self._token
+        if not self.query_text and self.list_id == ALL:
+            self._show_rows(token, self.catalog.order, None, None, keep)
+            return
+        self._searching = True
+        self._search(token, self.query_text, self.list_id, self.catalog, keep)
+
+    @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
+    def _search(self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None) -> None:
+        total = None
+        try:
+            if query:
+                result = self.app.searcher.search(query)
+                rows = catalog.rows(list_id, result.ids)
+                total = result.total
+            else:
+                rows = catalog.rows(list_id)
+        except ReaderError as exc:  # QueryError: a malformed query; show why
+            self.post_message(self.SearchDone(token, [], None, str(exc)))
+            return
+        self.post_message(self.SearchDone(token, rows, total, None, keep))
+
+    @on(SearchDone)
+    def _search_done(self, message: SearchDone) -> None:
+        if message.token != self._token:
+            return  # the query or list changed meanwhile
+        self._searching = False
+        if message.error is not None:
+            self._error = message.error
+            self._update_status()
+            return
+        self._show_rows(message.token, message.rows, message.total, None, message.keep)
+
+    def _show_rows(self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None) -> None:
+        self._rows = rows
+        self._total = total
+        self._error = error
+        paper_list = self.paper_list
+        if self.query_text:
+            paper_list.empty_text = "No papers match the search."
+        elif self.list_id != ALL:
+            paper_list.empty_text = f"No papers in {list_label(self.list_id)}."
+        else:
+            paper_list.empty_text = "No papers."
+        paper_list.set_rows(rows, keep=keep)
+        self._update_status()
+        self.refresh_bindings()
+
+    def _update_status(self) -> None:
+        status = self.query_one("#search-status", Static)
+        if self._error is not None:
+            status.update(Text(self._error))
+            status.add_class("-error")
+            return
+        status.remove_class("-error")
+        count = len(self._rows)
+        if self.query_text:
+            noun = "match" if count == 1 else "matches"
+            text = f"{count:,} {noun}"
+        else:
+            text = f"{count:,} paper" + ("" if count == 1 else "s")
+        if self.list_id != ALL:
+            text += f" in {list_label(self.list_id)}"
+        selected = len(self.paper_list.selected)
+        if selected:
+            text += f" · {selected:,} selected"
+        status.update(Text(text))
+
+    # -- reacting to the library ---------------------------------------------------------
+
+    def catalog_replaced(self) -> None:
+        """The app rebuilt its catalog (a reload, or a very large change)."""
+        self.paper_list.set_papers(self.catalog.papers)
+        self.sidebar.update_counts(self.catalog.counts)
+        self._forget_missing_selection()
+        self.run_search(keep=self.paper_list.current_id)
+        self._show_current(force=True)
+
+    def catalog_changed(self, change: CatalogChange) -> None:
+        if not change.ids:
+            return
+        self.sidebar.update_counts(self.catalog.counts)
+        if change.membership_changed:
+            self._forget_missing_selection()
+            self.run_search(keep=self.paper_list.current_id)
+        else:
+            self.paper_list.refresh_papers()
+        current = self.paper_list.current_id
+        if current in change.ids:
+            self._show_current(force=True)
+        self.refresh_bindings()
+
+    def _forget_missing_selection(self) -> None:
+        selected = self.paper_list.selected
+        missing = {pid for pid in selected if pid not in self.catalog.papers}
+        if missing:
+            self.paper_list.select(selected - missing)
+
+    # -- the detail pane --------------------------------------------------------------
+
+    @on(PaperList.Highlighted)
+    def _highlighted(self, event: PaperList.Highlighted) -> None:
+        self._show_current()
+        self.refresh_bindings()
+
+    def _show_current(self, *, force: bool = False) -> None:
+        paper = self.current_paper()
+        detail = self.detail
+        if paper is None:
+            detail.show_paper(None, None)
+            return
+        abstract = self.app.cached_abstract(paper.id)
+        detail.show_paper(paper, abstract)
+        if abstract is None:
+            self.app.load_abstract(paper.id)
+
+    def abstract_loaded(self, pid: str, text: str) -> None:
+        if self.paper_list.current_id == pid:
+            self.detail.update_abstract(text)
+
+    @on(PaperList.SelectionChanged)
+    def _selection_changed(self, event: PaperList.SelectionChanged) -> None:
+        self._update_status()
+        self.refresh_bindings()
+
+    @on(PaperList.DetailRequested)
+    def _detail_requested(self) -> None:
+        self.detail.focus()
+
+    # -- search bar and sidebar --------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _query_changed(self, event: Input.Changed) -> None:
+        query = event.value.strip()
+        if query == self.query_text:
+            return
+        self.query_text = query
+        self.run_search(keep=None)
+
+    @on(Input.Submitted, "#search")
+    def _query_submitted(self, event: Input.Submitted) -> None:
+        self.paper_list.focus()
+
+    @on(SmartListSidebar.Chosen)
+    def _list_chosen(self, event: SmartListSidebar.Chosen) -> None:
+        if event.list_id == self.list_id:
+            return
+        self.list_id = event.list_id
+        self.run_search(keep=None)
+
+    def show_list(self, list_id: str) -> None:
+        self.sidebar.choose(list_id)
+
+    def set_query(self, query: str) -> None:
+        """Search for ``query`` as if typed (used by the palette and tests)."""
+        self.search_input.value = query
+
+    # -- key actions --------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in PAPER_ACTIONS:
+            if self.paper_list.current_id is None and not self.paper_list.selected:
+                return None
+        elif action in LIST_ACTIONS:
+            if not self._rows and not (action == "export" and self.paper_list.selected):
+                return None
+        elif action == "undo":
+            return True if self.app.library.can_undo() else None
+        return True
+
+    def action_focus_search(self) -> None:
+        self.search_input.focus()
+
+    def action_leave(self) -> None:
+        if self.search_input.has_focus:
+            self.paper_list.focus()
+        elif self.paper_list.selected:
+            self.paper_list.clear_selection()
+        elif not self.paper_list.has_focus:
+            self.paper_list.focus()
+
+    def action_next_list(self) -> None:
+        self.sidebar.step(+1)
+
+    def action_previous_list(self) -> None:
+        self.sidebar.step(-1)
+
+    def action_show_detail(self) -> None:
+        self.detail.focus()
+
+    def _targets(self) -> Targets | None:
+        paper_list = self.paper_list
+        selected = paper_list.selected
+        if selected:
+            # In list order; selected papers the current list does not show come last.
+            ids = [pid for pid in self._rows if pid in selected]
+            if len(ids) < len(selected):
+                shown = set(ids)
+                ids += [pid for pid in selected if pid not in shown and pid in self.catalog.papers]
+            if ids:
+                noun = "paper" if len(ids) == 1 else "papers"
+                return Targets(ids, f"{len(ids):,} selected {noun}")
+        pid = paper_list.current_id
+        if pid is None:
+            return None
+        return Targets([pid], "this paper")
+
+    def _results_targets(self) -> Targets | None:
+        if not self._rows:
+            return None
+        noun = "paper" if len(self._rows) == 1 else "papers"
+        where = "the search results" if self.query_text else f"{list_label(self.list_id)}"
+        return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {where}")
+
+    # reading
+
+    def action_toggle_read(self) -> None:
+        targets = self._targets()
+        if targets is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        papers = [self.catalog.papers[pid] for pid in targets.ids]
+        read = not all(paper.read for paper in papers)
+        if len(papers) == 1:
+            self.app.set_read(targets.ids, read)
+            return
+        state = "read" if read else "unread"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.set_read(targets.ids, read)
+
+        self.app.push_screen(ConfirmModal(f"Mark {targets.description} {state}?"), answered)
+
+    def action_mark_results_read(self) -> None:
+        targets = self._results_targets()
+        if targets is None:
+            self.notify("The list is empty.", severity="warning")
+            return
+        unread = [pid for pid in targets.ids if not self.catalog.papers[pid].read]
+        if not unread:
+            self.notify(f"All {len(targets.ids):,} papers here are already read.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.set_read(unread, True)
+
+        noun = "paper" if len(unread) == 1 else "papers"
+        self.app.push_screen(
+            ConfirmModal(f"Mark {len(unread):,} unread {noun} in {targets.description[4:]} read?"),
+            answered,
+        )
+
+    def _jump_unread(self, step: int) -> None:
+        rows = self._rows
+        papers = self.catalog.papers
+        index = self.paper_list.cursor + step
+        while 0 <= index < len(rows):
+            paper = papers.get(rows[index])
+            if paper is not None and not paper.read:
+                self.paper_list.move_to(index)
+                return
+            index += step
+        self.notify("No unread paper " + ("below." if step > 0 else "above."))
+
+    def action_next_unread(self) -> None:
+        self._jump_unread(+1)
+
+    def action_previous_unread(self) -> None:
+        self._jump_unread(-1)
+
+    # tags
+
+    def _edit_tags(self, targets: Targets | None) -> None:
+        if targets is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        current: Counter = Counter()
+        for pid in targets.ids:
+            current.update(self.catalog.papers[pid].tags)
+        counts = self.catalog.counts
+        ids = targets.ids
+
+        def answered(edit: TagEdit | None) -> None:
+            if edit is not None:
+                self.app.edit_tags(ids, edit)
+
+        self.app.push_screen(
+            TagEditorModal(targets.description, current, counts.tag_names(), Counter(counts.tags or {})), answered
+        )
+
+    def action_tag(self) -> None:
+        self._edit_tags(self._targets())
+
+    def action_tag_results(self) -> None:
+        self._edit_tags(self._results_targets())
+
+    # links
+
+    def _open(self, paper: Paper | None, link, missing: str) -> None:
+        if paper is None:
+            self.notify("No paper here.", severity="warning")
+        elif not paper.links:
+            self.notify("This paper has no links.", severity="warning")
+        elif link is None:
+            self.notify(missing, severity="warning")
+        else:
+            self.app.open_link(link.url)
+
+    def action_open_code(self) -> None:
+        paper = self.current_paper()
+        self._open(paper, paper.code_link if paper else None, "This paper has no code link; 1-9 open its other links.")
+
+    def action_open_project(self) -> None:
+        paper = self.current_paper()
+        self._open(
+            paper, paper.project_link if paper else None, "This paper has no project page; 1-9 open its other links."
+        )
+
+    def action_open_link(self, number: int) -> None:
+        paper = self.current_paper()
+        link = paper.links[number - 1] if paper is not None and 0 < number <= len(paper.links) else None
+        count = len(paper.links) if paper else 0
+        self._open(paper, link, f"This paper has {count} link{'s' if count != 1 else ''}; there is no link {number}.")
+
+    # copy, export
+
+    def action_copy(self) -> None:
+        targets = self._targets()
+        if targets is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        papers = [self.catalog.papers[pid] for pid in targets.ids]
+
+        def answered(format_id: str | None) -> None:
+            if format_id is not None:
+                self.app.copy_papers(format_id, papers)
+
+        self.app.push_screen(CopyModal(self.app.copy_formats(), targets.description), answered)
+
+    def action_export(self) -> None:
+        targets = self._targets() if self.paper_list.selected else None
+        selection_ids = targets.ids if targets is not None else []
+        if not self._rows and not selection_ids:
+            self.notify("Nothing to export: the list is empty.", severity="warning")
+            return
+        title = f"Reading list: {self.query_text}" if self.query_text else "Reading list"
+        if self.list_id != ALL:
+            title += f" ({list_label(self.list_id)})"
+        rows = list(self._rows)
+
+        def answered(request: ExportRequest | None) -> None:
+            if request is None:
+                return
+            ids = selection_ids if request.scope == "selection" else rows
+            papers = [self.catalog.papers[pid] for pid in ids if pid in self.catalog.papers]
+            self.app.export_papers(papers, request)
+
+        self.app.push_screen(
+            ExportModal(
+                default_path=self.app.default_export_name(),
+                default_title=title,
+                list_count=len(rows),
+                selection_count=len(selection_ids),
+                groupings=self.app.export_groupings(),
+            ),
+            answered,
+        )
+
+    # library
+
+    def action_undo(self) -> None:
+        self.app.undo()
+
+    def action_refresh(self) -> None:
+        self.app.refresh_library(quiet=False)

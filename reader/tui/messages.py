@@ -1,0 +1,30 @@
+"""Messages worker threads post to the app (facts, in the past tense)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from reader.tui.catalog import Catalog
+
+
+class StoreChanged(Message):
+    """A store call finished; ``delta`` is what changed (None: reload everything)."""
+
+    def __init__(self, delta: set[str] | None, note: str | None = None, severity: str = "information") -> None:
+        super().__init__()
+        self.delta = delta
+        self.note = note
+        self.severity = severity
+
+
+class CatalogRebuilt(Message):
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+
+
+class AbstractLoaded(Message):
+    def __init__(self, paper_id: str, text: str) -> None:
+        super().__init__()
+        self.paper_id = paper_id
+        self.text = text

@@ -1,0 +1,89 @@
+"""The sidebar: smart lists (All, Unread, Read, Has code, one per tag) with their counts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.textsafe import printable
+from reader.tui import keys
+from reader.tui.catalog import ALL, FIXED_LISTS, ListCounts, list_label, tag_list_id
+from reader.tui.paper_list import fit
+
+LABEL_WIDTH = 13
+COUNT_WIDTH = 7
+
+
+def list_prompt(label: str, count: int) -> Text:
+    return Text(fit(printable(label), LABEL_WIDTH) + f"{count:>{COUNT_WIDTH},}")
+
+
+class SmartListSidebar(OptionList):
+    BINDINGS = keys.bindings(keys.SIDEBAR)
+
+    class Chosen(Message):
+        """The user moved to another smart list."""
+
+        def __init__(self, list_id: str) -> None:
+            super().__init__()
+            self.list_id = list_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._list_ids: list[str] = []
+        self.current = ALL
+
+    @property
+    def list_ids(self) -> list[str]:
+        return list(self._list_ids)
+
+    def update_counts(self, counts: ListCounts) -> None:
+        """Show ``counts``; the lists change when tags come and go."""
+        wanted = [list_id for list_id, _ in FIXED_LISTS] + [tag_list_id(tag) for tag in counts.tag_names()]
+        if self.current not in wanted:
+            wanted.append(self.current)  # a tag whose last paper lost it: keep showing it (0)
+        prompts = [list_prompt(list_label(list_id), counts.count(list_id)) for list_id in wanted]
+        with self.prevent(OptionList.OptionHighlighted):
+            if wanted == self._list_ids:
+                for list_id, prompt in zip(wanted, prompts):
+                    self.replace_option_prompt(list_id, prompt)
+            else:
+                options: list[Option | None] = []
+                for index, (list_id, prompt) in enumerate(zip(wanted, prompts)):
+                    if index == len(FIXED_LISTS):
+                        options.append(None)  # a separator between fixed lists and tags
+                    options.append(Option(prompt, id=list_id))
+                self.set_options(options)
+                self._list_ids = wanted
+            self.highlighted = self.get_option_index(self.current)
+
+    def choose(self, list_id: str) -> None:
+        """Move to ``list_id`` (from a key or the palette); posts :class:`Chosen`."""
+        if list_id not in self._list_ids:
+            return
+        self.current = list_id
+        with self.prevent(OptionList.OptionHighlighted):
+            self.highlighted = self.get_option_index(list_id)
+        self.post_message(self.Chosen(list_id))
+
+    def step(self, offset: int) -> None:
+        if not self._list_ids:
+            return
+        index = self._list_ids.index(self.current) if self.current in self._list_ids else 0
+        self.choose(self._list_ids[(index + offset) % len(self._list_ids)])
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        list_id = event.option.id
+        if list_id is not None and list_id != self.current:
+            self.current = list_id
+            self.post_message(self.Chosen(list_id))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        list_id = event.option.id
+        if list_id is not None:
+            self.current = list_id
+            self.post_message(self.Chosen(list_id))
