@@ -125,6 +125,7 @@ def test_error_statuses_and_invalid_json_are_reported():
         return {
             "/missing": httpx.Response(404),
             "/broken": httpx.Response(500),
+            "/bad-date": httpx.Response(400, json={"error": "Invalid date: 2024-13-45"}),
             "/html": httpx.Response(200, text="<html>Sorry</html>"),
         }[request.url.path]
 
@@ -133,6 +134,8 @@ def test_error_statuses_and_invalid_json_are_reported():
             get_json(client, "https://api.test/missing", what="thing")
         with pytest.raises(NetworkError, match="HTTP 500.*try again later"):
             get_json(client, "https://api.test/broken", what="thing")
+        with pytest.raises(NetworkError, match="HTTP 400 Bad Request: 'Invalid date: 2024-13-45' for thing"):
+            get_json(client, "https://api.test/bad-date", what="thing")
         with pytest.raises(BadResponse, match="invalid JSON.*<html>"):
             get_json(client, "https://api.test/html", what="thing")
 

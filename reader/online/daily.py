@@ -31,10 +31,6 @@ DEFAULT_CONCURRENCY = 4
 _NEXT_LINK = re.compile(r'<([^>]+)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
 
 
-class FetchCancelled(ReaderError):
-    pass
-
-
 @dataclass(slots=True)
 class DayResult:
     day: str

@@ -349,7 +349,24 @@ def status_message(reply: Reply, what: str) -> str:
     elif reply.status == 404:
         hint = " (not found)"
     reason = f" {reply.reason}" if reply.reason else ""
-    return f"{host_of(reply.url)} answered HTTP {reply.status}{reason} for {what}{hint}"
+    said = _server_says(reply.body)
+    said = f": {said!r}" if said else ""
+    return f"{host_of(reply.url)} answered HTTP {reply.status}{reason}{said} for {what}{hint}"
+
+
+def _server_says(body: bytes) -> str | None:
+    """The ``error`` or ``message`` of a small JSON error body, if there is one."""
+    if not body or len(body) > 4096:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(data, dict):
+        for key in ("error", "message"):
+            if isinstance(data.get(key), str) and data[key].strip():
+                return _clip(" ".join(data[key].split()), 120)
+    return None
 
 
 def get_json(
