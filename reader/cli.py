@@ -71,26 +71,43 @@ def paper_row(paper) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from reader.commands.lists import apply_imports, load_import_file, print_list_report, print_restore_report
     from reader.importers import Skipped
-    from reader.importers.hf_pages import parse_page_file
 
-    parsed = []
-    for path in args.paths:
-        parsed.append(parse_page_file(path))  # ImportProblem stops everything before any write
+    # Every file is read and checked first: one bad file stops everything before any write.
+    loaded = [load_import_file(path) for path in args.paths]
+    parsed = [item for kind, item in loaded if kind == "pages"]
     library = open_library(args)
-    candidates = [cand for item in parsed for cand in item.candidates]
-    skipped: list[Skipped] = [skip for item in parsed for skip in item.skipped]
-    report = library.import_candidates(candidates, skipped=skipped, sources=[item.source for item in parsed])
+    report = None
+    if parsed:
+        candidates = [cand for item in parsed for cand in item.candidates]
+        skipped: list[Skipped] = [skip for item in parsed for skip in item.skipped]
+        report = library.import_candidates(candidates, skipped=skipped, sources=[item.source for item in parsed])
+    others = apply_imports(library, [(kind, item) for kind, item in loaded if kind != "pages"])
     if args.json:
-        _print_json(report.to_dict())
+        if len(parsed) == len(loaded):
+            _print_json(report.to_dict())
+        else:
+            _print_json(
+                {
+                    "pages": report.to_dict() if report else None,
+                    "backups": [r.to_dict() for r in others["backups"]],
+                    "lists": [r.to_dict() for r in others["lists"]],
+                }
+            )
         return EXIT_OK
-    print(
-        f"Imported {len(parsed)} file(s), {report.entries} entries: {len(report.added)} new papers, "
-        f"{len(report.merged)} already in the library ({len(report.updated)} of them updated), "
-        f"{len(report.skipped)} skipped."
-    )
-    for skip in report.skipped:
-        print(f"  skipped {_display(str(skip))}")
+    if report is not None:
+        print(
+            f"Imported {len(parsed)} file(s), {report.entries} entries: {len(report.added)} new papers, "
+            f"{len(report.merged)} already in the library ({len(report.updated)} of them updated), "
+            f"{len(report.skipped)} skipped."
+        )
+        for skip in report.skipped:
+            print(f"  skipped {_display(str(skip))}")
+    for restored in others["backups"]:
+        print_restore_report(restored)
+    for applied in others["lists"]:
+        print_list_report(library, applied)
     print(f"Library: {library.path} ({len(library)} papers)")
     return EXIT_OK
 
@@ -170,25 +187,37 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reader.exporters.markdown import render_reading_list
-    from reader.library import atomic_write
+    from reader.exporters import check_output_path, write_output
     from reader.search import search
 
     library = open_library(args)
+    to_stdout = not args.output or args.output == "-"
+    if not to_stdout:
+        check_output_path(args.output, replace=args.force)  # before any work
     query = " ".join(args.query)
     papers = [hit.paper for hit in search(library, query)]
-    text = render_reading_list(papers, title=args.title or (f"Reading list: {query}" if query else "Reading list"))
-    if not args.output or args.output == "-":
-        sys.stdout.write(text)
+    if args.format == "json":
+        from reader.exporters.json_backup import iter_backup
+
+        matched = {paper.id for paper in papers}
+        papers = [paper for paper in library.papers() if paper.id in matched]  # library order
+        chunks = iter_backup(papers, library.abstracts(), exported_at=library.clock())
+    else:
+        from reader.exporters.markdown import iter_reading_list
+
+        chunks = iter_reading_list(
+            papers,
+            title=args.title or (f"Reading list: {query}" if query else "Reading list"),
+            group_by=args.group_by,
+            order=args.order,
+            abstracts=args.abstracts,
+            abstract_texts=library.abstract if args.abstracts != "none" else None,
+        )
+    if to_stdout:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         return EXIT_OK
-    out = Path(args.output).expanduser()
-    if out.is_dir():
-        raise ReaderError(f"{out} is a directory; give a file name")
-    if out.exists() and not args.force:
-        raise ReaderError(f"{out} exists; use --force to replace it")
-    if not out.parent.exists():
-        raise ReaderError(f"{out.parent}: no such directory")
-    atomic_write(out, [text])
+    out = write_output(args.output, chunks, replace=args.force)
     print(f"Wrote {len(papers)} papers to {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -275,9 +304,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "import",
         parents=[common, json_flag],
-        help="import Hugging Face Daily Papers page dumps",
-        description="Import page dumps (text saved from huggingface.co/papers). Re-importing never duplicates "
-        "a paper and never changes tags, read state or notes. '-' reads standard input.",
+        help="import page dumps, a Markdown reading list or a JSON backup",
+        description="Import Hugging Face Daily Papers page dumps (text saved from huggingface.co/papers), "
+        "a Markdown reading list (.md: updates read state and tags of the papers it lists, adds papers it "
+        "identifies by title and link) or a JSON backup (.json: restores papers without losing or "
+        "duplicating any). Other files are recognised by their content. Re-importing never duplicates a "
+        "paper; page dumps never change tags, read state or notes. '-' reads standard input.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_import)
@@ -307,11 +339,31 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("ids", nargs="+", metavar="ID")
         p.set_defaults(func=cmd_read)
 
-    p = sub.add_parser("export", parents=[common], help="export papers as a Markdown reading list")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export papers as a Markdown reading list or a JSON backup",
+        description="Write the papers matching QUERY (all papers without one) as a Markdown reading list "
+        "(CommonMark + GitHub task lists; `reader import LIST.md` reads it back) or, with --format json, "
+        "as a backup of everything about them (`reader import backup.json` restores it).",
+    )
     p.add_argument("query", nargs="*", help="only papers matching this query")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: markdown")
     p.add_argument("--title", help="heading of the list")
+    p.add_argument(
+        "--group-by", choices=("none", "tag", "read", "source"), default="none",
+        help="sections by tag, read state or source page (default: none)",
+    )
+    p.add_argument(
+        "--order", choices=("rank", "title", "added"), default="rank",
+        help="rank: search rank (newest first without a query); added: newest first (default: rank)",
+    )
+    p.add_argument(
+        "--abstracts", choices=("none", "details", "quote"), default="none",
+        help="include abstracts as collapsed <details> blocks or blockquotes (default: none)",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("info", parents=[common, json_flag], help="where the library is and what it holds")

@@ -1,0 +1,181 @@
+"""Reading lists out and back: `reader copy`, and the list/backup side of `reader import`.
+
+``reader import`` (in :mod:`reader.cli`) hands every path to :func:`load_import_file`,
+which decides what the file is (a JSON backup, a Markdown reading list, or a
+page dump) and parses it completely, so a bad file stops the import before
+the library changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+LIST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+BACKUP_SUFFIXES = (".json",)
+
+
+# -- reader import: which importer reads this file -------------------------------------
+
+
+def load_import_file(path: str | os.PathLike):
+    """``(kind, parsed)`` for one input, kind being "pages", "list" or "backup".
+
+    By extension first (``.md`` lists, ``.json`` backups); other files and
+    stdin are recognised by their content. Raises ImportProblem (one line) for
+    anything that cannot be imported.
+    """
+    from reader.errors import ImportProblem
+    from reader.importers import MAX_INPUT_BYTES, decode_text, read_input_bytes, source_name
+    from reader.importers.backup import MAX_BACKUP_BYTES, looks_like_backup, parse_backup, parse_backup_file
+    from reader.importers.hf_pages import parse_page_file, parse_page_text
+    from reader.importers.markdown_list import (
+        MAX_LIST_BYTES,
+        looks_like_reading_list,
+        parse_reading_list,
+        parse_reading_list_file,
+    )
+
+    suffix = Path(str(path)).suffix.lower()
+    if str(path) != "-":
+        if suffix in BACKUP_SUFFIXES:
+            return "backup", parse_backup_file(path)
+        if suffix in LIST_SUFFIXES:
+            return "list", parse_reading_list_file(path)
+    where = "stdin" if str(path) == "-" else str(path)
+    if str(path) != "-":
+        data = read_input_bytes(path)  # page dump size limit: a file we cannot place by name
+    else:
+        data = read_input_bytes(path, limit=max(MAX_BACKUP_BYTES, MAX_LIST_BYTES))
+    if looks_like_backup(data):
+        return "backup", parse_backup(data, where, source_name(path))
+    text = decode_text(data, where)
+    if looks_like_reading_list(text):
+        return "list", parse_reading_list(text, source_name(path), where=where)
+    if str(path) != "-":
+        return "pages", parse_page_file(path)
+    if len(data) > MAX_INPUT_BYTES:
+        raise ImportProblem(f"stdin: input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; not a page dump")
+    parsed = parse_page_text(text, source_name(path))
+    if not parsed.candidates:
+        raise ImportProblem("stdin: no papers found (expected a Hugging Face Daily Papers page saved as text)")
+    return "pages", parsed
+
+
+def _display(text: str) -> str:
+    from reader.textsafe import printable
+
+    return printable(text)
+
+
+def _short(library, pid: str) -> str:
+    paper = library.get(pid)
+    if paper is None:
+        return pid
+    title = paper.title if len(paper.title) <= 60 else paper.title[:57] + "..."
+    return f"{paper.short_id} {_display(title)}"
+
+
+def print_list_report(library, report) -> None:
+    print(
+        f"Imported list {_display(report.source)}: {report.items} items, {report.papers} papers in the library: "
+        f"{len(report.added)} added, {len(report.marked_read)} marked read, {len(report.marked_unread)} marked unread, "
+        f"tags changed on {len(report.retagged)}, {report.unchanged} unchanged."
+    )
+    for pid in report.added:
+        print(f"  added       {_short(library, pid)}")
+    for pid in report.marked_read:
+        print(f"  read        {_short(library, pid)}")
+    for pid in report.marked_unread:
+        print(f"  unread      {_short(library, pid)}")
+    for pid, tags in report.retagged.items():
+        change = " ".join([f"+{t}" for t in tags["added"]] + [f"-{t}" for t in tags["removed"]])
+        print(f"  tags {_display(change)}  {_short(library, pid)}")
+    for skip in report.not_added:
+        print(f"  not added   {_display(str(skip))}")
+    for skip in report.unrecognised:
+        print(f"  line {skip.line}: not recognised ({skip.reason}): {_display(repr(skip.text[:80]))}")
+    for note in report.notes:
+        print(f"  note: {_display(note)}")
+
+
+def print_restore_report(report) -> None:
+    print(
+        f"Restored backup {_display(report.source)}: {report.papers} papers: {len(report.added)} added, "
+        f"{len(report.merged)} merged into papers already in the library, {report.unchanged} unchanged."
+    )
+
+
+def apply_imports(library, loaded: list[tuple[str, object]]) -> dict:
+    """Restore the backups, then apply the lists (in the order given); returns their reports."""
+    from reader.importers.backup import restore_backup
+    from reader.importers.markdown_list import apply_reading_list
+
+    reports: dict[str, list] = {"backups": [], "lists": []}
+    for kind, parsed in loaded:
+        if kind == "backup":
+            reports["backups"].append(restore_backup(library, parsed))
+    for kind, parsed in loaded:
+        if kind == "list":
+            reports["lists"].append(apply_reading_list(library, parsed))
+    return reports
+
+
+# -- reader copy ------------------------------------------------------------------------------
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from reader.cli import EXIT_OK, open_library
+    from reader.copying import COPY_FORMAT_LABELS, copy_to_clipboard, render_copy
+
+    library = open_library(args)
+    papers = []
+    for ref in args.ids:
+        paper = library.resolve(ref)
+        if paper not in papers:
+            papers.append(paper)
+    result = render_copy(papers, args.format, abstracts=library.abstract)
+    for paper, reason in result.skipped:
+        print(f"reader: skipped {paper.short_id} ({reason})", file=sys.stderr)
+    method = None if args.print_only else copy_to_clipboard(result.text)
+    what = f"{COPY_FORMAT_LABELS[args.format]} of {result.count} paper{'s' if result.count != 1 else ''}"
+    if method:
+        print(f"Copied the {what} to the clipboard ({method}).", file=sys.stderr)
+        return EXIT_OK
+    text = result.text
+    if sys.stdout.isatty():
+        from reader.textsafe import printable
+
+        text = printable(text, one_line=False)  # paper text must not drive the terminal
+    sys.stdout.write(text + "\n")
+    if not args.print_only:
+        print(
+            f"reader: no clipboard available (install xclip, xsel or wl-clipboard); "
+            f"the {what} is printed above: copy it by hand.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def register(sub, *, common, json_flag) -> None:
+    from reader.copying import COPY_FORMATS
+
+    p = sub.add_parser(
+        "copy",
+        parents=[common],
+        help="copy papers' title, code link, Markdown link, abstract or BibTeX entry",
+        description="Copy to the clipboard (pyperclip). Without a clipboard the text is printed instead, "
+        "to copy by hand. Formats: title, code (the code link), markdown ([Title](link)), abstract, "
+        "bibtex (@misc entry).",
+    )
+    p.add_argument("ids", nargs="+", metavar="ID", help="paper ids (a unique prefix is enough)")
+    p.add_argument("-f", "--format", choices=COPY_FORMATS, default="title", help="what to copy (default: title)")
+    p.add_argument(
+        "-p", "--print", dest="print_only", action="store_true", help="print the text instead of copying it"
+    )
+    p.set_defaults(func=cmd_copy)
+
+
+__all__ = ["apply_imports", "cmd_copy", "load_import_file", "print_list_report", "print_restore_report", "register"]
