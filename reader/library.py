@@ -686,10 +686,14 @@ class Library:
             if deletes or any(pid in self._papers for pid in new_abstracts):
                 self.load_abstracts()
             # What the papers looked like before: this is what undo restores.
-            before = {}
+            before: dict[str, dict] = {}
+            created: list[str] = []
             for pid in dict.fromkeys([*puts, *deletes, *new_abstracts]):
                 old = self._papers.get(pid)
-                before[pid] = old.to_doc() if old is not None else None
+                if old is None:
+                    created.append(pid)
+                else:
+                    before[pid] = old.to_stored_doc()
             before_abstracts = {
                 pid: self._abstracts.get(pid, "")
                 for pid in dict.fromkeys([*deletes, *new_abstracts])
@@ -699,9 +703,10 @@ class Library:
                 "seq": self._seq + 1,
                 "at": self.clock(),
                 "label": label,
-                "put": [paper.to_doc() for paper in puts.values()],
+                "put": [paper.to_stored_doc() for paper in puts.values()],
                 "delete": deletes,
                 "before": before,
+                "created": created,
             }
             if new_abstracts:
                 record["abstracts"] = new_abstracts
@@ -806,7 +811,7 @@ class Library:
         meta = {"app": APP_MARKER, "schema": SCHEMA_VERSION, "seq": self._seq}
         tables: dict[str, Iterable[dict]] = {
             "meta": [meta],
-            "papers": (paper.to_doc() for paper in self._papers.values()),
+            "papers": (paper.to_stored_doc() for paper in self._papers.values()),
         }
         tables["history"] = self._history[-HISTORY_KEEP:]
         for name, table in self._other_tables.items():
@@ -971,6 +976,7 @@ class Library:
             "at": record.get("at", ""),
             "label": record.get("label", ""),
             "before": record.get("before") or {},
+            "created": record.get("created") or [],
             "before_abstracts": record.get("before_abstracts") or {},
             "undoes": record.get("undoes"),
             "undone": False,
@@ -993,7 +999,7 @@ class Library:
                     seq=raw["seq"],
                     at=raw["at"],
                     label=raw["label"],
-                    papers=len(raw["before"]),
+                    papers=len(raw["before"]) + len(raw.get("created") or ()),
                     undone=bool(raw["undone"]),
                     is_undo=raw.get("undoes") is not None,
                 )
@@ -1021,8 +1027,9 @@ class Library:
             meta["label"] = f"undo: {target['label']}"
             puts: dict[str, Paper] = {}
             deletes: list[str] = []
+            deletes.extend(target.get("created") or ())
             for pid, doc in target["before"].items():
-                if doc is None:
+                if doc is None:  # older records listed created papers this way
                     deletes.append(pid)
                 else:
                     puts[pid] = Paper.from_doc(doc)

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 from datetime import datetime, timezone
 
 # Link kinds, as stored in the library and shown to people.
@@ -41,8 +42,9 @@ LINK_KIND_LABELS = {
 SHORT_ID_LENGTH = 7
 
 
-@dataclass(slots=True, frozen=True)
-class Link:
+class Link(NamedTuple):
+    """A link of a paper: its URL and what kind of page it is (see LINK_KINDS)."""
+
     url: str
     kind: str
 
@@ -110,33 +112,94 @@ class Paper:
             doc["extra"] = self.extra
         return doc
 
+    def to_stored_doc(self) -> dict:
+        """The document as the library stores it: fields at their default are left out.
+
+        A 100,000-paper library opens noticeably faster with fewer JSON values
+        to parse; :meth:`from_doc` fills the defaults back in.
+        """
+        doc = {"id": self.id, "title": self.title, "added": self.added}
+        if self.links:
+            doc["links"] = [{"url": link.url, "kind": link.kind} for link in self.links]
+        if self.tags:
+            doc["tags"] = list(self.tags)
+        if self.read:
+            doc["read"] = True
+            doc["read_at"] = self.read_at
+        if self.sources:
+            doc["sources"] = list(self.sources)
+        if self.notes:
+            doc["notes"] = self.notes
+        if self.arxiv_id:
+            doc["arxiv_id"] = self.arxiv_id
+        if self.authors:
+            doc["authors"] = list(self.authors)
+        if self.published:
+            doc["published"] = self.published
+        if self.upvotes is not None:
+            doc["upvotes"] = self.upvotes
+        if self.extra:
+            doc["extra"] = self.extra
+        return doc
+
     @classmethod
     def from_doc(cls, doc: dict) -> "Paper":
-        """Build a paper from a stored document; raises ``ValueError`` on a bad shape."""
+        """Build a paper from a stored document; raises ``ValueError`` on a bad shape.
+
+        This runs for every paper when a library opens (100,000 times for a
+        big one), so it checks types cheaply instead of converting values.
+        """
         try:
             pid = doc["id"]
             title = doc["title"]
-            if not isinstance(pid, str) or not pid or not isinstance(title, str):
-                raise ValueError("id and title must be non-empty strings")
-            links = tuple(Link(str(item["url"]), str(item["kind"])) for item in doc.get("links") or ())
-            return cls(
-                id=pid,
-                title=title,
-                links=links,
-                tags=tuple(str(t) for t in doc.get("tags") or ()),
-                read=bool(doc.get("read", False)),
-                added=str(doc.get("added") or ""),
-                read_at=doc.get("read_at"),
-                sources=tuple(str(s) for s in doc.get("sources") or ()),
-                notes=str(doc.get("notes") or ""),
-                arxiv_id=doc.get("arxiv_id"),
-                authors=tuple(str(a) for a in doc.get("authors") or ()),
-                published=doc.get("published"),
-                upvotes=doc.get("upvotes"),
-                extra=dict(doc.get("extra") or {}),
-            )
+            get = doc.get
+            links = get("links")
+            tags = get("tags")
+            sources = get("sources")
+            authors = get("authors")
+            extra = get("extra")
         except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed paper document: {exc!r}") from exc
+            raise ValueError(f"malformed paper document: {exc!r}") from None
+        if type(pid) is not str or not pid or type(title) is not str:
+            raise ValueError("malformed paper document: id and title must be non-empty strings")
+        try:
+            if links:
+                links = tuple([_make_link(Link, (item["url"], item["kind"])) for item in links])
+            if tags:
+                tags = _strings(tags)
+            if sources:
+                sources = _strings(sources)
+            if authors:
+                authors = _strings(authors)
+            if extra and type(extra) is not dict:
+                raise TypeError("extra must be an object")
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed paper document {pid!r}: {exc}") from None
+        return cls(
+            pid,
+            title,
+            links or (),
+            tags or (),
+            get("read") is True,
+            get("added") or "",
+            get("read_at"),
+            sources or (),
+            get("notes") or "",
+            get("arxiv_id"),
+            authors or (),
+            get("published"),
+            get("upvotes"),
+            extra or {},
+        )
+
+
+_make_link = tuple.__new__
+
+
+def _strings(values) -> tuple[str, ...]:
+    if type(values) is not list or not all(type(v) is str for v in values):
+        raise TypeError("expected a list of strings")
+    return tuple(values)
 
 
 # -- text normalisation --------------------------------------------------------

@@ -8,6 +8,7 @@ them. Importers never touch the library themselves.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from reader.errors import ImportProblem
 from reader.papers import Link
+
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")
 
 # Real page dumps are 80-300 KB; anything this large is not a page dump.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -112,7 +115,7 @@ def decode_text(data: bytes, where: str) -> str:
             f"{where}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at offset {exc.start}); "
             "save the page as UTF-8"
         ) from None
-    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROL_CHARS.findall(text, 0, 65536))
     if controls > 0.05 * min(len(text), 65536):
         raise ImportProblem(f"{where}: looks like a binary file, not a text page dump")
     return text

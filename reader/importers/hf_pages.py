@@ -54,9 +54,15 @@ def looks_like_abstract(line: str) -> bool:
     return len(line) >= _SHORT_ABSTRACT_MIN and len(_SENTENCE_BREAK.findall(line)) >= 2
 
 
+_ODD_SPACES = ("  ", "\t", "\u00a0", "\u2007", "\u202f", "\u3000")
+
+
 def _clean(line: str) -> str:
     # A byte-order mark can survive at the start of a line (pages pasted together).
-    return _SPACES.sub(" ", line.lstrip("\ufeff")).strip()
+    line = line.lstrip("\ufeff").strip()
+    if any(odd in line for odd in _ODD_SPACES):  # the substitution is slow on long lines
+        line = _SPACES.sub(" ", line).strip()
+    return line
 
 
 def parse_page_text(text: str, source: str) -> ParsedSource:
