@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reader import __version__
-from reader.errors import ImportProblem, ReaderError
+from reader.errors import ImportProblem, LibraryBusy, LibraryError, ReaderError
 from reader.paths import default_library_path, sample_files
 
 EXIT_OK = 0
@@ -32,10 +32,48 @@ def _library_path(args: argparse.Namespace) -> Path:
     return Path(db).expanduser() if db else default_library_path()
 
 
+_OPENED: list = []  # libraries this command opened, for warnings at exit
+
+
 def open_library(args: argparse.Namespace):
     from reader.library import Library
 
-    return Library.open(_library_path(args))
+    path = _library_path(args)
+    try:
+        library = Library.open(path)
+    except LibraryBusy:
+        raise
+    except LibraryError as exc:
+        raise LibraryError(f"{exc}. {_backup_hint(Library(path))}") from None
+    _OPENED.append(library)
+    return library
+
+
+def _backup_hint(library) -> str:
+    """Which backup to restore when the library does not load (checks that it loads)."""
+    from reader.library import Library, LibraryError
+
+    try:
+        backups = library.list_backups()
+    except LibraryError:
+        backups = []
+    for number, backup in enumerate(backups, start=1):
+        try:
+            good = Library.open(backup.path / library.path.name, backup_interval=0)
+        except LibraryError:
+            continue
+        return (
+            f"Newest good backup: number {number} ({len(good)} papers, {backup.path.name[:15]}); "
+            f"restore it with `reader backup restore {number}`"
+        )
+    return "No good backup found; `reader backup list` shows them all"
+
+
+def _print_warnings() -> None:
+    for library in _OPENED:
+        for warning in library.warnings:
+            print(f"reader: warning: {warning}", file=sys.stderr)
+        library.warnings.clear()
 
 
 def _print_json(value) -> None:
@@ -387,7 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command is None:
             return run_tui(args)
-        return args.func(args)
+        try:
+            return args.func(args)
+        finally:
+            _print_warnings()
     except ImportProblem as exc:
         print(f"reader: cannot import: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 import zlib
@@ -72,6 +73,9 @@ COMPACT_BYTES = 8 * 1024 * 1024
 DIRECT_WRITE_PAPERS = 2000
 # How many past changes are kept (and can be undone).
 HISTORY_KEEP = 100
+# Automatic backups: at most one per BACKUP_INTERVAL seconds of changes, the newest BACKUP_KEEP kept.
+BACKUP_INTERVAL = 300.0
+BACKUP_KEEP = 10
 
 
 # -- results ---------------------------------------------------------------------
@@ -119,6 +123,22 @@ class HistoryEntry:
             "undone": self.undone,
             "undo": self.is_undo,
         }
+
+
+@dataclass(slots=True)
+class Backup:
+    path: Path
+    created: float  # seconds since the epoch
+
+    def summary(self, library_name: str = "library.json") -> str:
+        """Papers and read papers in this backup (loads it)."""
+        try:
+            library = Library.open(self.path / library_name, backup_interval=0)
+        except LibraryError as exc:
+            return f"does not load: {exc}"
+        papers = library.papers()
+        read = sum(1 for p in papers if p.read)
+        return f"{len(papers)} papers, {read} read"
 
 
 @dataclass(slots=True)
@@ -176,6 +196,29 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
             pass
         raise _os_error("write", path, exc) from None
     _fsync_dir(path.parent)
+
+
+def _same_content_signature(a: Path, b: Path) -> bool:
+    """Same size and modification time: the file was not rewritten since ``b`` was copied from it."""
+    sa, sb = a.stat(), b.stat()
+    return sa.st_size == sb.st_size and sa.st_mtime_ns == sb.st_mtime_ns
+
+
+def atomic_copy(source: Path, dest: Path) -> None:
+    """Copy ``source`` over ``dest`` so that ``dest`` is always either old or new, never half."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise _os_error("write", dest, exc) from None
+    _fsync_dir(dest.parent)
 
 
 def _table_chunks(name: str, docs: Iterable[dict], *, last: bool, batch: int = 500) -> Iterator[str]:
@@ -236,6 +279,8 @@ class Library:
         clock: Callable[[], str] = now_iso,
         lock_timeout: float = 30.0,
         auto_compact: bool = True,
+        backup_interval: float = BACKUP_INTERVAL,
+        backup_keep: int = BACKUP_KEEP,
     ) -> None:
         self.path = Path(path)
         self.abstracts_path = self.path.with_name(
@@ -246,6 +291,9 @@ class Library:
         self.clock = clock
         self.lock_timeout = lock_timeout
         self.auto_compact = auto_compact
+        self.backup_interval = backup_interval  # seconds between automatic backups; 0: never
+        self.backup_keep = backup_keep
+        self.backups_dir = self.path.with_name(self.path.name + ".backups")
         self.generation = 0  # bumps on every change applied in memory (ours or others')
         self.warnings: list[str] = []  # problems that did not stop a change (callers may show them)
 
@@ -714,6 +762,8 @@ class Library:
                 record["before_abstracts"] = before_abstracts
             if undoes is not None:
                 record["undoes"] = undoes
+            if self.backup_interval and self._main_sig is not None:
+                self._backup_if_due()
             if len(puts) + len(deletes) > DIRECT_WRITE_PAPERS:
                 self._write_direct(record, puts.values())
             else:
@@ -930,7 +980,10 @@ class Library:
         abstracts = dict(abstracts or {})
 
         def compute():
-            puts = {p.id: p for p in papers if self._papers.get(p.id) != p}
+            wanted = [
+                replace(p, has_abstract=bool(abstracts[p.id])) if p.id in abstracts else p for p in papers
+            ]
+            puts = {p.id: p for p in wanted if self._papers.get(p.id) != p}
             changed_abstracts = {
                 pid: text
                 for pid, text in abstracts.items()
@@ -967,6 +1020,107 @@ class Library:
     def delete(self, refs: Iterable[str]) -> Change:
         ids = self._resolve_all(refs)
         return self._commit(f"delete {len(ids)} paper(s)", lambda: ({}, {}, list(ids)))
+
+    # -- backups ----------------------------------------------------------------------------
+
+    def _backup_if_due(self) -> None:
+        newest = self.list_backups()[:1]
+        if newest and time.time() - newest[0].created < self.backup_interval:
+            return
+        try:
+            self._backup_locked()
+        except LibraryError as exc:
+            self.warnings.append(f"automatic backup failed: {exc}")
+
+    def backup(self) -> "Backup":
+        """Take a backup now (``reader backup``); returns it."""
+        with self._mutex, self._lock(shared=True):
+            return self._backup_locked()
+
+    def _backup_locked(self, *, prune: bool = True) -> "Backup":
+        """Copy the library's files into a new folder under ``backups_dir``.
+
+        Files that have not changed since the previous backup are hard-linked to
+        that backup's copy (nothing ever writes to a backup in place), so a
+        backup costs a copy of the journal plus whatever was compacted since.
+        """
+        now_ns = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now_ns / 1e9)) + f".{now_ns % 10**9:09d}"
+        previous = self.list_backups()[:1]
+        target = self.backups_dir / stamp
+        partial = self.backups_dir / f".partial-{stamp}-{os.getpid()}"
+        try:
+            partial.mkdir(parents=True, exist_ok=True)
+            for source in (self.path, self.abstracts_path, self.wal_path):
+                if not source.exists():
+                    continue
+                dest = partial / source.name
+                old = previous[0].path / source.name if previous else None
+                if (
+                    source is not self.wal_path
+                    and old is not None
+                    and old.exists()
+                    and _same_content_signature(source, old)
+                ):
+                    os.link(old, dest)
+                else:
+                    shutil.copyfile(source, dest)
+                    os.utime(dest, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns))
+            os.replace(partial, target)
+        except OSError as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise _os_error("back up the library into", self.backups_dir, exc) from None
+        _fsync_dir(self.backups_dir)
+        if prune:
+            self._prune_backups()
+        return Backup(target, os.path.getmtime(target))
+
+    def _prune_backups(self) -> None:
+        for stale in self.list_backups()[self.backup_keep :]:
+            shutil.rmtree(stale.path, ignore_errors=True)
+
+    def list_backups(self) -> list["Backup"]:
+        """Backups, newest first."""
+        try:
+            entries = [e for e in os.scandir(self.backups_dir) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise _os_error("read", self.backups_dir, exc) from None
+        backups = [Backup(Path(e.path), e.stat().st_mtime) for e in entries]
+        backups.sort(key=lambda b: (b.path.name, b.created), reverse=True)
+        return backups
+
+    def restore_backup(self, number: int) -> "Backup":
+        """Put backup ``number`` (1 = newest) in place of the library; the current state is backed up first."""
+        backups = self.list_backups()
+        if not 1 <= number <= len(backups):
+            raise ReaderError(f"no backup number {number} (there are {len(backups)}; see `reader backup list`)")
+        chosen = backups[number - 1]
+        probe = Library(chosen.path / self.path.name, backup_interval=0)
+        try:
+            probe._load_locked()
+        except LibraryError as exc:
+            raise ReaderError(f"backup {number} does not load either: {exc}") from None
+        with self._mutex, self._lock(shared=False):
+            if self.path.exists():
+                try:
+                    self._backup_locked(prune=False)  # so that restoring can itself be taken back
+                except LibraryError as exc:
+                    raise ReaderError(f"not restoring: could not back up the current library first: {exc}") from None
+            for name, dest in (
+                (self.abstracts_path.name, self.abstracts_path),
+                (self.wal_path.name, self.wal_path),
+                (self.path.name, self.path),
+            ):
+                source = chosen.path / name
+                if source.exists():
+                    atomic_copy(source, dest)
+                elif dest == self.wal_path and dest.exists():
+                    atomic_write(dest, [])  # the current journal continues a state we are leaving
+            self._load_locked()
+            self._prune_backups()
+        return chosen
 
     # -- history and undo -----------------------------------------------------------------
 
@@ -1061,7 +1215,6 @@ class Library:
             report.updated.clear()
             added: set[str] = set()
             merged_ids: set[str] = set()
-            self.load_abstracts()
             stamp = self.clock()
             puts: dict[str, Paper] = {}
             new_abstracts: dict[str, str] = {}
@@ -1090,6 +1243,7 @@ class Library:
                         authors=tuple(cand.authors),
                         published=cand.published,
                         upvotes=cand.upvotes,
+                        has_abstract=bool(cand.abstract),
                     )
                     puts[new_id] = paper
                     new_abstracts[new_id] = cand.abstract
@@ -1097,11 +1251,11 @@ class Library:
                     added.add(new_id)
                 else:
                     merged = _merge(existing, cand, arxiv)
-                    had_abstract = bool(new_abstracts.get(existing.id) or self._abstracts.get(existing.id))
+                    if cand.abstract and not merged.has_abstract:
+                        new_abstracts[existing.id] = cand.abstract
+                        merged = replace(merged, has_abstract=True)
                     if merged != existing:
                         puts[existing.id] = merged
-                    if cand.abstract and not had_abstract:
-                        new_abstracts[existing.id] = cand.abstract
                     if existing.id not in added and existing.id not in merged_ids:
                         report.merged.append(existing.id)
                         merged_ids.add(existing.id)
@@ -1114,7 +1268,9 @@ class Library:
             )
             return puts, new_abstracts, []
 
-        self._commit(f"{label}: {', '.join(report.sources) or 'papers'}", compute)
+        names = report.sources
+        what = ", ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more"
+        self._commit(f"{label}: {what or 'papers'}", compute)
         return report
 
 

@@ -38,6 +38,8 @@ _URL = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
+_SPACED_SCHEME = re.compile(r"^(https?):\s+//", re.IGNORECASE)
+_HAS_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 _MARKERS = ("//", "www.", "github.com/", "huggingface.co/", "arxiv.org/")
 _TRAILING = ".,;:!?'\"*"
 _PAIRS = {")": "(", "]": "[", "}": "{"}
@@ -80,10 +82,10 @@ def normalise_url(raw: str) -> str | None:
     'https://github.com/facebookresearch/encodec'
     """
     text = raw.strip().lstrip("(<[{\"'")
-    text = re.sub(r"^(https?):\s+//", r"\1://", text, flags=re.IGNORECASE)
+    text = _SPACED_SCHEME.sub(r"\1://", text)
     if text.startswith("//"):
         text = "https:" + text
-    if not re.match(r"^https?://", text, re.IGNORECASE):
+    if not _HAS_SCHEME.match(text):
         text = "https://" + text
     text = _strip_trailing(text)
     try:

@@ -73,6 +73,9 @@ class Paper:
     published: str | None = None
     upvotes: int | None = None
     extra: dict = field(default_factory=dict)
+    # False when the library holds no abstract for this paper (abstracts are
+    # stored apart; this lets an import fill a missing one without loading them all).
+    has_abstract: bool = True
 
     # -- derived -----------------------------------------------------------
     @property
@@ -140,6 +143,8 @@ class Paper:
             doc["upvotes"] = self.upvotes
         if self.extra:
             doc["extra"] = self.extra
+        if not self.has_abstract:
+            doc["no_abstract"] = True
         return doc
 
     @classmethod
@@ -190,6 +195,7 @@ class Paper:
             get("published"),
             get("upvotes"),
             extra or {},
+            get("no_abstract") is not True,
         )
 
 

@@ -253,3 +253,55 @@ def test_unknown_tables_survive_compaction(sample_library, db_path):
     lib = Library.open(db_path)
     lib.compact()
     assert json.loads(db_path.read_text())["notes_by_user"] == {"1": {"hello": "world"}}
+
+
+def test_backups_rotate_and_restore(sample_library, db_path, monkeypatch):
+    pid = title_id("Pointer Networks")
+    sample_library.backup_interval = 0.000001  # a backup before every change
+    sample_library.backup_keep = 3
+    for tag in ("a", "b", "c", "d"):
+        sample_library.tag([pid], [tag])
+    backups = sample_library.list_backups()
+    assert len(backups) == 3
+    # The newest backup was taken just before tagging "d".
+    newest = Library.open(backups[0].path / db_path.name)
+    assert newest.get(pid).tags == ("a", "b", "c")
+    restored = sample_library.restore_backup(3)
+    assert restored.path == backups[2].path
+    assert sample_library.get(pid).tags == ("a",)
+    assert Library.open(db_path).get(pid).tags == ("a",)
+    # Restoring backed up the state it replaced, so it can be taken back.
+    latest = sample_library.list_backups()[0]
+    assert Library.open(latest.path / db_path.name).get(pid).tags == ("a", "b", "c", "d")
+    with pytest.raises(ReaderError, match="no backup number 9"):
+        sample_library.restore_backup(9)
+
+
+def test_backups_are_rate_limited(sample_library):
+    pid = title_id("Pointer Networks")
+    sample_library.backup_interval = 3600
+    for tag in ("a", "b", "c"):
+        sample_library.tag([pid], [tag])
+    assert len(sample_library.list_backups()) == 1
+
+
+def test_unchanged_files_are_shared_between_backups(sample_library, db_path):
+    pid = title_id("Pointer Networks")
+    sample_library.backup_interval = 0.000001
+    sample_library.tag([pid], ["a"])
+    sample_library.tag([pid], ["b"])
+    first, second = sample_library.list_backups()[:2]
+    a = (first.path / sample_library.abstracts_path.name).stat()
+    b = (second.path / sample_library.abstracts_path.name).stat()
+    assert a.st_ino == b.st_ino, "the big abstracts file is not copied again when unchanged"
+
+
+def test_a_missing_abstract_is_filled_by_a_later_import(library, db_path):
+    library.import_candidates([Candidate("Lonely Paper", "", "page-a")])
+    pid = title_id("Lonely Paper")
+    assert library.get(pid).has_abstract is False
+    library.import_candidates([Candidate("Lonely Paper", "Now with an abstract. " * 20, "page-b")])
+    reopened = Library.open(db_path)
+    assert reopened.abstract(pid).startswith("Now with an abstract.")
+    assert reopened.get(pid).has_abstract
+    assert reopened.get(pid).sources == ("page-a", "page-b")

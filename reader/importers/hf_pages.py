@@ -44,6 +44,8 @@ _SHORT_ABSTRACT_MIN = 200
 
 
 def is_chrome(line: str) -> bool:
+    if len(line) > 60:  # every chrome line is short
+        return False
     folded = line.casefold()
     return folded in _CHROME or bool(_DATE_LINE.match(line))
 
@@ -54,13 +56,13 @@ def looks_like_abstract(line: str) -> bool:
     return len(line) >= _SHORT_ABSTRACT_MIN and len(_SENTENCE_BREAK.findall(line)) >= 2
 
 
-_ODD_SPACES = ("  ", "\t", "\u00a0", "\u2007", "\u202f", "\u3000")
+_ODD_SPACES = re.compile("  |[\t\u00a0\u2007\u202f\u3000]")
 
 
 def _clean(line: str) -> str:
     # A byte-order mark can survive at the start of a line (pages pasted together).
     line = line.lstrip("\ufeff").strip()
-    if any(odd in line for odd in _ODD_SPACES):  # the substitution is slow on long lines
+    if _ODD_SPACES.search(line):  # the substitution itself is slow on long lines
         line = _SPACES.sub(" ", line).strip()
     return line
 

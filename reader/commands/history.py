@@ -1,0 +1,131 @@
+"""`reader history`, `reader undo`, `reader delete`, `reader backup`: never losing a reading list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+
+EXIT_OK = 0
+
+
+def _library(args, *, load: bool = True):
+    from reader.cli import open_library, _library_path
+    from reader.library import Library
+
+    if load:
+        return open_library(args)
+    return Library(_library_path(args))  # not loaded: backups work on a library that does not load
+
+
+def _when(created: float) -> str:
+    return datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    library = _library(args)
+    entries = library.history(limit=args.limit)
+    if args.json:
+        json.dump([e.to_dict() for e in entries], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    from reader.textsafe import printable
+
+    for entry in entries:
+        state = " (undone)" if entry.undone else ""
+        print(f"{entry.seq:>6}  {entry.at}  {printable(entry.label)} [{entry.papers} paper(s)]{state}")
+    if not entries:
+        print("No changes yet.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from reader.textsafe import printable
+
+    library = _library(args)
+    for _ in range(args.times):
+        change = library.undo()
+        print(f"{printable(change.label)} ({len(change.ids)} paper(s))")
+    return EXIT_OK
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    from reader.errors import ReaderError
+    from reader.textsafe import printable
+
+    library = _library(args)
+    papers = [library.resolve(ref) for ref in args.ids]
+    if len({p.id for p in papers}) > 1 and not args.yes:
+        if not sys.stdin.isatty():
+            raise ReaderError(f"deleting {len(papers)} papers needs --yes (or run it in a terminal to confirm)")
+        answer = input(f"Delete {len(papers)} papers? This can be undone with `reader undo`. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing deleted.")
+            return EXIT_OK
+    change = library.delete([p.id for p in papers])
+    for paper in papers:
+        print(f"deleted {paper.short_id} {printable(paper.title)}")
+    print(f"({len(change.ids)} paper(s); `reader undo` brings them back)")
+    return EXIT_OK
+
+
+def cmd_backup_list(args: argparse.Namespace) -> int:
+    library = _library(args, load=False)
+    backups = library.list_backups()
+    if args.json:
+        json.dump(
+            [
+                {"number": n, "path": str(b.path), "created": _when(b.created), "summary": b.summary(library.path.name)}
+                for n, b in enumerate(backups, start=1)
+            ],
+            sys.stdout,
+            indent=2,
+        )
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not backups:
+        print(f"No backups yet in {library.backups_dir}", file=sys.stderr)
+    for number, backup in enumerate(backups, start=1):
+        print(f"{number:>3}  {_when(backup.created)}  {backup.summary(library.path.name)}")
+    return EXIT_OK
+
+
+def cmd_backup_now(args: argparse.Namespace) -> int:
+    library = _library(args, load=False)
+    backup = library.backup()
+    print(f"Backed up to {backup.path}")
+    return EXIT_OK
+
+
+def cmd_backup_restore(args: argparse.Namespace) -> int:
+    library = _library(args, load=False)
+    chosen = library.restore_backup(args.number)
+    print(f"Restored the backup of {_when(chosen.created)}: {len(library)} papers.")
+    print("The library as it was before is backup 1 now (`reader backup restore 1` takes this back).")
+    return EXIT_OK
+
+
+def register(sub, common, json_flag) -> None:
+    p = sub.add_parser("history", parents=[common, json_flag], help="list recent changes (newest first)")
+    p.add_argument("--limit", type=int, default=20, metavar="N")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("undo", parents=[common], help="revert the last change (repeatable)")
+    p.add_argument("times", nargs="?", type=int, default=1, help="how many changes to undo (default 1)")
+    p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("delete", parents=[common], help="delete papers (undoable)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask before deleting several papers")
+    p.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser("backup", parents=[common], help="list, take or restore backups of the library")
+    backup_sub = p.add_subparsers(dest="backup_command", metavar="ACTION", required=True)
+    q = backup_sub.add_parser("list", parents=[common, json_flag], help="backups, newest first (1 = newest)")
+    q.set_defaults(func=cmd_backup_list)
+    q = backup_sub.add_parser("now", parents=[common], help="take a backup now")
+    q.set_defaults(func=cmd_backup_now)
+    q = backup_sub.add_parser("restore", parents=[common], help="put backup N in place of the library")
+    q.add_argument("number", type=int, metavar="N")
+    q.set_defaults(func=cmd_backup_restore)
