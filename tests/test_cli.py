@@ -117,3 +117,45 @@ def test_help_and_version():
     for command in ("import", "list", "tag", "untag", "read", "unread", "export"):
         assert command in out(result)
     assert run_cli("--version").returncode == 0
+
+
+def test_history_undo_delete(tmp_path):
+    db = tmp_path / "lib.json"
+    run_cli("import", *map(str, SAMPLE_FILES), db=db)
+    pid = title_id("Pointer Networks")
+    run_cli("tag", pid[:7], "classic", db=db)
+    run_cli("read", pid[:7], db=db)
+    history = json.loads(out(run_cli("history", "--json", db=db)))
+    assert [h["label"] for h in history][:2] == ["mark 1 paper(s) read", "tag 1 paper(s) +classic"]
+
+    undone = run_cli("undo", "2", db=db)
+    assert undone.returncode == 0, err(undone)
+    shown = json.loads(out(run_cli("show", "--json", pid[:7], db=db)))
+    assert shown["tags"] == [] and shown["read"] is False
+
+    two = [title_id("Pointer Networks")[:7], title_id("Discrete Key-Value Bottleneck")[:7]]
+    refused = run_cli("delete", *two, db=db)  # no terminal to confirm in
+    assert refused.returncode == 1 and "--yes" in err(refused)
+    assert run_cli("delete", "--yes", *two, db=db).returncode == 0
+    assert json.loads(out(run_cli("info", "--json", db=db)))["papers"] == 440
+    assert run_cli("undo", db=db).returncode == 0
+    assert json.loads(out(run_cli("info", "--json", db=db)))["papers"] == 442
+
+
+def test_backup_restore_after_corruption(tmp_path):
+    db = tmp_path / "lib.json"
+    run_cli("import", *map(str, SAMPLE_FILES), db=db)
+    assert run_cli("backup", "now", db=db).returncode == 0
+    db.write_text("{ truncated")
+    broken = run_cli("list", db=db)
+    assert broken.returncode == 1
+    message = err(broken).strip()
+    assert len(message.splitlines()) == 1
+    assert str(db) in message and "reader backup restore 1" in message
+    listed = out(run_cli("backup", "list", db=db))
+    assert "442 papers" in listed
+    restored = run_cli("backup", "restore", "1", db=db)
+    assert restored.returncode == 0, err(restored)
+    assert json.loads(out(run_cli("info", "--json", db=db)))["papers"] == 442
+    # The broken file was kept as the newest backup, not thrown away.
+    assert "does not load" in out(run_cli("backup", "list", db=db)).splitlines()[0]
