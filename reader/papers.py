@@ -203,8 +203,9 @@ _make_link = tuple.__new__
 
 
 def _strings(values) -> tuple[str, ...]:
-    if type(values) is not list or not all(type(v) is str for v in values):
+    if type(values) is not list:
         raise TypeError("expected a list of strings")
+    "".join(values)  # raises TypeError unless every item is a str (at C speed)
     return tuple(values)
 
 
