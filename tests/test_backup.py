@@ -163,13 +163,13 @@ def test_cli_backup_restore_and_bad_file(tmp_path):
     again = run_cli("import", "--json", "-", db=restored, input=backup.read_bytes())
     assert json.loads(again.stdout)["backups"][0]["unchanged"] == 212
 
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("restored")}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("restored") and p.is_file()}
     truncated = tmp_path / "truncated.json"
     truncated.write_bytes(backup.read_bytes()[:5000])
     bad = run_cli("import", str(truncated), db=restored)
     assert bad.returncode == 1 and len(bad.stderr.decode().strip().splitlines()) == 1
     assert "not valid JSON" in bad.stderr.decode()
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("restored")} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("restored") and p.is_file()} == before
 
 
 def test_text_that_is_not_valid_unicode_survives_a_backup(library):

@@ -236,13 +236,13 @@ def test_cli_round_trip_and_bad_list(tmp_path):
     again = json.loads(run_cli("import", "--json", str(listing), db=db).stdout)
     assert again["lists"][0]["marked_read"] == [] and again["lists"][0]["unchanged"] == 212
 
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lib.json")}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lib.json") and p.is_file()}
     notes = tmp_path / "notes.md"
     notes.write_text("# Just notes\n\nNo list here.\n")
     bad = run_cli("import", str(listing), str(notes), db=db)  # one bad file: nothing is imported
     assert bad.returncode == 1 and len(bad.stderr.decode().strip().splitlines()) == 1
     assert "no task-list items" in bad.stderr.decode() and "Traceback" not in bad.stderr.decode()
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lib.json")} == before
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("lib.json") and p.is_file()} == before
 
 
 def test_cli_recognises_a_list_by_content_on_stdin(tmp_path):
@@ -251,3 +251,49 @@ def test_cli_recognises_a_list_by_content_on_stdin(tmp_path):
     result = run_cli("import", "-", db=db, input=b"- [x] **Pointer Networks**\n")
     assert result.returncode == 0, result.stderr.decode()
     assert "1 marked read" in result.stdout.decode()
+
+
+# -- the fast path for reader's own lines agrees with the Markdown parser --------------------------
+
+LINK_URLS = st.sampled_from(
+    [
+        "https://github.com/o/r",
+        "https://example.com/a_(b)_c)",
+        "https://example.com/a b",
+        "https://example.com/?a=1&amp;b=2",
+        "https://example.com/`tick`",
+        "https://example.com/%5C",
+        "javascript:alert(1)",
+        "https://arxiv.org/abs/2401.01234",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.text(TITLE_CHARS, min_size=1, max_size=40),
+    tag_list=st.lists(st.text(min_size=1, max_size=8).map(normalise_tag).filter(bool), max_size=3),
+    url=LINK_URLS,
+    read=st.booleans(),
+)
+def test_fast_item_parser_agrees_with_markdown_it(title, tag_list, url, read):
+    from reader.exporters.markdown import paper_line
+    from reader.importers.markdown_list import _parse_item_text_fast, _parse_item_text_markdown
+
+    line = paper_line(Paper(id="x", title=title, tags=tuple(tag_list), links=(Link(url, CODE),), read=read))
+    rest = line[len("- [ ] ") :]
+    fast = _parse_item_text_fast(rest)
+    if fast is not None:
+        assert fast == _parse_item_text_markdown(rest)
+
+
+def test_fast_item_parser_handles_almost_all_sample_lines(sample_library):
+    from reader.importers.markdown_list import _parse_item_text_fast, _parse_item_text_markdown
+
+    sample_library.tag([p.id for p in sample_library.papers()[::4]], ["x", "to-read"])
+    lines = [line for line in render_reading_list(sample_library.papers()).splitlines() if line.startswith("- [")]
+    fast = [_parse_item_text_fast(line[6:]) for line in lines]
+    assert sum(result is not None for result in fast) >= 0.95 * len(lines)
+    for line, result in zip(lines, fast):
+        if result is not None:
+            assert result == _parse_item_text_markdown(line[6:])

@@ -40,7 +40,7 @@ _ESCAPE_ALWAYS = re.compile(r"([\\`*_\[\]<|~$])")
 # '&' only where it would start an entity ('&amp;', '&#35;'): 'R&D' stays as it is.
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # '#' where it could open a heading or close one ('Title ##'): at the start or after a space.
-_HASH = re.compile(r"(?:(?<=\s)|^)#")
+_HASH = re.compile(r"#(?<!\S#)")
 # What would start a block (quote, list, heading underline) at the start of a line.
 _BLOCK_START = re.compile(r"^(?:([>+=-])|(\d{1,9})([.)]))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u0085\u2028\u2029]")
@@ -53,8 +53,7 @@ def escape_text(text: str) -> str:
     Runs of whitespace (line breaks included) become one space and control
     characters are dropped, so the result is always a single line.
     """
-    text = _CONTROL.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(_CONTROL.sub(" ", text).split())
     text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     text = _HASH.sub(r"\\#", text)
