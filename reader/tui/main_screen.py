@@ -71,6 +71,7 @@ class MainScreen(Screen[None]):
         self._total: int | None = None
         self._error: str | None = None
         self._searching = False
+        self._footer_state: tuple | None = None
 
     # -- layout ----------------------------------------------------------------------
 
@@ -171,7 +172,7 @@ class MainScreen(Screen[None]):
             paper_list.empty_text = "No papers."
         paper_list.set_rows(rows, keep=keep)
         self._update_status()
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def _update_status(self) -> None:
         status = self.query_one("#search-status", Static)
@@ -215,7 +216,7 @@ class MainScreen(Screen[None]):
         current = self.paper_list.current_id
         if current in change.ids:
             self._show_current(force=True)
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def _forget_missing_selection(self) -> None:
         selected = self.paper_list.selected
@@ -228,7 +229,7 @@ class MainScreen(Screen[None]):
     @on(PaperList.Highlighted)
     def _highlighted(self, event: PaperList.Highlighted) -> None:
         self._show_current()
-        self.refresh_bindings()
+        self._refresh_footer()
 
     def _show_current(self, *, force: bool = False) -> None:
         paper = self.current_paper()
@@ -248,7 +249,7 @@ class MainScreen(Screen[None]):
     @on(PaperList.SelectionChanged)
     def _selection_changed(self, event: PaperList.SelectionChanged) -> None:
         self._update_status()
-        self.refresh_bindings()
+        self._refresh_footer()
 
     @on(PaperList.DetailRequested)
     def _detail_requested(self) -> None:
@@ -283,6 +284,18 @@ class MainScreen(Screen[None]):
         self.search_input.value = query
 
     # -- key actions --------------------------------------------------------------------
+
+    def _refresh_footer(self) -> None:
+        """Re-check which keys work (the footer redraws itself: only when something changed)."""
+        state = (
+            self.paper_list.current_id is not None,
+            bool(self._rows),
+            bool(self.paper_list.selected),
+            self.app.library.can_undo(),
+        )
+        if state != self._footer_state:
+            self._footer_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in PAPER_ACTIONS:
@@ -336,8 +349,12 @@ class MainScreen(Screen[None]):
         if not self._rows:
             return None
         noun = "paper" if len(self._rows) == 1 else "papers"
-        where = "the search results" if self.query_text else f"{list_label(self.list_id)}"
-        return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {where}")
+        return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {self._where()}")
+
+    def _where(self) -> str:
+        if self.query_text:
+            return "the search results"
+        return "the library" if self.list_id == ALL else list_label(self.list_id)
 
     # reading
 
@@ -373,11 +390,12 @@ class MainScreen(Screen[None]):
             if yes:
                 self.app.set_read(unread, True)
 
-        noun = "paper" if len(unread) == 1 else "papers"
-        self.app.push_screen(
-            ConfirmModal(f"Mark {len(unread):,} unread {noun} in {targets.description[4:]} read?"),
-            answered,
-        )
+        if len(unread) == len(targets.ids):
+            question = f"Mark {targets.description} read?"
+        else:
+            noun = "paper" if len(unread) == 1 else "papers"
+            question = f"Mark the {len(unread):,} unread {noun} of {len(targets.ids):,} in {self._where()} read?"
+        self.app.push_screen(ConfirmModal(question), answered)
 
     def _jump_unread(self, step: int) -> None:
         rows = self._rows

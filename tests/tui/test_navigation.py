@@ -1,0 +1,276 @@
+"""Moving around: list keys, search, smart lists, panes, help, palette, quit."""
+
+from __future__ import annotations
+
+from conftest import ATTENTION, DIFFUSION, GRAPHS, MAMBA, SIZE, detail_text, list_rows, settle, status_text
+from textual.widgets import Input
+
+from reader.tui.help import HelpScreen
+from reader.tui.paper_list import PaperList
+from reader.tui.sidebar import SmartListSidebar
+
+
+async def test_first_screen_lists_papers_newest_first_with_marks(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        rows = list_rows(app)
+        assert [row.split("  ")[0] for row in rows]  # something is drawn
+        assert MAMBA[:40] in rows[0] and ATTENTION[:20] in rows[3]
+        assert "</>" in rows[0]  # Mamba has code
+        assert "</>" not in rows[1]  # the graph survey has no links
+        assert "●" in rows[0]  # unread
+        assert status_text(app) == "4 papers"
+        detail = detail_text(app)
+        assert MAMBA in detail
+        assert "code" in detail and "https://github.com/state-spaces/mamba" in detail
+        assert "Foundation models on selective state spaces" in detail  # the abstract, loaded in a worker
+
+
+async def test_cursor_keys_move_and_the_detail_follows(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper_list = app.main_screen.query_one(PaperList)
+        assert paper_list.current_id == ids[MAMBA]
+        await pilot.press("j")
+        assert paper_list.current_id == ids[GRAPHS]
+        await pilot.press("down", "down")
+        assert paper_list.current_id == ids[ATTENTION]
+        await settle(pilot)
+        assert ATTENTION in detail_text(app)
+        assert "14,250 GitHub stars" in detail_text(app)
+        await pilot.press("down")  # already at the end
+        assert paper_list.current_id == ids[ATTENTION]
+        await pilot.press("k")
+        assert paper_list.current_id == ids[DIFFUSION]
+        await pilot.press("g")
+        assert paper_list.cursor == 0
+        await pilot.press("G")
+        assert paper_list.cursor == 3
+        await pilot.press("pageup")
+        assert paper_list.cursor == 0
+        await pilot.press("pagedown")
+        assert paper_list.cursor == 3
+        await pilot.press("up", "home")
+        assert paper_list.cursor == 0
+        await pilot.press("end")
+        assert paper_list.cursor == 3
+
+
+async def test_page_keys_move_by_a_screenful(sample_library, make_app):
+    app = make_app(sample_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        paper_list = app.main_screen.query_one(PaperList)
+        height = paper_list.scrollable_content_region.height
+        await pilot.press("pagedown")
+        assert paper_list.cursor == height - 1
+        await pilot.press("G")
+        assert paper_list.cursor == 441
+        assert paper_list.scroll_offset.y == 442 - height  # the last row is on screen
+        assert len(list_rows(app)) == height
+        await pilot.press("pageup")
+        assert paper_list.cursor == 441 - (height - 1)
+
+
+async def test_search_shows_matches_live_and_escape_leaves(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        search = app.main_screen.query_one("#search", Input)
+        assert search.has_focus
+        await pilot.press(*"graph")
+        await settle(pilot)
+        assert status_text(app) == "1 match"
+        rows = list_rows(app)
+        assert len(rows) == 1 and GRAPHS[:30] in rows[0]
+        assert GRAPHS in detail_text(app)
+        await pilot.press("escape")
+        assert app.main_screen.query_one(PaperList).has_focus
+        assert search.value == "graph"  # the query stays visible
+        await pilot.press("slash", "ctrl+u")  # clear the field
+        await pilot.press(*"zzzz")
+        await settle(pilot)
+        assert status_text(app) == "0 matches"
+        assert [row.strip() for row in list_rows(app)] == ["No papers match the search."]
+        assert "Nothing selected." in detail_text(app)
+
+
+async def test_a_malformed_query_shows_why_and_the_app_keeps_running(small_library, make_app):
+    from reader.search import QueryError
+
+    library, _ = small_library
+    app = make_app(library)
+
+    class Broken:
+        def search(self, query):
+            raise QueryError(f"unbalanced quote in {query!r}")
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.searcher = Broken()
+        await pilot.press("slash", *'"graph')
+        await settle(pilot)
+        assert "unbalanced quote" in status_text(app)
+        assert app.is_running
+
+
+async def test_enter_in_the_search_goes_to_the_list(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"diffusion", "enter")
+        await settle(pilot)
+        paper_list = app.main_screen.query_one(PaperList)
+        assert paper_list.has_focus
+        assert paper_list.current_id == ids[DIFFUSION]
+
+
+async def test_smart_lists_filter_and_show_counts(small_library, make_app):
+    library, ids = small_library
+    library.set_read([ids[GRAPHS]], True)
+    library.tag([ids[DIFFUSION], ids[MAMBA]], ["generative"])
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sidebar = app.main_screen.query_one(SmartListSidebar)
+        prompts = [str(sidebar.get_option_at_index(i).prompt) for i in range(sidebar.option_count)]
+        assert prompts[0].split() == ["All", "4"]
+        assert prompts[1].split() == ["Unread", "3"]
+        assert prompts[2].split() == ["Read", "1"]
+        assert prompts[3].split() == ["Has", "code", "2"]
+        assert prompts[4].split() == ["#generative", "2"]
+        await pilot.press("right_square_bracket")  # Unread
+        await settle(pilot)
+        assert status_text(app) == "3 papers in Unread"
+        assert all(GRAPHS[:20] not in row for row in list_rows(app))
+        await pilot.press("right_square_bracket", "right_square_bracket")  # Has code
+        await settle(pilot)
+        assert status_text(app) == "2 papers in Has code"
+        await pilot.press("right_square_bracket")  # #generative
+        await settle(pilot)
+        assert status_text(app) == "2 papers in #generative"
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert status_text(app) == "4 papers"
+
+
+async def test_sidebar_keys_choose_a_list(small_library, make_app):
+    library, ids = small_library
+    library.set_read([ids[GRAPHS]], True)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.main_screen.query_one(SmartListSidebar).focus()
+        await pilot.press("j", "j")  # All -> Unread -> Read
+        await settle(pilot)
+        assert status_text(app) == "1 paper in Read"
+        assert len(list_rows(app)) == 1
+        await pilot.press("k")
+        await settle(pilot)
+        assert status_text(app) == "3 papers in Unread"
+
+
+async def test_search_within_a_smart_list(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")  # Has code
+        await pilot.press("slash", *"selective")
+        await settle(pilot)
+        assert status_text(app) == "1 match in Has code"
+        assert MAMBA[:30] in list_rows(app)[0]
+
+
+async def test_tab_moves_between_panes(small_library, make_app):
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        seen = []
+        for _ in range(4):
+            await pilot.press("tab")
+            seen.append(app.focused.id)
+        assert set(seen) == {"search", "sidebar", "papers", "detail"}
+        await pilot.press("shift+tab")
+        assert app.focused.id == seen[-2]
+
+
+async def test_enter_goes_to_the_detail_pane_and_escape_back(small_library, make_app):
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        assert app.focused.id == "detail"
+        await pilot.press("j")  # scrolls the pane, does not move the list
+        assert app.main_screen.query_one(PaperList).cursor == 0
+        await pilot.press("escape")
+        assert app.focused.id == "papers"
+
+
+async def test_help_lists_every_key_and_closes(small_library, make_app):
+    from reader.tui import keys
+
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text").render())
+        for spec in keys.KEYS:
+            assert spec.description in text
+            assert f"({spec.id})" in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_q_quits(small_library, make_app):
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+    assert app.return_code in (0, None)
+
+
+async def test_q_in_the_search_field_is_a_letter(small_library, make_app):
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "q")
+        assert app.is_running
+        assert app.main_screen.query_one("#search", Input).value == "q"
+
+
+async def test_the_palette_offers_every_action(small_library, make_app):
+    from reader.tui import keys
+
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.main_screen)]
+        for spec in keys.KEYS:
+            if spec.palette and keys.MAIN in spec.owners:
+                assert spec.description in titles, spec.id
+        assert "Show list: Unread" in titles
+        assert "Theme" in titles
+        # Run one through the palette UI: mark the current paper read.
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Toggle read")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert library.get(ids[MAMBA]).read
