@@ -167,8 +167,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for hit in hits:
         print(paper_row(hit.paper))
-    if not hits and sys.stdout.isatty():
-        print("No papers match." if query else "The library is empty: `reader import FILE` adds papers.", file=sys.stderr)
+    if sys.stdout.isatty():
+        total = getattr(hits, "total", len(hits))
+        if not hits and not total:
+            print("No papers match." if query else "The library is empty: `reader import FILE` adds papers.", file=sys.stderr)
+        elif total > len(hits):
+            print(f"{total - len(hits)} more match (raise --limit to see them).", file=sys.stderr)
     return EXIT_OK
 
 
@@ -352,8 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[common, json_flag], help="list papers, optionally matching a query")
-    p.add_argument("query", nargs="*", help="words to look for (all must match)")
+    p = sub.add_parser(
+        "list",
+        parents=[common, json_flag],
+        help="list papers, best matches first for a query (newest first without one)",
+        description="List papers. A query ranks them: words are typo-tolerant (title matches first); "
+        '"exact phrase"; -word leaves out; filters: tag:NAME -tag:NAME is:read is:unread has:code '
+        "has:project source:PAGE. Put -- before a query that starts with '-' (reader list -- -tag:seen). "
+        "--json includes each paper's score.",
+    )
+    p.add_argument("query", nargs="*", help='words, "phrases" and filters (e.g. mamba has:code is:unread)')
     p.add_argument("--limit", type=int, default=None, metavar="N", help="show at most N papers")
     p.add_argument("--abstracts", action="store_true", help="include abstracts in --json output")
     p.set_defaults(func=cmd_list)

@@ -1,46 +1,49 @@
-"""Finding papers: the query language and ranking.
+"""Finding papers: the query language and ranked, typo-tolerant search.
 
-A simple case-insensitive filter for now (every word must appear in the title,
-abstract, tags or links); ranked fuzzy search replaces it (issue: search).
+One search serves the CLI (``reader list QUERY``) and the TUI:
+
+- :func:`parse_query` reads the query language (see :mod:`reader.search_query`
+  for the grammar) and raises :class:`QueryError` for malformed input;
+- :class:`SearchIndex` keeps an index of one library up to date incrementally
+  and ranks papers for a query (see :mod:`reader.searchindex` for how);
+- :func:`search` is the one-call form for scripts and the CLI.
+
+Query language, in short: words (typo-tolerant; title matches rank above
+abstract matches, and papers matching more words rank higher), ``"exact
+phrase"``, ``-word``, ``tag:NAME``, ``-tag:NAME``, ``is:read``, ``is:unread``,
+``has:code``, ``has:project``, ``source:PAGE``. An empty query lists every
+paper, newest first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+import weakref
 
-from reader.errors import ReaderError
-from reader.papers import Paper, fold_text
+from reader.search_query import Query, QueryError, Term, parse_query
+from reader.searchindex import Hit, SearchIndex, SearchResult
 
-
-class QueryError(ReaderError):
-    """A query that cannot be understood (the message says why)."""
-
-
-@dataclass(slots=True)
-class Hit:
-    paper: Paper
-    score: float
+_indexes: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
+_indexes_lock = threading.Lock()
 
 
-def search(library, query: str, limit: int | None = None) -> list[Hit]:
-    """Papers matching ``query``, best first; newest first for an empty query."""
-    words = fold_text(query).split()
-    papers = library.papers()
-    papers.reverse()  # newest first
-    if not words:
-        hits = [Hit(paper, 0.0) for paper in papers]
-        return hits[:limit] if limit else hits
-    abstracts = library.abstracts()
-    hits: list[Hit] = []
-    for paper in papers:
-        haystack = fold_text(
-            " ".join(
-                [paper.title, abstracts.get(paper.id, ""), " ".join(paper.tags)]
-                + [link.url for link in paper.links]
-            )
-        )
-        if all(word in haystack for word in words):
-            hits.append(Hit(paper, 1.0))
-            if limit and len(hits) >= limit:
-                break
-    return hits
+def index_for(library) -> SearchIndex:
+    """The shared :class:`SearchIndex` of ``library`` (one per library object)."""
+    with _indexes_lock:
+        index = _indexes.get(library)
+        if index is None:
+            index = _indexes[library] = SearchIndex(library)
+        return index
+
+
+def search(library, query: str, limit: int | None = None) -> SearchResult:
+    """Papers matching ``query``, best first (newest first for an empty query).
+
+    Returns a list of :class:`Hit` (a :class:`SearchResult`, whose ``total``
+    counts every match when ``limit`` cut the list). Raises :class:`QueryError`
+    for a malformed query.
+    """
+    return index_for(library).search(query, limit)
+
+
+__all__ = ["QueryError", "Hit", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for"]

@@ -1,0 +1,1430 @@
+"""The search index: ranked, typo-tolerant search over a whole library.
+
+How it works
+------------
+Every paper gets a *slot* (a row number). For each field (title, tags, links,
+abstract) an inverted index maps each term (see :mod:`reader.search_text`) to
+the slots containing it: an immutable base held in numpy arrays plus a small
+overlay for papers that changed since, so a tag or read change touches one
+paper and never rebuilds anything.
+
+A query word is expanded against the vocabulary of all terms: the word itself,
+terms it is a prefix of (people type the start of a name), and terms within one
+edit (two for words of eight letters or more; transpositions count as one)
+found through a bigram index and checked with rapidfuzz. Each expansion has a
+quality (exact 1.0, plural 0.95, prefix 0.7-0.9, one typo 0.7-0.8, two 0.6).
+A paper's score for a word is the best quality it contains, raised by where it
+was found (title > tag > link > abstract). Its score for the query is the sum
+over words, with field bonuses scaled so that matching one more query word
+always outweighs better fields for the others; small bonuses for covering
+most of a short title and for naming the method (the title's first word) break
+the remaining ties, then newer papers come first. All of this is numpy array
+arithmetic over slots: no Python loop per paper at query time.
+
+Start-up cost is paid lazily and in layers: filters and the empty query need
+only per-paper flags; the first word query builds the title/tag/link index;
+abstracts are loaded and indexed by :meth:`SearchIndex.prepare` (which
+``search`` calls unless ``partial_ok``). The title/link and abstract indexes
+are saved beside the library (``library.json.search``) and reused when every
+paper's text still has the fingerprint recorded for it: a saved index is never
+trusted for a paper whose text changed, and a damaged file is ignored.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import struct
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from reader.papers import CODE, PROJECT, Paper
+from reader.search_query import Query, QueryError, Term, parse_query
+from reader.search_text import (
+    TOKENIZER_VERSION,
+    abstract_terms,
+    first_word_term,
+    fold,
+    link_terms,
+    normalised_words,
+    text_terms,
+)
+
+TITLE, TAGS, LINKS, ABSTRACT = range(4)
+FIELD_NAMES = ("title", "tags", "links", "abstract")
+# How much finding a word in each field adds to a plain match (scaled per query).
+FIELD_BONUS = (1.0, 0.9, 0.8, 0.0)
+
+EXACT, PLURAL = 1.0, 0.95
+MAX_PREFIX_EXPANSIONS = 3000
+
+# Query-level bonuses, as fractions of the per-word field bonus.
+COVERAGE_BONUS = 0.5  # the query covers the whole title
+FIRST_WORD_BONUS = 0.4  # a query word is the title's first word (usually the method's name)
+ADJACENT_BONUS = 0.5  # the query's words stand side by side, in order, in the title
+WHOLE_TITLE_BONUS = 1.0  # the query is the title (added as a whole word's worth)
+
+
+@dataclass(slots=True)
+class Hit:
+    paper: Paper
+    score: float
+
+
+class SearchResult(list):
+    """Hits, best first (a plain list of :class:`Hit`), plus what the list leaves out.
+
+    ``total`` is the number of papers that match (more than ``len()`` when a
+    limit cut the list); ``partial`` is True when abstracts were not searched
+    (``search(..., partial_ok=True)`` before :meth:`SearchIndex.prepare` finished).
+    """
+
+    def __init__(self, hits=(), *, total: int = 0, partial: bool = False, query: Query | None = None) -> None:
+        super().__init__(hits)
+        self.total = total
+        self.partial = partial
+        self.query = query
+
+
+# -- postings ---------------------------------------------------------------------------
+
+
+class _TermIds(dict):
+    """term -> consecutive id, assigning the next id to a new term on lookup."""
+
+    def __missing__(self, key):
+        value = self[key] = len(self)
+        return value
+
+
+def _empty_slots() -> np.ndarray:
+    return np.zeros(0, np.int32)
+
+
+class _Postings:
+    """term -> slots for one field: a base in CSR arrays plus an overlay of later changes.
+
+    ``terms`` maps a term (str, or bytes for abstracts) to a local id. Ids below
+    ``base_terms`` have base postings ``docs[offsets[id]:offsets[id + 1]]``.
+    A slot whose text changed is marked ``stale`` (its base postings are
+    ignored) and its new terms go to the overlay.
+    """
+
+    def __init__(self, byte_terms: bool = False) -> None:
+        self.byte_terms = byte_terms
+        self.terms: dict = {}
+        self.offsets = np.zeros(1, np.int64)
+        self.docs = _empty_slots()
+        self.base_terms = 0
+        self.in_base = np.zeros(0, bool)
+        self.stale = np.zeros(0, bool)
+        self.n_stale = 0
+        self.overlay: dict[int, list[int]] = {}
+        self.overlay_of: dict[int, list[int]] = {}
+        self.overlay_size = 0
+
+    # building -------------------------------------------------------------------
+    @classmethod
+    def from_docs(cls, docs, capacity: int, *, byte_terms: bool = False, pace: bool = False) -> "_Postings":
+        """Build from (slot, distinct terms) pairs."""
+        from array import array
+
+        ids = _TermIds()
+        lookup = ids.__getitem__
+        term_ids = array("i")
+        counts = array("i")
+        slots = array("i")
+        for number, (slot, words) in enumerate(docs):
+            before = len(term_ids)
+            term_ids.extend(map(lookup, words))
+            counts.append(len(term_ids) - before)
+            slots.append(slot)
+            if pace and number % 500 == 499:
+                time.sleep(0)  # let another thread (the UI) run
+        postings = cls(byte_terms)
+        postings._set_base(
+            dict(ids),
+            np.frombuffer(term_ids, np.int32) if term_ids else np.zeros(0, np.int32),
+            np.repeat(np.frombuffer(slots, np.int32), np.frombuffer(counts, np.int32)) if slots else _empty_slots(),
+            capacity,
+        )
+        return postings
+
+    def _set_base(self, terms: dict, term_ids: np.ndarray, slots: np.ndarray, capacity: int) -> None:
+        count = len(terms)
+        order = np.argsort(term_ids, kind="stable")
+        self.terms = terms
+        self.base_terms = count
+        self.docs = np.ascontiguousarray(slots[order], dtype=np.int32)
+        offsets = np.zeros(count + 1, np.int64)
+        if count:
+            np.cumsum(np.bincount(term_ids, minlength=count), out=offsets[1:])
+        self.offsets = offsets
+        self.in_base = np.zeros(capacity, bool)
+        if len(slots):
+            self.in_base[slots] = True
+        self.stale = np.zeros(capacity, bool)
+        self.n_stale = 0
+        self.overlay = {}
+        self.overlay_of = {}
+        self.overlay_size = 0
+
+    @classmethod
+    def from_arrays(cls, terms: list, offsets: np.ndarray, docs: np.ndarray, capacity: int, *, byte_terms: bool):
+        postings = cls(byte_terms)
+        postings.terms = {term: number for number, term in enumerate(terms)}
+        postings.base_terms = len(terms)
+        postings.offsets = offsets
+        postings.docs = docs
+        postings.in_base = np.zeros(capacity, bool)
+        if len(docs):
+            postings.in_base[docs] = True
+        postings.stale = np.zeros(capacity, bool)
+        return postings
+
+    def compacted(self, capacity: int) -> "_Postings":
+        """The same postings with the overlay folded into a new base."""
+        base_ids = np.repeat(np.arange(self.base_terms, dtype=np.int32), np.diff(self.offsets).astype(np.int64))
+        docs = self.docs
+        if self.n_stale:
+            keep = ~self.stale[docs]
+            base_ids, docs = base_ids[keep], docs[keep]
+        extra_ids: list[int] = []
+        extra_slots: list[int] = []
+        for slot, ids in self.overlay_of.items():
+            extra_ids.extend(ids)
+            extra_slots.extend([slot] * len(ids))
+        new = _Postings(self.byte_terms)
+        new._set_base(
+            dict(self.terms),
+            np.concatenate([base_ids, np.array(extra_ids, np.int32)]),
+            np.concatenate([docs, np.array(extra_slots, np.int32)]),
+            capacity,
+        )
+        return new
+
+    def term_list(self) -> list:
+        words = [None] * len(self.terms)
+        for term, number in self.terms.items():
+            words[number] = term
+        return words
+
+    # changing -------------------------------------------------------------------
+    def grow(self, capacity: int) -> None:
+        if len(self.in_base) < capacity:
+            self.in_base = _grown(self.in_base, capacity)
+            self.stale = _grown(self.stale, capacity)
+
+    def set_doc(self, slot: int, words) -> list:
+        """Replace the terms of ``slot`` (None or empty: remove it). Returns terms new to this field."""
+        if slot < len(self.in_base) and self.in_base[slot] and not self.stale[slot]:
+            self.stale[slot] = True
+            self.n_stale += 1
+        old = self.overlay_of.pop(slot, None)
+        if old:
+            for number in old:
+                slots = self.overlay[number]
+                slots.remove(slot)
+                if not slots:
+                    del self.overlay[number]
+            self.overlay_size -= len(old)
+        new_terms = []
+        if words:
+            numbers = []
+            for term in words:
+                number = self.terms.get(term)
+                if number is None:
+                    number = self.terms[term] = len(self.terms)
+                    new_terms.append(term)
+                self.overlay.setdefault(number, []).append(slot)
+                numbers.append(number)
+            self.overlay_of[slot] = numbers
+            self.overlay_size += len(numbers)
+        return new_terms
+
+    # reading --------------------------------------------------------------------
+    def lookup(self, term: str) -> np.ndarray | None:
+        number = self.terms.get(term.encode("utf-8", "surrogatepass") if self.byte_terms else term)
+        if number is None:
+            return None
+        found = None
+        if number < self.base_terms:
+            found = self.docs[self.offsets[number] : self.offsets[number + 1]]
+            if self.n_stale:
+                found = found[~self.stale[found]]
+        extra = self.overlay.get(number)
+        if extra:
+            extra_slots = np.array(extra, np.int32)
+            found = extra_slots if found is None or not len(found) else np.concatenate([found, extra_slots])
+        return found
+
+    @property
+    def postings_count(self) -> int:
+        return len(self.docs) + self.overlay_size
+
+    def nbytes(self) -> int:
+        return self.docs.nbytes + self.offsets.nbytes + self.in_base.nbytes + self.stale.nbytes
+
+
+def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
+    new = np.zeros(max(capacity, 2 * len(array), 64), array.dtype)
+    new[: len(array)] = array
+    return new
+
+
+# -- the vocabulary: exact, prefix and fuzzy lookups ----------------------------------
+
+
+def _is_plural(word: str, term: str) -> bool:
+    return term in (word + "s", word + "es") or word in (term + "s", term + "es")
+
+
+class _Vocab:
+    """Every term of every field, for expanding a query word into the terms it matches."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.words: list[str] = []
+        self._sorted: list[str] | None = None
+        # Names (title words) that a word may end: CodecNeRF is found by "nerf".
+        self._names: set[str] = set()
+        self._reversed_names: list[str] | None = None
+        # Bigram index over words[:indexed]; later words are checked directly.
+        self.indexed = 0
+        self._bigram_offsets = np.zeros(65537, np.int64)
+        self._bigram_terms = np.zeros(0, np.int32)
+        self._lengths = np.zeros(0, np.int16)
+        self._fuzzable = np.zeros(0, bool)
+
+    def add(self, word: str) -> int:
+        number = self.ids.get(word)
+        if number is None:
+            number = self.ids[word] = len(self.words)
+            self.words.append(word)
+            if self._sorted is not None:
+                bisect.insort(self._sorted, word)
+        return number
+
+    def add_many(self, words) -> None:
+        before = len(self.words)
+        ids, add = self.ids, self.words.append
+        for word in words:
+            if word not in ids:
+                ids[word] = len(self.words)
+                add(word)
+        if len(self.words) != before:
+            self._sorted = None
+            if len(self.words) - self.indexed > 5000:
+                self._index_bigrams()
+
+    def _index_bigrams(self) -> None:
+        words = self.words
+        count = len(words)
+        encoded = [word.encode("utf-8", "surrogatepass") for word in words]
+        lengths = np.fromiter(map(len, encoded), np.int64, count)
+        buffer = np.frombuffer(b"^" + b"$\x00^".join(encoded) + b"$", np.uint8)
+        codes = (buffer[:-1].astype(np.int32) << 8) | buffer[1:]
+        valid = (buffer[:-1] != 0) & (buffer[1:] != 0)
+        term_of = np.repeat(np.arange(count, dtype=np.int64), lengths + 3)[: len(buffer) - 1]
+        keys = np.unique(codes[valid].astype(np.int64) * count + term_of[valid])
+        bigrams = (keys // count).astype(np.int64)
+        self._bigram_terms = (keys % count).astype(np.int32)
+        offsets = np.zeros(65537, np.int64)
+        np.cumsum(np.bincount(bigrams, minlength=65536), out=offsets[1:])
+        self._bigram_offsets = offsets
+        self._lengths = np.fromiter(map(len, words), np.int16, count)
+        self._fuzzable = np.fromiter((word.isalpha() for word in words), bool, count)
+        self.indexed = count
+
+    def add_names(self, words) -> None:
+        new = [word for word in words if len(word) >= 6 and word not in self._names]
+        if not new:
+            return
+        self._names.update(new)
+        if self._reversed_names is not None:
+            if len(new) > 1000:
+                self._reversed_names = None
+            else:
+                for word in new:
+                    bisect.insort(self._reversed_names, word[::-1])
+
+    def suffixed(self, word: str) -> list[str]:
+        """Names (title words) that end with ``word``."""
+        if self._reversed_names is None:
+            self._reversed_names = sorted(name[::-1] for name in self._names)
+        names = self._reversed_names
+        backwards = word[::-1]
+        start = bisect.bisect_left(names, backwards)
+        found = []
+        for index in range(start, min(len(names), start + MAX_PREFIX_EXPANSIONS)):
+            name = names[index]
+            if not name.startswith(backwards):
+                break
+            found.append(name[::-1])
+        return found
+
+    def _sorted_words(self) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted(self.words)
+        return self._sorted
+
+    def prefixed(self, word: str) -> list[str]:
+        words = self._sorted_words()
+        start = bisect.bisect_left(words, word)
+        found = []
+        for index in range(start, min(len(words), start + MAX_PREFIX_EXPANSIONS)):
+            term = words[index]
+            if not term.startswith(word):
+                break
+            found.append(term)
+        return found
+
+    def fuzzy(self, word: str, max_edits: int) -> list[tuple[str, int]]:
+        """Terms within ``max_edits`` (OSA distance: a swap is one edit) of ``word``."""
+        length = len(word)
+        candidates: list[str] = []
+        if self.indexed:
+            data = ("^" + word + "$").encode("utf-8", "surrogatepass")
+            codes = {(data[i] << 8) | data[i + 1] for i in range(len(data) - 1)}
+            need = max(1, len(codes) - 3 * max_edits)
+            offsets, terms = self._bigram_offsets, self._bigram_terms
+            lists = [terms[offsets[code] : offsets[code + 1]] for code in codes]
+            counts = np.bincount(np.concatenate(lists), minlength=self.indexed) if lists else None
+            if counts is not None:
+                near = (
+                    (counts >= need)
+                    & (np.abs(self._lengths.astype(np.int32) - length) <= max_edits)
+                    & self._fuzzable
+                )
+                words = self.words
+                candidates = [words[index] for index in np.flatnonzero(near)]
+        candidates.extend(
+            term
+            for term in self.words[self.indexed :]
+            if abs(len(term) - length) <= max_edits and term.isalpha()
+        )
+        if not candidates:
+            return []
+        found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        return [(term, int(distance)) for term, distance, _ in found]
+
+    def expand(self, word: str) -> dict[str, float]:
+        """The terms ``word`` matches, each with the quality of the match (0-1)."""
+        found: dict[str, float] = {}
+        if word in self.ids:
+            found[word] = EXACT
+        length = len(word)
+        if length >= 3:
+            for term in self.prefixed(word):
+                if term != word:
+                    found[term] = PLURAL if _is_plural(word, term) else 0.7 + 0.2 * length / len(term)
+        if length >= 4:
+            for term in self.suffixed(word):
+                if term not in found:
+                    found[term] = 0.65 + 0.2 * length / len(term)
+        if length >= 4 and word.isalpha():
+            edits = 1 if length < 8 else 2
+            near = self.fuzzy(word, edits)
+            if edits == 1 and length >= 5 and not found and not any(distance for _, distance in near):
+                near = self.fuzzy(word, 2)  # nothing close: allow a second typo
+            for term, distance in near:
+                if distance == 0:
+                    continue
+                if _is_plural(word, term):
+                    quality = PLURAL
+                elif distance == 1:
+                    quality = 0.8 if length >= 5 else 0.7
+                else:
+                    quality = 0.6
+                if quality > found.get(term, 0.0):
+                    found[term] = quality
+        return found
+
+    def nbytes(self) -> int:
+        return (
+            self._bigram_offsets.nbytes
+            + self._bigram_terms.nbytes
+            + self._lengths.nbytes
+            + self._fuzzable.nbytes
+        )
+
+
+# -- the saved index ----------------------------------------------------------------------
+
+CACHE_MAGIC = b"READER-SEARCH-INDEX\n"
+CACHE_FORMAT = 1
+
+
+def _fingerprint(text: str) -> int:
+    data = text.encode("utf-8", "surrogatepass")
+    return (len(data) << 32) | zlib.crc32(data)
+
+
+def _meta_text(paper: Paper) -> str:
+    """What the title/link index of a paper depends on."""
+    return paper.title + "\x00" + "\x00".join(link.url for link in paper.links)
+
+
+@dataclass(slots=True)
+class _SavedIndex:
+    pids: list[str]
+    meta_fp: np.ndarray  # uint64 per saved paper
+    abstract_fp: np.ndarray | None  # uint64 per saved paper; None: abstracts not saved
+    title_len: np.ndarray  # int16 per saved paper: distinct words in the title
+    title_first: np.ndarray  # int32 per saved paper: the title's first word (id in the title terms), -1: none
+    fields: dict[int, tuple[list, np.ndarray, np.ndarray]]  # field -> (terms, offsets, positions)
+
+
+def _write_bytes_atomically(path: Path, chunks) -> None:
+    """Like :func:`reader.library.atomic_write`, for binary data."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(tmp, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def _save_index(path: Path, saved: _SavedIndex) -> None:
+    blobs: list[bytes] = [
+        json.dumps(saved.pids).encode("utf-8", "surrogatepass"),
+        saved.meta_fp.astype("<u8").tobytes(),
+        saved.abstract_fp.astype("<u8").tobytes() if saved.abstract_fp is not None else b"",
+        saved.title_len.astype("<i2").tobytes(),
+        saved.title_first.astype("<i4").tobytes(),
+    ]
+    field_info = {}
+    for field, (terms, offsets, positions) in saved.fields.items():
+        if field == ABSTRACT:
+            term_blob = b"\n".join(terms)
+        else:
+            term_blob = "\n".join(terms).encode("utf-8", "surrogatepass")
+        blobs += [term_blob, offsets.astype("<i8").tobytes(), positions.astype("<i4").tobytes()]
+        field_info[str(field)] = len(terms)
+    header = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "tokenizer": TOKENIZER_VERSION,
+            "papers": len(saved.pids),
+            "abstracts": saved.abstract_fp is not None,
+            "fields": field_info,
+            "sizes": [len(blob) for blob in blobs],
+            "crc": [zlib.crc32(blob) for blob in blobs],
+        }
+    ).encode("ascii")
+    _write_bytes_atomically(path, [CACHE_MAGIC, struct.pack("<I", len(header)), header, *blobs])
+
+
+class _BadCache(Exception):
+    pass
+
+
+def _load_index(path: Path) -> _SavedIndex | None:
+    """The saved index at ``path``; None when missing, damaged or made by another version."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    try:
+        return _parse_index(data)
+    except (_BadCache, ValueError, KeyError, TypeError, struct.error):
+        return None
+
+
+def _parse_index(data: bytes) -> _SavedIndex:
+    if not data.startswith(CACHE_MAGIC):
+        raise _BadCache("not a search index")
+    position = len(CACHE_MAGIC)
+    (header_size,) = struct.unpack_from("<I", data, position)
+    position += 4
+    header = json.loads(data[position : position + header_size])
+    position += header_size
+    if header.get("format") != CACHE_FORMAT or header.get("tokenizer") != TOKENIZER_VERSION:
+        raise _BadCache("another version")
+    sizes, crcs = header["sizes"], header["crc"]
+    if position + sum(sizes) != len(data) or len(sizes) != len(crcs):
+        raise _BadCache("truncated")
+    view = memoryview(data)
+    blobs = []
+    for size, crc in zip(sizes, crcs):
+        blob = view[position : position + size]
+        if zlib.crc32(blob) != crc:
+            raise _BadCache("damaged")
+        blobs.append(blob)
+        position += size
+    count = header["papers"]
+    pids = json.loads(bytes(blobs[0]).decode("utf-8", "surrogatepass"))
+    meta_fp = np.frombuffer(blobs[1], "<u8").astype(np.uint64)
+    abstract_fp = np.frombuffer(blobs[2], "<u8").astype(np.uint64) if header["abstracts"] else None
+    title_len = np.frombuffer(blobs[3], "<i2").astype(np.int16)
+    title_first = np.frombuffer(blobs[4], "<i4").astype(np.int32)
+    if (
+        not isinstance(pids, list)
+        or len(pids) != count
+        or len(meta_fp) != count
+        or len(title_len) != count
+        or len(title_first) != count
+        or (abstract_fp is not None and len(abstract_fp) != count)
+    ):
+        raise _BadCache("inconsistent")
+    fields = {}
+    index = 5
+    for key, term_count in header["fields"].items():
+        field = int(key)
+        term_blob, offsets_blob, positions_blob = blobs[index : index + 3]
+        index += 3
+        raw = bytes(term_blob)
+        terms = raw.split(b"\n") if raw else []
+        if field != ABSTRACT:
+            terms = [term.decode("utf-8", "surrogatepass") for term in terms]
+        offsets = np.frombuffer(offsets_blob, "<i8").astype(np.int64)
+        positions = np.frombuffer(positions_blob, "<i4").astype(np.int32)
+        if (
+            len(terms) != term_count
+            or len(offsets) != term_count + 1
+            or (term_count and (offsets[0] != 0 or offsets[-1] != len(positions) or np.any(np.diff(offsets) < 0)))
+            or (len(positions) and (positions.min() < 0 or positions.max() >= count))
+        ):
+            raise _BadCache("inconsistent postings")
+        fields[field] = (terms, offsets, positions)
+    if TITLE in fields and len(title_first) and title_first.max() >= len(fields[TITLE][0]):
+        raise _BadCache("inconsistent title words")
+    return _SavedIndex(pids, meta_fp, abstract_fp, title_len, title_first, fields)
+
+
+def _remap(
+    saved_field: tuple[list, np.ndarray, np.ndarray], slot_of_position: np.ndarray, capacity: int, byte_terms: bool
+) -> _Postings:
+    """Saved postings (by saved position) as postings by slot, dropping positions mapped to -1."""
+    terms, offsets, positions = saved_field
+    slots = slot_of_position[positions] if len(positions) else _empty_slots()
+    keep = slots >= 0
+    if not keep.all():
+        term_ids = np.repeat(np.arange(len(terms), dtype=np.int32), np.diff(offsets))
+        term_ids, slots = term_ids[keep], slots[keep]
+        offsets = np.zeros(len(terms) + 1, np.int64)
+        if len(terms):
+            np.cumsum(np.bincount(term_ids, minlength=len(terms)), out=offsets[1:])
+    return _Postings.from_arrays(terms, offsets, slots.astype(np.int32), capacity, byte_terms=byte_terms)
+
+
+# -- the index ------------------------------------------------------------------------------
+
+NOT_LOADED, READY, UNVERIFIED = "not loaded", "ready", "unverified"
+
+
+class SearchIndex:
+    """Ranked search over one library, kept up to date incrementally.
+
+    Thread-safe: ``sync`` and ``search`` may be called from worker threads
+    while another thread changes the library. Construction does no work.
+    """
+
+    # Libraries at least this big get their index saved beside the library.
+    persist_min_papers = 5000
+
+    def __init__(self, library) -> None:
+        self.library = library
+        self.cache_path = Path(str(library.path) + ".search")
+        self.cache_error: str | None = None  # why the index could not be saved, if it could not
+        self.timings: dict[str, float] = {}
+        self._lock = threading.RLock()
+        self._prepare_lock = threading.Lock()
+        self._generation: int | None = None
+        # Slots.
+        self._slot_of: dict[str, int] = {}
+        self._pids: list[str] = []
+        self._papers: list[Paper | None] = []
+        self._alive = np.zeros(0, bool)
+        self._read = np.zeros(0, bool)
+        self._code = np.zeros(0, bool)
+        self._project = np.zeros(0, bool)
+        self._inserted = np.zeros(0, np.int64)  # when we saw the paper arrive (library order)
+        self._insert_counter = 0
+        self._by_tag: dict[str, set[int]] = {}
+        self._by_source: dict[str, set[int]] = {}
+        self._rank: np.ndarray | None = None  # recency rank per slot (higher: newer)
+        # Text (titles, tags, links).
+        self._text_ready = False
+        self._fields: list[_Postings | None] = [None, None, None, None]
+        self._vocab = _Vocab()
+        self._title_len = np.zeros(0, np.int16)
+        self._title_first = np.zeros(0, np.int32)  # vocabulary id of the title's first word, -1: none
+        self._meta_fp = np.zeros(0, np.uint64)
+        self._saved: _SavedIndex | None = None  # the saved index, while it is being used
+        self._saved_checked = False
+        self._needs_save = False  # the saved index is missing or much out of date
+        # Abstracts.
+        self._abstract_state = NOT_LOADED
+        self._abstract_fp = np.zeros(0, np.uint64)
+
+    # -- public ----------------------------------------------------------------------------
+
+    @property
+    def abstracts_ready(self) -> bool:
+        """True once abstracts are searchable (after :meth:`prepare`)."""
+        return self._abstract_state == READY
+
+    def sync(self) -> None:
+        """Bring the index up to date with the library (cheap when nothing changed)."""
+        with self._lock:
+            library = self.library
+            generation = library.generation
+            if self._generation is None:
+                self._load_all()
+            elif generation != self._generation:
+                changed = library.changes_since(self._generation)
+                if changed is None:
+                    self._load_all()
+                else:
+                    for pid in changed:
+                        self._update(pid)
+            self._generation = generation
+
+    def prepare(self) -> None:
+        """Do all the slow work now: index titles and links, load and index abstracts.
+
+        Blocks (seconds at 100,000 papers the first time; the index is then
+        saved). Safe to call from a worker thread at start-up; ``search``
+        calls it unless ``partial_ok`` is set.
+        """
+        with self._prepare_lock:
+            self.sync()
+            with self._lock:
+                self._ensure_text()
+            if self._abstract_state == READY:
+                return
+            self._prepare_abstracts()
+
+    def search(self, query: str | Query, limit: int | None = None, *, partial_ok: bool = False) -> SearchResult:
+        """Papers matching ``query``, best first; raises :class:`QueryError` for a malformed query.
+
+        An empty query (or one with filters only) lists papers newest first.
+        With ``partial_ok``, never waits for abstracts: until :meth:`prepare`
+        has run, words are looked up in titles, tags and links only and the
+        result says ``partial``.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.has_text and not partial_ok:
+            self.prepare()
+        with self._lock:
+            self.sync()
+            if parsed.has_text:
+                self._ensure_text()
+            return self._run(parsed, limit)
+
+    def count(self, query: str | Query, *, partial_ok: bool = False) -> int:
+        """How many papers match ``query``."""
+        return self.search(query, limit=0, partial_ok=partial_ok).total
+
+    # -- slots --------------------------------------------------------------------------------
+
+    def _grow(self, capacity: int) -> None:
+        if len(self._alive) >= capacity:
+            return
+        for name in (
+            "_alive", "_read", "_code", "_project", "_inserted",
+            "_title_len", "_title_first", "_meta_fp", "_abstract_fp",
+        ):
+            setattr(self, name, _grown(getattr(self, name), capacity))
+        size = len(self._alive)
+        for field in self._fields:
+            if field is not None:
+                field.grow(size)
+
+    def _slot(self, pid: str) -> int:
+        slot = self._slot_of.get(pid)
+        if slot is None:
+            slot = self._slot_of[pid] = len(self._pids)
+            self._pids.append(pid)
+            self._papers.append(None)
+            self._grow(slot + 1)
+            self._title_first[slot] = -1
+        return slot
+
+    def _set_flags(self, slot: int, paper: Paper, old: Paper | None) -> None:
+        self._papers[slot] = paper
+        self._read[slot] = paper.read
+        kinds = {link.kind for link in paper.links}
+        self._code[slot] = CODE in kinds
+        self._project[slot] = PROJECT in kinds
+        if old is None or old.tags != paper.tags:
+            for tag in old.tags if old is not None else ():
+                self._discard(self._by_tag, tag, slot)
+            for tag in paper.tags:
+                self._by_tag.setdefault(tag, set()).add(slot)
+        if old is None or old.sources != paper.sources:
+            for source in old.sources if old is not None else ():
+                self._discard(self._by_source, source, slot)
+            for source in paper.sources:
+                self._by_source.setdefault(source, set()).add(slot)
+
+    @staticmethod
+    def _discard(table: dict[str, set[int]], key: str, slot: int) -> None:
+        slots = table.get(key)
+        if slots is not None:
+            slots.discard(slot)
+            if not slots:
+                del table[key]
+
+    def _load_all(self) -> None:
+        """(Re)read every paper: flags now, text lazily. Slots of known papers are kept."""
+        papers = self.library.papers()
+        self._alive[:] = False
+        self._by_tag = {}
+        self._by_source = {}
+        for paper in papers:
+            slot = self._slot(paper.id)
+            self._alive[slot] = True
+            self._inserted[slot] = self._insert_counter
+            self._insert_counter += 1
+            self._set_flags(slot, paper, None)
+        for slot in np.flatnonzero(~self._alive[: len(self._pids)]):
+            self._papers[int(slot)] = None
+        self._rank = None
+        self._text_ready = False
+        self._fields = [None, None, None, self._fields[ABSTRACT]]
+        self._saved_checked = False  # the saved index may help again
+        if self._abstract_state == READY:
+            self._abstract_state = UNVERIFIED  # abstracts may have changed: check fingerprints
+
+    def _update(self, pid: str) -> None:
+        paper = self.library.get(pid)
+        slot = self._slot_of.get(pid)
+        if paper is None:
+            if slot is not None and self._alive[slot]:
+                old = self._papers[slot]
+                self._alive[slot] = False
+                self._papers[slot] = None
+                for tag in old.tags:
+                    self._discard(self._by_tag, tag, slot)
+                for source in old.sources:
+                    self._discard(self._by_source, source, slot)
+                for field in self._fields:
+                    if field is not None:
+                        field.set_doc(slot, None)
+                self._meta_fp[slot] = 0
+                self._abstract_fp[slot] = 0
+                self._rank = None
+            return
+        slot = self._slot(pid)
+        old = self._papers[slot] if self._alive[slot] else None
+        if old is None:
+            self._alive[slot] = True
+            self._inserted[slot] = self._insert_counter
+            self._insert_counter += 1
+            self._rank = None
+        elif old.added != paper.added:
+            self._rank = None
+        self._set_flags(slot, paper, old)
+        if self._text_ready:
+            if old is None or old.title != paper.title or old.links != paper.links:
+                self._index_meta(slot, paper)
+            if old is None or old.tags != paper.tags:
+                self._index_tags(slot, paper)
+        if self._abstract_state == READY:
+            self._check_abstract(slot, self.library.abstract(pid))
+
+    # -- titles, tags, links ------------------------------------------------------------------
+
+    def _index_meta(self, slot: int, paper: Paper) -> None:
+        parts, terms = text_terms(paper.title)
+        new_terms = self._fields[TITLE].set_doc(slot, terms)
+        self._vocab.add_many(new_terms)
+        self._vocab.add_names(new_terms)
+        self._title_len[slot] = min(len(set(parts)), 32000)
+        first = first_word_term(paper.title)
+        self._title_first[slot] = self._vocab.add(first) if first else -1
+        _, terms = link_terms([link.url for link in paper.links])
+        self._vocab.add_many(self._fields[LINKS].set_doc(slot, terms))
+        self._meta_fp[slot] = _fingerprint(_meta_text(paper))
+
+    def _index_tags(self, slot: int, paper: Paper) -> None:
+        self._vocab.add_many(self._fields[TAGS].set_doc(slot, _tag_terms(paper.tags)))
+
+    def _saved_index(self) -> _SavedIndex | None:
+        if not self._saved_checked:
+            self._saved_checked = True
+            started = time.perf_counter()
+            self._saved = _load_index(self.cache_path)
+            self.timings["read saved index"] = time.perf_counter() - started
+        return self._saved
+
+    def _ensure_text(self, *, save: bool = True) -> None:
+        """Build the title, tag and link indexes (reusing the saved ones where still valid)."""
+        if self._text_ready:
+            return
+        started = time.perf_counter()
+        count = len(self._pids)
+        capacity = len(self._alive)
+        papers = self._papers
+        alive = np.flatnonzero(self._alive[:count])
+        fingerprints = np.zeros(capacity, np.uint64)
+        fingerprints[alive] = np.fromiter(
+            (_fingerprint(_meta_text(papers[slot])) for slot in alive.tolist()), np.uint64, len(alive)
+        )
+        vocab = self._vocab
+        self._title_first[:] = -1
+        reused = np.zeros(capacity, bool)
+        saved = self._saved_index()
+        title = links = None
+        if saved is not None and TITLE in saved.fields and LINKS in saved.fields:
+            slot_of_position = np.fromiter((self._slot_of.get(pid, -1) for pid in saved.pids), np.int64, len(saved.pids))
+            known = slot_of_position >= 0
+            same = np.zeros(len(saved.pids), bool)
+            same[known] = (fingerprints[slot_of_position[known]] == saved.meta_fp[known]) & self._alive[
+                slot_of_position[known]
+            ]
+            slot_of_position[~same] = -1
+            if same.any():
+                title = _remap(saved.fields[TITLE], slot_of_position, capacity, byte_terms=False)
+                links = _remap(saved.fields[LINKS], slot_of_position, capacity, byte_terms=False)
+                slots = slot_of_position[same]
+                reused[slots] = True
+                self._title_len[slots] = saved.title_len[same]
+                title_words = saved.fields[TITLE][0]
+                vocab.add_many(title_words)
+                gid_of_local = np.fromiter((vocab.ids[word] for word in title_words), np.int32, len(title_words))
+                firsts = saved.title_first[same]
+                has_first = firsts >= 0
+                self._title_first[slots[has_first]] = gid_of_local[firsts[has_first]]
+        todo = alive[~reused[alive]].tolist()
+        title_docs = []
+        link_docs = []
+        for slot in todo:
+            paper = papers[slot]
+            parts, terms = text_terms(paper.title)
+            title_docs.append((slot, terms))
+            self._title_len[slot] = min(len(set(parts)), 32000)
+            first = first_word_term(paper.title)
+            if first:
+                self._title_first[slot] = vocab.add(first)
+            link_docs.append((slot, link_terms([link.url for link in paper.links])[1]))
+        if title is None:
+            title = _Postings.from_docs(title_docs, capacity)
+            links = _Postings.from_docs(link_docs, capacity)
+        else:
+            for (slot, terms), (_, more) in zip(title_docs, link_docs):
+                title.set_doc(slot, terms)
+                links.set_doc(slot, more)
+        tags = _Postings.from_docs(
+            ((slot, _tag_terms(papers[slot].tags)) for slot in alive.tolist() if papers[slot].tags), capacity
+        )
+        self._fields[TITLE], self._fields[TAGS], self._fields[LINKS] = title, tags, links
+        self._meta_fp = fingerprints
+        for field in (title, tags, links):
+            vocab.add_many(field.terms)
+        vocab.add_names(title.terms)
+        self._text_ready = True
+        if len(todo) > max(1000, len(alive) // 50):
+            self._needs_save = True
+        self.timings["index titles"] = time.perf_counter() - started
+        if save and self._needs_save and self._abstract_state != READY and len(alive) >= self.persist_min_papers:
+            self._save(include_abstracts=False)
+
+    def _count_alive(self) -> int:
+        return int(np.count_nonzero(self._alive[: len(self._pids)]))
+
+    # -- abstracts -----------------------------------------------------------------------------
+
+    def _check_abstract(self, slot: int, text: str) -> None:
+        """Re-index one abstract if it is not the one indexed. Call with the lock held."""
+        fingerprint = _fingerprint(text) if text else 0
+        if fingerprint == int(self._abstract_fp[slot]):
+            return
+        new_terms = self._fields[ABSTRACT].set_doc(slot, abstract_terms(text) if text else None)
+        self._abstract_fp[slot] = fingerprint
+        if new_terms:
+            self._vocab.add_many(term.decode("utf-8", "surrogatepass") for term in new_terms)
+
+    def _prepare_abstracts(self) -> None:
+        """Load abstracts and make them searchable: from the saved index where valid, else by indexing."""
+        started = time.perf_counter()
+        library = self.library
+        generation = library.generation
+        abstracts = dict(library.abstracts())  # a copy: the library may change meanwhile
+        self.timings["load abstracts"] = time.perf_counter() - started
+        with self._lock:
+            self.sync()
+            slot_of = self._slot_of
+            slots = {pid: slot_of[pid] for pid in abstracts if pid in slot_of}
+            capacity = len(self._alive)
+            state = self._abstract_state
+        started = time.perf_counter()
+        fingerprints = np.zeros(capacity, np.uint64)
+        with_text = [(slot, _fingerprint(text)) for pid, slot in slots.items() if (text := abstracts[pid])]
+        if with_text:
+            where, values = zip(*with_text)
+            fingerprints[list(where)] = values
+        if state == UNVERIFIED:
+            with self._lock:
+                size = min(len(self._abstract_fp), capacity)
+                for slot in np.flatnonzero(self._abstract_fp[:size] != fingerprints[:size]).tolist():
+                    text = abstracts.get(self._pids[slot], "") if self._alive[slot] else ""
+                    self._check_abstract(slot, text)
+                self._abstract_state = READY
+                self._reconcile_abstracts(generation)
+            self.timings["verify abstracts"] = time.perf_counter() - started
+            return
+        todo = [slot for slot, _ in with_text]
+        postings = None
+        saved = self._saved_index()
+        if saved is not None and saved.abstract_fp is not None and ABSTRACT in saved.fields:
+            slot_of_position = np.fromiter((slots.get(pid, -1) for pid in saved.pids), np.int64, len(saved.pids))
+            known = slot_of_position >= 0
+            same = np.zeros(len(saved.pids), bool)
+            same[known] = fingerprints[slot_of_position[known]] == saved.abstract_fp[known]
+            slot_of_position[~same] = -1
+            reused = np.zeros(capacity, bool)
+            reused[slot_of_position[same]] = True
+            todo = [slot for slot in todo if not reused[slot]]
+            if len(todo) <= max(2000, len(slots) // 3):
+                postings = _remap(saved.fields[ABSTRACT], slot_of_position, capacity, byte_terms=True)
+                pids = self._pids
+                for slot in todo:
+                    postings.set_doc(slot, abstract_terms(abstracts[pids[slot]]))
+                if len(todo) > max(1000, len(slots) // 50):
+                    self._needs_save = True
+                self.timings["abstracts from saved index"] = time.perf_counter() - started
+        self._saved = None  # read once: free it
+        if postings is None:
+            pids = self._pids
+            postings = _Postings.from_docs(
+                ((slot, abstract_terms(abstracts[pids[slot]])) for slot in sorted(todo)),
+                capacity,
+                byte_terms=True,
+                pace=True,
+            )
+            self._needs_save = True
+            self.timings["index abstracts"] = time.perf_counter() - started
+        words = [term.decode("utf-8", "surrogatepass") for term in postings.terms]
+        with self._lock:
+            self._grow(capacity)
+            postings.grow(len(self._alive))
+            if len(fingerprints) < len(self._alive):
+                fingerprints = _grown(fingerprints, len(self._alive))
+            self._fields[ABSTRACT] = postings
+            self._abstract_fp = fingerprints
+            self._vocab.add_many(words)
+            self._abstract_state = READY
+            self._reconcile_abstracts(generation)
+            if self._needs_save and self._count_alive() >= self.persist_min_papers:
+                self._save(include_abstracts=True)
+
+    def _reconcile_abstracts(self, generation: int) -> None:
+        """Re-check abstracts of papers that changed while they were being indexed."""
+        changed = self.library.changes_since(generation)
+        if changed is None:
+            self._abstract_state = UNVERIFIED
+            return
+        for pid in changed:
+            slot = self._slot_of.get(pid)
+            if slot is not None:
+                self._check_abstract(slot, self.library.abstract(pid) if self._alive[slot] else "")
+
+    # -- saving --------------------------------------------------------------------------------
+
+    def _save(self, *, include_abstracts: bool) -> None:
+        """Save the title/link (and abstract) indexes beside the library. Call with the lock held."""
+        started = time.perf_counter()
+        capacity = len(self._alive)
+        keys = [TITLE, LINKS] + ([ABSTRACT] if include_abstracts else [])
+        for key in keys:
+            field = self._fields[key]
+            if field.overlay_size or field.n_stale:
+                self._fields[key] = field.compacted(capacity)
+        alive = np.flatnonzero(self._alive[: len(self._pids)])
+        position_of_slot = np.full(capacity, -1, np.int64)
+        position_of_slot[alive] = np.arange(len(alive))
+        saved_fields = {}
+        for key in keys:
+            field = self._fields[key]
+            positions = position_of_slot[field.docs] if len(field.docs) else np.zeros(0, np.int64)
+            if len(positions) and positions.min() < 0:
+                positions = positions[positions >= 0]  # cannot happen: dead papers leave the base when compacted
+                return
+            saved_fields[key] = (field.term_list(), field.offsets, positions.astype(np.int32))
+        title = self._fields[TITLE]
+        local_of_global = np.full(len(self._vocab.words) + 1, -1, np.int32)
+        vocab_ids = self._vocab.ids
+        for word, local in title.terms.items():
+            local_of_global[vocab_ids[word]] = local
+        saved = _SavedIndex(
+            pids=[self._pids[slot] for slot in alive.tolist()],
+            meta_fp=self._meta_fp[alive],
+            abstract_fp=self._abstract_fp[alive] if include_abstracts else None,
+            title_len=self._title_len[alive],
+            title_first=local_of_global[self._title_first[alive]],
+            fields=saved_fields,
+        )
+        try:
+            _save_index(self.cache_path, saved)
+        except OSError as exc:
+            self.cache_error = f"cannot save the search index to {self.cache_path}: {exc.strerror or exc}"
+            return
+        self.cache_error = None
+        if include_abstracts:
+            self._needs_save = False
+        self.timings["save index"] = time.perf_counter() - started
+
+    # -- running a query ---------------------------------------------------------------------
+
+    def _recency(self) -> np.ndarray:
+        """Rank of each slot by (added, arrival): the newest paper has the highest rank."""
+        if self._rank is None or len(self._rank) < len(self._pids):
+            count = len(self._pids)
+            added = [paper.added if paper is not None else "" for paper in self._papers]
+            distinct = {value: number for number, value in enumerate(sorted(set(added)))}
+            added_key = np.fromiter((distinct[value] for value in added), np.int64, count)
+            order = np.lexsort((self._inserted[:count], added_key))
+            rank = np.empty(count, np.int64)
+            rank[order] = np.arange(count)
+            self._rank = rank
+        return self._rank
+
+    def _slot_mask(self, slots, count: int) -> np.ndarray:
+        mask = np.zeros(count, bool)
+        if slots:
+            mask[np.fromiter(slots, np.int64, len(slots))] = True
+        return mask
+
+    def _filter_mask(self, query: Query, count: int) -> np.ndarray:
+        mask = self._alive[:count].copy()
+        if query.contradiction:
+            mask[:] = False
+            return mask
+        if query.read is not None:
+            mask &= self._read[:count] if query.read else ~self._read[:count]
+        for what in query.has:
+            mask &= (self._code if what == "code" else self._project)[:count]
+        for what in query.has_not:
+            mask &= ~(self._code if what == "code" else self._project)[:count]
+        for tag in query.tags:
+            mask &= self._slot_mask(self._by_tag.get(tag, ()), count)
+        for tag in query.not_tags:
+            mask &= ~self._slot_mask(self._by_tag.get(tag, ()), count)
+        for page in query.sources:
+            mask &= self._slot_mask(self._source_slots(page), count)
+        for page in query.not_sources:
+            mask &= ~self._slot_mask(self._source_slots(page), count)
+        return mask
+
+    def _source_slots(self, page: str) -> set[int]:
+        found: set[int] = set()
+        for source, slots in self._by_source.items():
+            if page in fold(source):
+                found |= slots
+        return found
+
+    def _run(self, query: Query, limit: int | None) -> SearchResult:
+        count = len(self._pids)
+        partial = query.has_text and self._abstract_state != READY
+        mask = self._filter_mask(query, count)
+        if not query.has_text:
+            slots = np.flatnonzero(mask)
+            rank = self._recency()
+            order = slots[np.argsort(-rank[slots], kind="stable")]
+            if limit is not None:
+                order = order[: max(limit, 0)]
+            papers = self._papers
+            return SearchResult(
+                [Hit(papers[int(slot)], 0.0) for slot in order], total=len(slots), partial=False, query=query
+            )
+        scorer = _Scorer(self, query, count)
+        score, matched = scorer.run()
+        candidates = mask & matched
+        slots = np.flatnonzero(candidates)
+        total = len(slots)
+        if not total:
+            return SearchResult([], total=0, partial=partial, query=query)
+        values = score[slots].astype(np.float64)
+        rank = self._recency()[slots]
+        if limit is not None and 0 <= limit < total:
+            if limit == 0:
+                return SearchResult([], total=total, partial=partial, query=query)
+            cut = np.partition(values, total - limit)[total - limit]
+            keep = values >= cut
+            slots, values, rank = slots[keep], values[keep], rank[keep]
+        order = np.lexsort((-rank, -values))
+        if limit is not None:
+            order = order[:limit]
+        best = scorer.best_possible
+        papers = self._papers
+        hits = [Hit(papers[int(slots[i])], round(min(1.0, float(values[i]) / best), 4)) for i in order]
+        return SearchResult(hits, total=total, partial=partial, query=query)
+
+
+def _tag_terms(tags) -> set[str]:
+    terms: set[str] = set()
+    for tag in tags:
+        terms |= text_terms(tag)[1]
+    return terms
+
+
+class _Scorer:
+    """Scores every slot for one query (see the module doc for the model)."""
+
+    def __init__(self, index: SearchIndex, query: Query, count: int) -> None:
+        self.index = index
+        self.query = query
+        self.count = count
+        self.words = len(query.terms) + len(query.phrases)
+        self.beta = 0.95 / max(self.words, 1)
+        abstracts_ready = index._abstract_state in (READY, UNVERIFIED)
+        self.fields = [
+            (number, field)
+            for number, field in enumerate(index._fields)
+            if field is not None and (number != ABSTRACT or abstracts_ready)
+        ]
+        self.best_possible = self.words * (1 + self.beta) + self.beta * (
+            COVERAGE_BONUS + FIRST_WORD_BONUS + (ADJACENT_BONUS if len(query.terms) > 1 else 0.0)
+        )
+        self.expansions: dict[str, dict[str, float]] = {}
+
+    # one word ----------------------------------------------------------------------
+    def word(self, word: str, *, exact: bool = False):
+        """(score per slot, slots matching in the title, slots whose title starts with it)."""
+        vocab = self.index._vocab
+        if exact:
+            expansions = {word: EXACT} if word in vocab.ids else {}
+        else:
+            expansions = self.expansions.get(word)
+            if expansions is None:
+                expansions = self.expansions[word] = vocab.expand(word)
+        count = self.count
+        groups: dict[float, list[np.ndarray]] = {}
+        in_title = None
+        first = None
+        title_first = self.index._title_first
+        for term, quality in expansions.items():
+            for number, field in self.fields:
+                slots = field.lookup(term)
+                if slots is None or not len(slots):
+                    continue
+                value = float(np.float32(quality * (1.0 + self.beta * FIELD_BONUS[number])))
+                groups.setdefault(value, []).append(slots)
+                if number == TITLE and quality >= 0.75:
+                    if in_title is None:
+                        in_title = np.zeros(count, bool)
+                        first = np.zeros(count, bool)
+                    in_title[slots] = True
+                    term_id = vocab.ids.get(term, -2)
+                    first[slots[title_first[slots] == term_id]] = True
+        score = np.zeros(count, np.float32)
+        for value in sorted(groups):
+            arrays = groups[value]
+            score[arrays[0] if len(arrays) == 1 else np.concatenate(arrays)] = value
+        return score, in_title, first
+
+    def term(self, term: Term):
+        if len(term.parts) == 1 and not term.joined:
+            return self.word(term.parts[0])
+        pieces = [self.word(part) for part in term.parts]
+        scores = [piece[0] for piece in pieces]
+        together = np.minimum.reduce(scores) if len(scores) > 1 else scores[0]
+        score = np.where(together > 0, np.add.reduce(scores) / len(scores) * 0.95, 0).astype(np.float32)
+        in_title = _all_of([piece[1] for piece in pieces], self.count)
+        first = _any_of([piece[2] for piece in pieces], self.count)
+        for joined in term.joined:
+            joined_score, joined_title, joined_first = self.word(joined)
+            np.maximum(score, joined_score, out=score)
+            in_title = _any_of([in_title, joined_title], self.count)
+            first = _any_of([first, joined_first], self.count)
+        return score, in_title, first
+
+    # phrases ---------------------------------------------------------------------------
+    def phrase(self, parts: tuple[str, ...]):
+        if len(parts) == 1:
+            return self.word(parts[0], exact=True)
+        index = self.index
+        count = self.count
+        score = np.zeros(count, np.float32)
+        in_title = np.zeros(count, bool)
+        needle_text = " " + " ".join(parts) + " "
+        needle = needle_text.encode("utf-8", "surrogatepass")
+        pattern = None
+        for number, field in self.fields:
+            lists = [field.lookup(part) for part in dict.fromkeys(parts)]
+            if any(found is None or not len(found) for found in lists):
+                continue
+            lists.sort(key=len)
+            candidates = lists[0]
+            for other in lists[1:]:
+                candidates = np.intersect1d(candidates, other, assume_unique=False)
+                if not len(candidates):
+                    break
+            if not len(candidates):
+                continue
+            papers = index._papers
+            matched = []
+            if number == TITLE:
+                for slot in candidates:
+                    paper = papers[int(slot)]
+                    if paper is not None and needle_text in " " + " ".join(text_terms(paper.title)[0]) + " ":
+                        matched.append(slot)
+            elif number == TAGS:
+                for slot in candidates:
+                    paper = papers[int(slot)]
+                    if paper is not None and any(
+                        needle_text in " " + " ".join(text_terms(tag)[0]) + " " for tag in paper.tags
+                    ):
+                        matched.append(slot)
+            elif number == LINKS:
+                for slot in candidates:
+                    paper = papers[int(slot)]
+                    if paper is not None and needle_text in " " + " ".join(
+                        link_terms([link.url for link in paper.links])[0]
+                    ) + " ":
+                        matched.append(slot)
+            else:
+                if pattern is None:
+                    pattern = needle
+                abstracts = index.library.abstracts()
+                pids = index._pids
+                for slot in candidates:
+                    text = abstracts.get(pids[int(slot)], "")
+                    if text and pattern in normalised_words(text):
+                        matched.append(slot)
+            if matched:
+                found = np.array(matched, np.int64)
+                value = np.float32(1.0 + self.beta * FIELD_BONUS[number])
+                score[found] = np.maximum(score[found], value)
+                if number == TITLE:
+                    in_title[found] = True
+        return score, in_title, None
+
+    def excluded(self) -> np.ndarray:
+        out = np.zeros(self.count, bool)
+        for term in self.query.exclude_terms:
+            out |= self.word(term, exact=True)[0] > 0
+        for parts in self.query.exclude_phrases:
+            out |= self.phrase(parts)[0] > 0
+        return out
+
+    # everything --------------------------------------------------------------------------
+    def run(self) -> tuple[np.ndarray, np.ndarray]:
+        count = self.count
+        total = np.zeros(count, np.float32)
+        matched_words = np.zeros(count, np.int16)
+        title_words = np.zeros(count, np.int16)
+        first = np.zeros(count, bool)
+        required = np.ones(count, bool)
+        for term in self.query.terms:
+            score, in_title, starts = self.term(term)
+            total += score
+            matched_words += score > 0
+            if in_title is not None:
+                title_words += in_title
+            if starts is not None:
+                first |= starts
+        for parts in self.query.phrases:
+            score, in_title, _ = self.phrase(parts)
+            total += score
+            matched_words += score > 0
+            required &= score > 0
+            title_words += in_title
+        matched = (matched_words > 0) & required
+        if self.query.exclude_terms or self.query.exclude_phrases:
+            matched &= ~self.excluded()
+        if matched.any():
+            # Papers must match most of the words: all of one or two, all but a third of more;
+            # fewer only when no paper matches that many.
+            words = self.words
+            wanted = words if words <= 2 else words - words // 3
+            best = int(matched_words[matched].max())
+            matched &= matched_words >= min(wanted, best)
+        index = self.index
+        title_len = np.maximum(index._title_len[:count], 1).astype(np.float32)
+        coverage = np.minimum(title_words / title_len, 1.0)
+        bonus = self.beta * (COVERAGE_BONUS * coverage + FIRST_WORD_BONUS * first)
+        total = total + bonus.astype(np.float32)
+        self._add_adjacency_bonus(total, matched, title_words)
+        whole = self._whole_title_matches(matched, title_words)
+        if whole is not None:
+            total[whole] += WHOLE_TITLE_BONUS
+        return total, matched
+
+    def _add_adjacency_bonus(self, total: np.ndarray, matched: np.ndarray, title_words: np.ndarray) -> None:
+        """Reward the best titles where the query's words stand side by side, in order."""
+        terms = self.query.terms
+        if len(terms) < 2 or self.query.phrases:
+            return
+        wanted = []
+        for term in terms:
+            if len(term.parts) != 1 or term.parts[0] not in self.expansions:
+                return
+            wanted.append(set(self.expansions[term.parts[0]]) | {term.parts[0]})
+        candidates = np.flatnonzero(matched & (title_words >= len(terms)))
+        if len(candidates) > 50:
+            candidates = candidates[np.argpartition(-total[candidates], 50)[:50]]
+        papers = self.index._papers
+        size = len(wanted)
+        value = np.float32(self.beta * ADJACENT_BONUS)
+        for slot in candidates.tolist():
+            parts = text_terms(papers[slot].title)[0]
+            for start in range(len(parts) - size + 1):
+                if all(parts[start + offset] in wanted[offset] for offset in range(size)):
+                    total[slot] += value
+                    break
+
+    def _whole_title_matches(self, matched: np.ndarray, title_words: np.ndarray) -> np.ndarray | None:
+        """Slots whose title is exactly the query's words (someone pasted the title)."""
+        words = [part for term in self.query.terms for part in term.parts]
+        for parts in self.query.phrases:
+            words.extend(parts)
+        if len(words) < 2:
+            return None
+        candidates = np.flatnonzero(matched & (title_words == self.words))
+        if len(candidates) > 200:
+            return None
+        wanted = " ".join(words)
+        papers = self.index._papers
+        found = [
+            slot
+            for slot in candidates
+            if papers[int(slot)] is not None and " ".join(text_terms(papers[int(slot)].title)[0]) == wanted
+        ]
+        return np.array(found, np.int64) if found else None
+
+
+def _any_of(masks, count: int):
+    present = [mask for mask in masks if mask is not None]
+    if not present:
+        return None
+    return np.logical_or.reduce(present) if len(present) > 1 else present[0]
+
+
+def _all_of(masks, count: int):
+    if any(mask is None for mask in masks):
+        return None
+    return np.logical_and.reduce(masks) if len(masks) > 1 else masks[0]
+
+
+__all__ = ["SearchIndex", "SearchResult", "Hit", "QueryError", "FIELD_NAMES"]
