@@ -1,0 +1,1 @@
+"""Helpers shared by the fault-injection, concurrency and hostile-input tests."""
