@@ -108,3 +108,52 @@ def reader_command(*args: str, db: os.PathLike | None = None) -> list[str]:
     if db is not None:
         command += ["--db", str(db)]
     return command
+
+
+class Child:
+    """A child started now whose stdout lines can be awaited; see :func:`start_children`."""
+
+    def __init__(self, command: list[str], env: dict[str, str] | None = None) -> None:
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.command = command
+        self.proc = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=str(ROOT),
+            env=full_env,
+        )
+        self.queue: queue.Queue = queue.Queue()
+        self.out = _Pump(self.proc.stdout, self.queue)
+        self.err = _Pump(self.proc.stderr, None)
+        self.out.start()
+        self.err.start()
+
+    def wait_for(self, wanted: str) -> None:
+        while True:
+            try:
+                line = self.queue.get(timeout=LINE_TIMEOUT)
+            except queue.Empty:
+                raise AssertionError(f"no {wanted!r} from {self.command} within {LINE_TIMEOUT:.0f} s") from None
+            if line is None:
+                raise AssertionError(f"{self.command} ended before {wanted!r}:\n" + "\n".join(self.err.text[-20:]))
+            if line == wanted:
+                return
+
+    def send(self, text: str) -> None:
+        self.proc.stdin.write(text.encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+
+    def finish(self) -> Outcome:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=LINE_TIMEOUT)
+        self.out.join(timeout=LINE_TIMEOUT)
+        self.err.join(timeout=LINE_TIMEOUT)
+        return Outcome(lines=self.out.text, other="\n".join(self.err.text), returncode=self.proc.returncode)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=LINE_TIMEOUT)

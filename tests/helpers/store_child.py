@@ -4,11 +4,12 @@ Run as ``python -m tests.helpers.store_child CONFIG.json``. CONFIG holds::
 
     {"db": PATH, "ops": [...], "faults": {...} or null,
      "compact_records": N or null, "direct_write": N or null,
-     "fresh_each_op": false, "refresh_every": 0}
+     "fresh_each_op": false, "wait_for_go": false}
 
 It prints ``ready``, then for each change ``begin I`` before it and ``ack I``
 after it returned (``error I MESSAGE`` if the library refused it), each line
-flushed, and ``done`` at the end. With ``faults`` it installs a
+flushed, and ``done`` at the end. With ``wait_for_go`` it reads a line from
+stdin after ``ready``, so several children can start changing at once. With ``faults`` it installs a
 :class:`tests.helpers.faults.Injector` reporting on stdout, so ``fault-stop``
 and ``fault-step`` lines come in order with the others.
 """
@@ -48,6 +49,8 @@ def main(config_path: str) -> int:
     fresh = config.get("fresh_each_op", False)
     library = None if fresh else Library.open(db, clock=constant_clock)
     say("ready")
+    if config.get("wait_for_go"):
+        sys.stdin.readline()  # start together with the other children
     for index, op in enumerate(config["ops"]):
         say(f"begin {index}")
         try:
