@@ -918,12 +918,7 @@ class Library:
     # -- changes people make ----------------------------------------------------------------
 
     def _resolve_all(self, refs: Iterable[str]) -> list[str]:
-        ids: list[str] = []
-        for ref in refs:
-            pid = self.resolve(ref).id
-            if pid not in ids:
-                ids.append(pid)
-        return ids
+        return list(dict.fromkeys(self.resolve(ref).id for ref in refs))
 
     @staticmethod
     def _clean_tags(tags: Iterable[str]) -> list[str]:
@@ -1016,6 +1011,26 @@ class Library:
             return puts, changed_abstracts, []
 
         return self._commit(label, compute)
+
+    def transact(
+        self,
+        label: str,
+        compute: Callable[[], tuple[Iterable[Paper], dict[str, str], Iterable[str]]],
+    ) -> Change:
+        """The general change: ``compute`` runs under the lock on up-to-date state.
+
+        It reads the library (``get``, ``find_existing``, ``abstract``...) and
+        returns (papers to store, abstracts to store, ids to delete); it must not
+        change anything itself. Everything it returns is saved as one change (one
+        undo step), or nothing is. Use this when what to write depends on what
+        is there, so that another process's change in between is never lost.
+        """
+
+        def wrapped():
+            papers, abstracts, deletes = compute()
+            return {p.id: p for p in papers}, dict(abstracts or {}), list(deletes or ())
+
+        return self._commit(label, wrapped)
 
     def modify(self, refs: Iterable[str], update: Callable[[Paper], Paper], label: str) -> Change:
         """Apply ``update`` to each paper (on its latest state, under the lock) and save the result.

@@ -25,6 +25,16 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("READER_HF_API_URL", raising=False)
+    monkeypatch.delenv("READER_GITHUB_API_URL", raising=False)
+
+    def no_real_clipboard(*args, **kwargs):
+        raise AssertionError("a test reached the real clipboard (pyperclip); inject a fake instead")
+
+    import pyperclip
+
+    monkeypatch.setattr(pyperclip, "copy", no_real_clipboard)
+    monkeypatch.setattr(pyperclip, "paste", no_real_clipboard)
 
 
 class FixedClock:

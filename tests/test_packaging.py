@@ -26,6 +26,8 @@ def test_wheel_ships_styles_and_sample_data(tmp_path):
     samples = [n for n in names if n.startswith("reader/_sample_data/") and n.endswith(".txt")]
     assert len(samples) == 5
     assert any(n.startswith("reader/_styles/") and n.endswith(".tcss") for n in names)
-    assert "reader/cli.py" in names and "reader/tui/app.py" in names
+    sources = {str(p.relative_to(ROOT)) for p in (ROOT / "reader").rglob("*.py")}
+    missing = sorted(sources - set(names))
+    assert not missing, f"modules left out of the wheel: {missing}"
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "reader = reader.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

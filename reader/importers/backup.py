@@ -190,36 +190,45 @@ def merge_papers(mine: Paper, saved: Paper) -> Paper:
 
 
 def restore_backup(library, backup: Backup) -> RestoreReport:
-    """Put the backup's papers into ``library`` (one change); returns what changed."""
+    """Put the backup's papers into ``library`` (one change); returns what changed.
+
+    The merge is computed under the library's lock (``Library.transact``), so a
+    change another process makes at the same moment is merged, not overwritten.
+    """
     report = RestoreReport(backup.source, papers=len(backup.papers))
-    library.refresh()
-    puts: dict[str, Paper] = {}
-    abstracts: dict[str, str] = {}
-    new_ids: set[str] = set()
-    merged_ids: set[str] = set()
-    targets: list[str] = []  # for each saved paper, the library paper it restores into
-    for saved in backup.papers:
-        target = library.get(saved.id) or library.find_existing(saved.title, saved.arxiv_id)
-        if target is None:
-            puts[saved.id] = saved
-            abstracts[saved.id] = backup.abstracts.get(saved.id, "")
-            new_ids.add(saved.id)
-            targets.append(saved.id)
-            continue
-        targets.append(target.id)
-        merged = merge_papers(puts.get(target.id, target), saved)
-        if merged != target:
-            puts[target.id] = merged
-            merged_ids.add(target.id)
-        saved_abstract = backup.abstracts.get(saved.id, "")
-        if saved_abstract and not library.abstract(target.id) and target.id not in abstracts:
-            abstracts[target.id] = saved_abstract
-            merged_ids.add(target.id)
-    if puts or abstracts:
-        library.put(puts.values(), abstracts, label=f"restore backup {backup.source}")
-    report.added = [pid for pid in dict.fromkeys(targets) if pid in new_ids]
-    report.merged = [pid for pid in dict.fromkeys(targets) if pid in merged_ids]
-    report.unchanged = sum(1 for pid in targets if pid not in new_ids and pid not in merged_ids)
+
+    def compute():
+        puts: dict[str, Paper] = {}
+        abstracts: dict[str, str] = {}
+        new_ids: set[str] = set()
+        merged_ids: set[str] = set()
+        targets: list[str] = []  # for each saved paper, the library paper it restores into
+        for saved in backup.papers:
+            target = library.get(saved.id) or library.find_existing(saved.title, saved.arxiv_id)
+            if target is None:
+                puts[saved.id] = saved
+                abstracts[saved.id] = backup.abstracts.get(saved.id, "")
+                new_ids.add(saved.id)
+                targets.append(saved.id)
+                continue
+            targets.append(target.id)
+            merged = merge_papers(puts.get(target.id, target), saved)
+            if merged != target:
+                puts[target.id] = merged
+                merged_ids.add(target.id)
+            saved_abstract = backup.abstracts.get(saved.id, "")
+            if saved_abstract and not library.abstract(target.id) and target.id not in abstracts:
+                abstracts[target.id] = saved_abstract
+                merged_ids.add(target.id)
+        report.added = [pid for pid in dict.fromkeys(targets) if pid in new_ids]
+        report.merged = [pid for pid in dict.fromkeys(targets) if pid in merged_ids]
+        report.unchanged = sum(1 for pid in targets if pid not in new_ids and pid not in merged_ids)
+        for pid in puts:  # the abstract decides has_abstract, as put() does
+            if pid in abstracts:
+                puts[pid] = replace(puts[pid], has_abstract=bool(abstracts[pid]))
+        return puts.values(), abstracts, ()
+
+    library.transact(f"restore backup {backup.source}", compute)
     return report
 
 
