@@ -107,22 +107,53 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Words repeat across titles ("Self-Supervised", "Transformers"): remember how
+# each was cut. Bounded; a plain dict is safe to share between threads.
+_CUT_CACHE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_CUT_CACHE_LIMIT = 200_000
+
+
+def _cut(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    cut = _CUT_CACHE.get(word)
+    if cut is None:
+        if word.isascii() and word.isalpha() and (word.islower() or word.isupper() or word[1:].islower()):
+            cut = ((word.lower(),), ())
+        elif word.isascii() and word.isdigit():
+            cut = ((word,), ())
+        else:
+            parts, joined = word_parts(word)
+            cut = (tuple(parts), tuple(joined))
+        if len(_CUT_CACHE) >= _CUT_CACHE_LIMIT:
+            _CUT_CACHE.clear()
+        _CUT_CACHE[word] = cut
+    return cut
+
+
+def title_terms(text: str) -> tuple[list[str], set[str], str | None]:
+    """Like :func:`text_terms`, plus the term of the first word, whole (BitNet -> bitnet)."""
+    parts: list[str] = []
+    terms: set[str] = set()
+    first = None
+    for word in _WORD.findall(text):
+        word_part_list, joined = _cut(word)
+        if first is None and word_part_list:
+            first = joined[-1] if joined else word_part_list[0]
+        parts.extend(word_part_list)
+        if joined:
+            terms.update(joined)
+    terms.update(parts)
+    return parts, terms, first
+
+
 def text_terms(text: str) -> tuple[list[str], set[str]]:
     """The parts of ``text`` in order (for phrases) and every term it is found by."""
     parts: list[str] = []
     terms: set[str] = set()
     for word in _WORD.findall(text):
-        if word.isascii() and word.isalnum():
-            # Fast paths for the common shapes: 'word', 'Word', 'WORD', '2024'.
-            if word.islower() or word.isdigit():
-                parts.append(word)
-                continue
-            if word.isalpha() and (word.isupper() or word[1:].islower()):
-                parts.append(word.lower())
-                continue
-        word_part_list, joined = word_parts(word)
+        word_part_list, joined = _cut(word)
         parts.extend(word_part_list)
-        terms.update(joined)
+        if joined:
+            terms.update(joined)
     terms.update(parts)
     return parts, terms
 
@@ -132,7 +163,7 @@ def first_word_term(text: str) -> str | None:
     match = _WORD.search(text)
     if match is None:
         return None
-    parts, joined = word_parts(match.group(0))
+    parts, joined = _cut(match.group(0))
     if joined:
         return joined[-1]
     return parts[0] if parts else None
@@ -196,6 +227,7 @@ __all__ = [
     "word_parts",
     "words",
     "text_terms",
+    "title_terms",
     "abstract_terms",
     "first_word_term",
     "normalised_words",

@@ -51,11 +51,11 @@ from reader.search_query import Query, QueryError, Term, parse_query
 from reader.search_text import (
     TOKENIZER_VERSION,
     abstract_terms,
-    first_word_term,
     fold,
     link_terms,
     normalised_words,
     text_terms,
+    title_terms,
 )
 
 TITLE, TAGS, LINKS, ABSTRACT = range(4)
@@ -326,19 +326,22 @@ class _Vocab:
                 self._index_bigrams()
 
     def _index_bigrams(self) -> None:
+        # A word's bigrams, "^" and "$" marking its ends. A bigram twice in a word is
+        # listed twice: that only lets more candidates through the filter (they are
+        # checked exactly), and saves a costly deduplication.
         words = self.words
         count = len(words)
         encoded = [word.encode("utf-8", "surrogatepass") for word in words]
         lengths = np.fromiter(map(len, encoded), np.int64, count)
         buffer = np.frombuffer(b"^" + b"$\x00^".join(encoded) + b"$", np.uint8)
-        codes = (buffer[:-1].astype(np.int32) << 8) | buffer[1:]
+        codes = (buffer[:-1].astype(np.uint16) << 8) | buffer[1:]
         valid = (buffer[:-1] != 0) & (buffer[1:] != 0)
-        term_of = np.repeat(np.arange(count, dtype=np.int64), lengths + 3)[: len(buffer) - 1]
-        keys = np.unique(codes[valid].astype(np.int64) * count + term_of[valid])
-        bigrams = (keys // count).astype(np.int64)
-        self._bigram_terms = (keys % count).astype(np.int32)
+        term_of = np.repeat(np.arange(count, dtype=np.int32), lengths + 3)[: len(buffer) - 1][valid]
+        codes = codes[valid]
+        order = np.argsort(codes, kind="stable")  # radix sort for 16-bit keys
+        self._bigram_terms = term_of[order]
         offsets = np.zeros(65537, np.int64)
-        np.cumsum(np.bincount(bigrams, minlength=65536), out=offsets[1:])
+        np.cumsum(np.bincount(codes, minlength=65536), out=offsets[1:])
         self._bigram_offsets = offsets
         self._lengths = np.fromiter(map(len, words), np.int16, count)
         self._fuzzable = np.fromiter((word.isalpha() for word in words), bool, count)
@@ -855,12 +858,11 @@ class SearchIndex:
     # -- titles, tags, links ------------------------------------------------------------------
 
     def _index_meta(self, slot: int, paper: Paper) -> None:
-        parts, terms = text_terms(paper.title)
+        parts, terms, first = title_terms(paper.title)
         new_terms = self._fields[TITLE].set_doc(slot, terms)
         self._vocab.add_many(new_terms)
         self._vocab.add_names(new_terms)
         self._title_len[slot] = min(len(set(parts)), 32000)
-        first = first_word_term(paper.title)
         self._title_first[slot] = self._vocab.add(first) if first else -1
         _, terms = link_terms([link.url for link in paper.links])
         self._vocab.add_many(self._fields[LINKS].set_doc(slot, terms))
@@ -918,15 +920,15 @@ class SearchIndex:
         todo = alive[~reused[alive]].tolist()
         title_docs = []
         link_docs = []
+        add_word = vocab.add
         for slot in todo:
             paper = papers[slot]
-            parts, terms = text_terms(paper.title)
+            parts, terms, first = title_terms(paper.title)
             title_docs.append((slot, terms))
             self._title_len[slot] = min(len(set(parts)), 32000)
-            first = first_word_term(paper.title)
             if first:
-                self._title_first[slot] = vocab.add(first)
-            link_docs.append((slot, link_terms([link.url for link in paper.links])[1]))
+                self._title_first[slot] = add_word(first)
+            link_docs.append((slot, link_terms([link.url for link in paper.links])[1] if paper.links else ()))
         if title is None:
             title = _Postings.from_docs(title_docs, capacity)
             links = _Postings.from_docs(link_docs, capacity)

@@ -1,0 +1,441 @@
+"""Search: the query language, matching and ranking, keeping up with changes, the saved index, the CLI."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from reader.errors import ReaderError
+from reader.importers import Candidate
+from reader.library import Library
+from reader.papers import Link
+from reader.search import Hit, QueryError, SearchIndex, parse_query, search
+from tests.conftest import run_cli
+
+GH = "code"
+PROJECT = "project"
+
+
+def cand(title, abstract="", *, source="page-one", links=()):
+    return Candidate(title=title, abstract=abstract, source=source, links=tuple(Link(u, k) for u, k in links))
+
+
+def add(library, *candidates, source=None):
+    report = library.import_candidates(list(candidates), sources=[source or "test"])
+    return report.added
+
+
+def titles(hits):
+    return [hit.paper.title for hit in hits]
+
+
+@pytest.fixture
+def papers(library):
+    """A small library with the shapes search must handle."""
+    add(
+        library,
+        cand("Flowformer: Linearizing Transformers with Conservation Flows",
+             "Flow-Attention mechanism of linear complexity.",
+             links=[("https://github.com/thuml/Flowformer", GH)]),
+        cand("Poincaré ResNet", "Residual networks on the Poincare ball of hyperbolic space."),
+        cand("Self-Infilling Code Generation", "Infilling operations in auto-regressive decoding."),
+        cand("Transparent Image Layer Diffusion using Latent Transparency",
+             "We present LayerDiffusion, which encodes alpha channel transparency into the latent manifold.",
+             links=[("https://layerdiffusion.github.io/", PROJECT)]),
+        cand("GPT-4 Technical Report", "A large multimodal model."),
+        cand("RetroMAE v2: Duplex Masked Auto-Encoder", "Pre-training retrieval-oriented language models."),
+        cand("Flow Matching in Latent Space", "Flow matching trains generative models in latent spaces."),
+        cand("Matching Networks for One Shot Learning", "Few-shot learning with attention over a support set of flows."),
+        cand("MHS-VM: Multi-Head Scanning in Parallel Subspaces for Vision Mamba", "State space models.",
+             links=[("https://github.com/PixDeep/MHS-VM", GH)], source="page-two"),
+        cand("Layer Normalization", "Normalizing the summed inputs to the neurons of a layer."),
+    )
+    return library
+
+
+def ids_by_title(library):
+    return {paper.title: paper.id for paper in library.papers()}
+
+
+# -- the query language -----------------------------------------------------------------
+
+
+def test_parse_query_reads_words_phrases_and_filters():
+    query = parse_query('mamba "flow matching" -gan tag:to-read -tag:seen is:unread has:code source:vision -has:project')
+    assert [term.parts for term in query.terms] == [("mamba",)]
+    assert query.phrases == (("flow", "matching"),)
+    assert query.exclude_terms == ("gan",)
+    assert query.tags == ("to-read",) and query.not_tags == ("seen",)
+    assert query.read is False
+    assert query.has == ("code",) and query.has_not == ("project",)
+    assert query.sources == ("vision",)
+
+
+def test_parse_query_handles_case_quotes_and_negated_states():
+    query = parse_query('TAG:"Machine Learning" -is:read “layer norm” IS:Read')
+    assert query.tags == ("machine-learning",)
+    assert query.phrases == (("layer", "norm"),)
+    assert query.contradiction  # -is:read and is:read: nothing can match
+
+
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("tag:", "tag: needs a tag name"),
+        ('tag:""', "tag: needs a tag name"),
+        ("mamba -tag:", "tag: needs a tag name"),
+        ("is:maybe", "is: takes read or unread"),
+        ("is:", "is: takes read or unread"),
+        ("has:slides", "has: takes code or project"),
+        ("source:", "source: needs a page name"),
+        ('"flow matching', "unclosed quote"),
+        ('tag:"to read', "unclosed quote"),
+    ],
+)
+def test_malformed_queries_say_why(text, reason):
+    with pytest.raises(QueryError) as caught:
+        parse_query(text)
+    message = str(caught.value)
+    assert reason in message and "\n" not in message
+    assert isinstance(caught.value, ReaderError)
+
+
+def test_unknown_prefixes_are_plain_words(papers):
+    # "arxiv:" or "Mamba:" are not filters: they are searched for.
+    assert titles(search(papers, "Mamba:"))[0].startswith("MHS-VM")
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query,wanted",
+    [
+        ("flowfromer", "Flowformer"),  # swapped letters
+        ("trasnformers conservation", "Flowformer"),
+        ("self infillng", "Self-Infilling"),  # a missing letter
+        ("lineraizing", "Flowformer"),  # two typos in a long word
+        ("poincare", "Poincaré"),  # no accent typed
+        ("POINCARÉ resnet", "Poincaré"),
+        ("selfinfilling", "Self-Infilling"),  # hyphen left out
+        ("mhsvm", "MHS-VM"),
+        ("mhs vm", "MHS-VM"),
+        ("layer diffusion alpha", "Transparent Image Layer"),
+        ("layerdiffusion", "Transparent Image Layer"),  # a name only the abstract has
+        ("gpt4", "GPT-4"),
+        ("gpt-4", "GPT-4"),
+        ("gpt 4 report", "GPT-4"),
+        ("retromae v2", "RetroMAE v2"),
+        ("hyperbolic space", "Poincaré"),  # abstract only
+        ("thuml", "Flowformer"),  # GitHub owner
+        ("pixdeep", "MHS-VM"),
+        ("transf", "Flowformer"),  # the start of a word
+    ],
+)
+def test_words_find_the_paper(papers, query, wanted):
+    hits = search(papers, query)
+    assert hits and hits[0].paper.title.startswith(wanted), titles(hits)
+
+
+def test_title_matches_rank_above_abstract_only_matches(papers):
+    ranked = titles(search(papers, "flows"))
+    assert ranked.index("Flowformer: Linearizing Transformers with Conservation Flows") < ranked.index(
+        "Matching Networks for One Shot Learning"
+    )
+
+
+def test_more_words_matched_rank_above_fewer(library):
+    add(
+        library,
+        cand("Sparse Attention", "Nothing else."),
+        cand("A Study of Kernels", "We use sparse attention with rotary embeddings."),
+    )
+    ranked = titles(search(library, "sparse attention rotary"))
+    assert ranked[0] == "A Study of Kernels"  # all three words, in the abstract
+    assert "Sparse Attention" in ranked  # two of three, in the title: still listed, lower
+
+
+def test_words_must_mostly_match(papers):
+    # Two words: both must match (when any paper matches both).
+    assert titles(search(papers, "flow latent")) == ["Flow Matching in Latent Space"]
+
+
+def test_quoted_phrase_matches_exactly_and_in_order(papers):
+    assert titles(search(papers, '"flow matching"')) == ["Flow Matching in Latent Space"]
+    assert titles(search(papers, '"matching flow"')) == []
+    assert titles(search(papers, '"flow mathcing"')) == []  # no typo tolerance inside quotes
+    # Punctuation and case inside the text do not matter.
+    assert titles(search(papers, '"linear complexity"')) == ["Flowformer: Linearizing Transformers with Conservation Flows"]
+    assert titles(search(papers, '"flow attention mechanism"'))[0].startswith("Flowformer")
+
+
+def test_minus_word_leaves_papers_out(papers):
+    ranked = titles(search(papers, "flow -latent"))
+    assert "Flow Matching in Latent Space" not in ranked
+    assert any(title.startswith("Flowformer") for title in ranked)
+    assert "Flow Matching in Latent Space" not in titles(search(papers, 'flow -"latent space"'))
+
+
+def test_whole_title_typed_comes_first(papers):
+    assert titles(search(papers, "layer normalization"))[0] == "Layer Normalization"
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+def test_filters_combine_with_words_and_each_other(papers):
+    ids = ids_by_title(papers)
+    flow = ids["Flowformer: Linearizing Transformers with Conservation Flows"]
+    latent = ids["Flow Matching in Latent Space"]
+    papers.tag([flow, latent], ["to-read"])
+    papers.tag([latent], ["generative models"])
+    papers.set_read([flow])
+
+    assert set(titles(search(papers, "tag:to-read"))) == {
+        "Flowformer: Linearizing Transformers with Conservation Flows",
+        "Flow Matching in Latent Space",
+    }
+    assert titles(search(papers, 'tag:"Generative Models"')) == ["Flow Matching in Latent Space"]
+    assert titles(search(papers, "tag:to-read -tag:generative-models")) == [
+        "Flowformer: Linearizing Transformers with Conservation Flows"
+    ]
+    assert titles(search(papers, "flow is:read")) == ["Flowformer: Linearizing Transformers with Conservation Flows"]
+    assert "Flowformer: Linearizing Transformers with Conservation Flows" not in titles(search(papers, "flow is:unread"))
+    assert set(titles(search(papers, "has:code"))) == {
+        "Flowformer: Linearizing Transformers with Conservation Flows",
+        "MHS-VM: Multi-Head Scanning in Parallel Subspaces for Vision Mamba",
+    }
+    assert titles(search(papers, "has:project")) == ["Transparent Image Layer Diffusion using Latent Transparency"]
+    assert "Flowformer: Linearizing Transformers with Conservation Flows" not in titles(search(papers, "-has:code flow"))
+    assert titles(search(papers, "tag:nothing-like-this")) == []
+    assert titles(search(papers, "is:read is:unread")) == []
+    # Tags are searched as words too.
+    assert titles(search(papers, "generative models tag:to-read"))[0] == "Flow Matching in Latent Space"
+
+
+def test_source_filter_matches_part_of_the_page_name(library):
+    add(library, cand("Paper One", source="hf-daily-papers-mar-13-vision-mamba"), source="a")
+    add(library, cand("Paper Two", source="hf-daily-papers-flowformer"), source="b")
+    assert titles(search(library, "source:vision-mamba")) == ["Paper One"]
+    assert titles(search(library, "source:FLOWFORMER paper")) == ["Paper Two"]
+    assert titles(search(library, "-source:flowformer")) == ["Paper One"]
+
+
+# -- order, limits, scores -----------------------------------------------------------------------
+
+
+def test_empty_query_lists_newest_first(db_path):
+    stamps = iter(["2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", "2026-02-01T00:00:00Z"])
+    library = Library.open(db_path, clock=lambda: next(stamps, "2026-03-01T00:00:00Z"))
+    add(library, cand("Old A"), cand("Old B"))  # one import, one timestamp
+    add(library, cand("New C"), cand("New D"))
+    # Newest import first; within one import, the paper inserted last first.
+    assert titles(search(library, "")) == ["New D", "New C", "Old B", "Old A"]
+    assert titles(search(library, "   ")) == ["New D", "New C", "Old B", "Old A"]
+    assert titles(search(library, "", limit=2)) == ["New D", "New C"]
+
+
+def test_limit_keeps_the_best_and_reports_the_total(papers):
+    everything = search(papers, "flow")
+    top = SearchIndex(papers).search("flow", limit=2)
+    assert titles(top) == titles(everything)[:2]
+    assert top.total == len(everything) > 2
+    assert SearchIndex(papers).count("flow") == len(everything)
+
+
+def test_scores_are_between_zero_and_one_and_sorted(papers):
+    hits = search(papers, "flow matching latent")
+    scores = [hit.score for hit in hits]
+    assert all(isinstance(hit, Hit) for hit in hits)
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 < score <= 1 for score in scores)
+
+
+def test_empty_library(library):
+    assert search(library, "") == []
+    assert search(library, "anything at all") == []
+    assert search(library, "tag:x is:read") == []
+
+
+# -- keeping up with the library ---------------------------------------------------------------
+
+
+def test_index_follows_changes_without_rebuilding(papers):
+    index = SearchIndex(papers)
+    index.prepare()
+    abstracts_before = index._fields[3]
+    titles_before = index._fields[0]
+    ids = ids_by_title(papers)
+    flow = ids["Flowformer: Linearizing Transformers with Conservation Flows"]
+
+    papers.tag([flow], ["favourite"])
+    assert titles(index.search("tag:favourite")) == ["Flowformer: Linearizing Transformers with Conservation Flows"]
+    assert titles(index.search("favourite"))[0].startswith("Flowformer")  # tags are words too
+    papers.set_read([flow])
+    assert "Flowformer: Linearizing Transformers with Conservation Flows" in titles(index.search("is:read"))
+    papers.untag([flow], ["favourite"])
+    assert index.search("tag:favourite") == []
+    # Tag and read changes touched one paper: the title and abstract indexes were not rebuilt.
+    assert index._fields[3] is abstracts_before and index._fields[0] is titles_before
+
+    papers.modify([flow], lambda paper: paper.__class__(**{**paper_fields(paper), "title": "Renamed Quokka Paper"}), "rename")
+    assert titles(index.search("quokka")) == ["Renamed Quokka Paper"]
+    assert index.search("conservation") == []  # the old title is forgotten
+
+    add(papers, cand("Brand New Wombat", "An abstract about marsupials."))
+    assert titles(index.search("marsupials")) == ["Brand New Wombat"]
+    papers.delete([ids["Layer Normalization"]])
+    assert "Layer Normalization" not in titles(index.search("normalization"))
+    assert index._fields[3] is abstracts_before  # still incremental
+
+
+def paper_fields(paper):
+    return {name: getattr(paper, name) for name in paper.__dataclass_fields__}
+
+
+def test_changed_abstract_is_searched_by_its_new_words(papers):
+    index = SearchIndex(papers)
+    index.prepare()
+    pid = ids_by_title(papers)["Poincaré ResNet"]
+    paper = papers.get(pid)
+    papers.put([paper], {pid: "Completely different text about capybaras."}, label="edit abstract")
+    assert titles(index.search("capybaras")) == ["Poincaré ResNet"]
+    assert "Poincaré ResNet" not in titles(index.search("hyperbolic"))
+
+
+def test_changes_from_another_process_are_picked_up(papers, db_path, clock):
+    index = SearchIndex(papers)
+    index.prepare()
+    other = Library.open(db_path, clock=clock)
+    pid = ids_by_title(other)["Poincaré ResNet"]
+    other.tag([pid], ["geometry"])
+    add(other, cand("Written Elsewhere", "By a second process."))
+    papers.refresh()
+    assert titles(index.search("tag:geometry")) == ["Poincaré ResNet"]
+    assert titles(index.search("elsewhere")) == ["Written Elsewhere"]
+
+
+def test_partial_search_does_not_wait_for_abstracts(papers):
+    index = SearchIndex(papers)
+    early = index.search("hyperbolic", partial_ok=True)
+    assert early.partial and early == []  # only the abstract says "hyperbolic"
+    assert titles(index.search("poincare", partial_ok=True)) == ["Poincaré ResNet"]
+    index.prepare()
+    late = index.search("hyperbolic", partial_ok=True)
+    assert not late.partial and titles(late) == ["Poincaré ResNet"]
+
+
+def test_search_while_another_thread_changes_the_library(papers):
+    index = SearchIndex(papers)
+    index.prepare()
+    pid = ids_by_title(papers)["Flow Matching in Latent Space"]
+    errors = []
+    done = threading.Event()
+
+    def change():
+        try:
+            for number in range(15):
+                papers.tag([pid], [f"t{number}"])
+                add(papers, cand(f"Concurrent Paper {number}", f"Abstract number {number} about flows."))
+        except Exception as exc:  # report any failure to the main thread
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=change)
+    worker.start()
+    while not done.is_set():
+        hits = index.search("flow")
+        assert hits and all(hit.paper is not None for hit in hits)
+    worker.join()
+    assert not errors
+    assert len(titles(index.search("concurrent paper"))) == 15
+    assert titles(index.search("tag:t14")) == ["Flow Matching in Latent Space"]
+
+
+# -- the saved index ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saving(monkeypatch):
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 0)
+
+
+def test_saved_index_is_reused_and_gives_the_same_results(papers, db_path, clock, saving):
+    first = SearchIndex(papers)
+    first.prepare()
+    saved = first.cache_path
+    assert saved.exists() and saved.parent == db_path.parent
+    expected = {q: titles(first.search(q)) for q in ["flow", "hyperbolic space", "thuml", "mhs vm", '"flow matching"']}
+
+    reopened = Library.open(db_path, clock=clock)
+    second = SearchIndex(reopened)
+    second.prepare()
+    assert "abstracts from saved index" in second.timings and "index abstracts" not in second.timings
+    assert {q: titles(second.search(q)) for q in expected} == expected
+
+
+def test_saved_index_is_not_trusted_for_changed_papers(papers, db_path, clock, saving):
+    SearchIndex(papers).prepare()
+    other = Library.open(db_path, clock=clock)
+    pid = ids_by_title(other)["Poincaré ResNet"]
+    paper = other.get(pid)
+    other.put([paper.__class__(**{**paper_fields(paper), "title": "Hyperbolic Axolotl Networks"})],
+              {pid: "Now about salamanders."}, label="edit")
+    other.compact()
+
+    index = SearchIndex(Library.open(db_path, clock=clock))
+    assert titles(index.search("salamanders")) == ["Hyperbolic Axolotl Networks"]
+    assert titles(index.search("axolotl")) == ["Hyperbolic Axolotl Networks"]
+    assert index.search("poincare resnet") == []
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncate", "flip"])
+def test_damaged_saved_index_is_ignored_and_replaced(papers, db_path, clock, saving, damage):
+    first = SearchIndex(papers)
+    first.prepare()
+    path = first.cache_path
+    data = path.read_bytes()
+    if damage == "garbage":
+        path.write_bytes(b"not an index at all")
+    elif damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        middle = len(data) - 10
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+
+    index = SearchIndex(Library.open(db_path, clock=clock))
+    assert titles(index.search("hyperbolic"))[0] == "Poincaré ResNet"
+    assert "index abstracts" in index.timings  # rebuilt, not read
+    assert path.read_bytes() != b"not an index at all" and len(path.read_bytes()) > 100
+
+
+def test_small_libraries_are_not_saved(papers):
+    index = SearchIndex(papers)
+    index.prepare()
+    assert not index.cache_path.exists()
+
+
+# -- the CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_list_ranks_and_reports_scores(papers, db_path):
+    result = run_cli("list", "--json", "flowfromer", db=db_path)
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(result.stdout)
+    assert listing[0]["title"].startswith("Flowformer") and 0 < listing[0]["score"] <= 1
+    assert all("score" in item for item in listing)
+
+    plain = run_cli("list", "--db", str(db_path), "--", "-has:code", "flow")
+    assert plain.returncode == 0 and b"Flowformer" not in plain.stdout and b"Flow Matching" in plain.stdout
+
+
+@pytest.mark.parametrize("query", ["tag:", "is:sometimes", '"unclosed'])
+def test_cli_malformed_query_is_one_line_and_exit_1(papers, db_path, query):
+    result = run_cli("list", query, db=db_path)
+    assert result.returncode == 1
+    lines = result.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reader: error:")
+    assert b"Traceback" not in result.stderr
