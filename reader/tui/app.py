@@ -29,7 +29,7 @@ from reader.tui.catalog import FIXED_LISTS, Catalog, list_label, tag_list_id
 from reader.tui.clipboard import COPY_FORMATS, ClipboardUnavailable, CopyFormat, render_copy, system_copy
 from reader.tui.help import HelpScreen
 from reader.tui.main_screen import MainScreen
-from reader.tui.messages import AbstractLoaded, CatalogRebuilt, StoreChanged
+from reader.tui.messages import AbstractLoaded, CatalogRebuilt, SearchReady, StoreChanged
 from reader.tui.modals import GROUPINGS, ConfirmModal, ExportRequest, TagEdit
 from reader.tui.searching import Searcher
 from reader.tui.store import StoreGate
@@ -97,6 +97,7 @@ class ReaderApp(App[int]):
         if self.config.path is not None and self._config_problems:
             self.notify(f"Settings file: {self.config.path}", severity="warning", timeout=10)
         self._update_welcome()
+        self._warm_up_search()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll)
 
@@ -153,6 +154,15 @@ class ReaderApp(App[int]):
 
     def _palette_run(self, action: str) -> None:
         self.call_later(self.run_action, action, self.main_screen)
+
+    @work(thread=True, group="search-index", exit_on_error=False, name="Preparing search")
+    def _warm_up_search(self) -> None:
+        self.searcher.warm_up()
+        self.post_message(SearchReady())
+
+    @on(SearchReady)
+    def _search_ready(self) -> None:
+        self.main_screen.search_ready()
 
     # -- reacting to store work -----------------------------------------------------------------
 

@@ -26,10 +26,18 @@ def help_text(app, keymap: Mapping[str, str], config_hint: str) -> Text:
     column = 18
     for section, specs in keys.sections().items():
         text.append(section + "\n", style="bold underline")
+        numbered = [spec for spec in specs if spec.id.startswith("open_link_")]
         for spec in specs:
-            text.append("  " + key_names(app, spec, keymap).ljust(column), style="bold")
-            text.append(spec.description)
-            text.append(f"  ({spec.id})\n", style="dim")
+            if numbered and spec is numbered[0]:
+                # Nine keys, one line: "1, 2, ... 9  Open link 1 ... 9"
+                names = ",".join(key_names(app, one, keymap) for one in numbered)
+                text.append("  " + names.ljust(column), style="bold")
+                text.append("Open link 1 … 9 (as numbered in the detail pane)")
+                text.append(f"  ({numbered[0].id} … {numbered[-1].id})\n", style="dim")
+            elif spec not in numbered:
+                text.append("  " + key_names(app, spec, keymap).ljust(column), style="bold")
+                text.append(spec.description)
+                text.append(f"  ({spec.id})\n", style="dim")
         text.append("\n")
     text.append("Everywhere\n", style="bold underline")
     text.append("  " + "^p".ljust(column), style="bold")

@@ -53,9 +53,16 @@ class MainScreen(Screen[None]):
 
     class SearchDone(Message):
         def __init__(
-            self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None = None
+            self,
+            token: int,
+            rows: list[str],
+            total: int | None,
+            error: str | None,
+            keep: str | None = None,
+            partial: bool = False,
         ) -> None:
             super().__init__()
+            self.partial = partial
             self.token = token
             self.rows = rows
             self.total = total
@@ -71,6 +78,7 @@ class MainScreen(Screen[None]):
         self._total: int | None = None
         self._error: str | None = None
         self._searching = False
+        self._partial = False  # the rows come from a search that did not look at abstracts yet
         self._footer_state: tuple | None = None
 
     # -- layout ----------------------------------------------------------------------
@@ -123,11 +131,17 @@ class MainScreen(Screen[None]):
         pid = self.paper_list.current_id
         return self.catalog.get(pid) if pid else None
 
+    def search_ready(self) -> None:
+        """The index now covers abstracts: a search shown with titles only is run again."""
+        if self.query_text and self._partial:
+            self.run_search(keep=self.paper_list.current_id)
+
     def run_search(self, *, keep: str | None) -> None:
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
         if not self.query_text and self.list_id == ALL:
+            self._partial = False
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
@@ -136,17 +150,19 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
     def _search(self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None) -> None:
         total = None
+        partial = False
         try:
             if query:
                 result = self.app.searcher.search(query)
                 rows = catalog.rows(list_id, result.ids)
                 total = result.total
+                partial = result.partial
             else:
                 rows = catalog.rows(list_id)
         except ReaderError as exc:  # QueryError: a malformed query; show why
             self.post_message(self.SearchDone(token, [], None, str(exc)))
             return
-        self.post_message(self.SearchDone(token, rows, total, None, keep))
+        self.post_message(self.SearchDone(token, rows, total, None, keep, partial))
 
     @on(SearchDone)
     def _search_done(self, message: SearchDone) -> None:
@@ -157,6 +173,7 @@ class MainScreen(Screen[None]):
             self._error = message.error
             self._update_status()
             return
+        self._partial = message.partial
         self._show_rows(message.token, message.rows, message.total, None, message.keep)
 
     def _show_rows(self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None) -> None:
@@ -189,6 +206,8 @@ class MainScreen(Screen[None]):
             text = f"{count:,} paper" + ("" if count == 1 else "s")
         if self.list_id != ALL:
             text += f" in {list_label(self.list_id)}"
+        if self.query_text and self._partial:
+            text += " (titles only: indexing abstracts…)"
         selected = len(self.paper_list.selected)
         if selected:
             text += f" · {selected:,} selected"

@@ -28,3 +28,7 @@ class AbstractLoaded(Message):
         super().__init__()
         self.paper_id = paper_id
         self.text = text
+
+
+class SearchReady(Message):
+    """The search index covers everything (abstracts included)."""

@@ -1,15 +1,16 @@
 """The TUI's view of search: ranked paper ids and a match count for a query.
 
-Runs in worker threads. Uses :class:`reader.search.SearchIndex` when the
-search module provides it, and the plain :func:`reader.search.search`
-otherwise. Both raise :class:`reader.search.QueryError` for a malformed query.
+Runs in worker threads only. Uses the library's shared
+:class:`reader.search.SearchIndex` (thread-safe). Until the index has loaded
+the abstracts (:meth:`Searcher.warm_up`, run at start-up), searches look in
+titles, tags and links only and say so (``partial``), so typing never waits
+for seconds of indexing. A malformed query raises
+:class:`reader.search.QueryError`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from reader import search as search_module
 
 
 @dataclass(slots=True)
@@ -17,24 +18,30 @@ class SearchResult:
     query: str
     ids: list[str]  # best first
     total: int  # how many papers match
+    partial: bool = False  # abstracts were not searched yet
 
 
 class Searcher:
     def __init__(self, library) -> None:
         self.library = library
-        index_class = getattr(search_module, "SearchIndex", None)
-        self._index = index_class(library) if index_class is not None else None
+        self._index = None
 
-    def sync(self) -> None:
-        """Bring the index up to date with the library (cheap when nothing changed)."""
-        if self._index is not None:
-            self._index.sync()
+    @property
+    def index(self):
+        if self._index is None:
+            from reader.search import index_for  # imports numpy: in a worker, not at start-up
+
+            self._index = index_for(self.library)
+        return self._index
+
+    @property
+    def ready(self) -> bool:
+        return self._index is not None and self._index.abstracts_ready
+
+    def warm_up(self) -> None:
+        """Index everything now (seconds at 100,000 papers the first time; then read from a saved index)."""
+        self.index.prepare()
 
     def search(self, query: str) -> SearchResult:
-        if self._index is not None:
-            self._index.sync()
-            hits = self._index.search(query)
-        else:
-            hits = search_module.search(self.library, query)
-        ids = [hit.paper.id for hit in hits]
-        return SearchResult(query, ids, len(ids))
+        hits = self.index.search(query, partial_ok=True)
+        return SearchResult(query, [hit.paper.id for hit in hits], hits.total, hits.partial)

@@ -12,7 +12,7 @@ from reader.tui import keys
 from reader.tui.catalog import ALL, FIXED_LISTS, ListCounts, list_label, tag_list_id
 from reader.tui.paper_list import fit
 
-LABEL_WIDTH = 13
+LABEL_WIDTH = 16
 COUNT_WIDTH = 7
 
 

@@ -1,0 +1,272 @@
+"""TUI figures at 10,000 and 100,000 papers, against a bare Textual app in the same run.
+
+    .venv/bin/python benchmarks/tui.py                      # both sizes (builds the libraries: minutes)
+    .venv/bin/python benchmarks/tui.py --sizes 10000 --repeat 5
+    .venv/bin/python benchmarks/tui.py --cache /tmp/reader-bench   # keep the built libraries for next time
+
+What it measures (each in a fresh process, headless, 120x40):
+
+* first screen: from just before the process is started to the first paper
+  row drawn by ``reader --db LIB`` (argument parsing, ``Library.open``, the
+  app, its first frame); the library open alone is shown for the breakdown;
+* the floor: the same for a bare Textual app that draws one line;
+* keystroke: typing a query one character at a time in the search bar, the
+  time from the key press to the list showing the new results, and the
+  longest stall of the event loop meanwhile (a 5 ms ticker; a stall means the
+  UI froze);
+* peak memory (max RSS) of the process after startup and after searching.
+
+Targets (issue 4): first screen at 100,000 within 1.0 s, and at 10,000
+within 2x the bare app; results after a keystroke within 50 ms at 100,000
+without blocking the event loop; peak memory under 500 MB at 100,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+SIZE = (120, 40)
+QUERY = "efficient transformers"
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- child processes -------------------------------------------------------------------
+
+
+def child_bare() -> None:
+    """A bare Textual app with one line; prints when that line is first drawn."""
+    from textual.app import App, ComposeResult
+    from textual.strip import Strip
+    from textual.widget import Widget
+    from rich.segment import Segment
+
+    class Line(Widget):
+        drawn = False
+
+        def render_line(self, y: int) -> Strip:
+            if not Line.drawn:
+                Line.drawn = True
+                print(json.dumps({"first_row": time.monotonic(), "rss_mb": _rss_mb()}), flush=True)
+                self.app.exit()
+            return Strip([Segment("hello")])
+
+    class Bare(App):
+        def compose(self) -> ComposeResult:
+            yield Line()
+
+    Bare().run(headless=True, size=SIZE)
+
+
+def child_first(db: str) -> None:
+    """``reader --db DB`` headless; prints when the first paper row is drawn."""
+    from reader import cli
+    from reader.tui import app as app_module
+    from reader.tui.paper_list import PaperList
+
+    original_render = PaperList.render_line
+    original_run = app_module.ReaderApp.run
+    seen = {}
+
+    def render_line(self, y):
+        strip = original_render(self, y)
+        if "first_row" not in seen and self.rows:
+            seen["first_row"] = time.monotonic()
+            seen["rss_mb"] = _rss_mb()
+            self.app.exit()
+        return strip
+
+    def run(self, **kwargs):
+        return original_run(self, headless=True, size=SIZE)
+
+    PaperList.render_line = render_line
+    app_module.ReaderApp.run = run
+    cli.main(["--db", db])
+    print(json.dumps(seen), flush=True)
+
+
+def child_open(db: str) -> None:
+    from reader.library import Library
+
+    start = time.perf_counter()
+    library = Library.open(db)
+    print(json.dumps({"open_s": time.perf_counter() - start, "papers": len(library)}), flush=True)
+
+
+def child_keys(db: str) -> None:
+    """Type QUERY into the search bar; time each keystroke until the list shows its results."""
+    from reader.config import Config
+    from reader.library import Library
+    from reader.tui.app import ReaderApp
+    from reader.tui.main_screen import MainScreen
+
+    shown: list[tuple[float, str]] = []
+    original_show = MainScreen._show_rows
+
+    def show_rows(self, token, rows, total, error, keep):
+        original_show(self, token, rows, total, error, keep)
+        shown.append((time.monotonic(), self.query_text))
+
+    MainScreen._show_rows = show_rows
+    library = Library.open(db)
+
+    async def run() -> dict:
+        app = ReaderApp(library, config=Config(), poll_interval=None, clipboard=lambda text: None)
+        stalls: list[float] = []
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            interval = 0.005
+            last = time.monotonic()
+            while not stop.is_set():
+                await asyncio.sleep(interval)
+                now = time.monotonic()
+                stalls.append(now - last - interval)
+                last = now
+
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()  # abstracts for the detail pane, the search index
+            await pilot.pause()
+            startup_rss = _rss_mb()
+            tick = asyncio.create_task(ticker())
+            await pilot.press("slash")
+            latencies = []
+            for index, char in enumerate(QUERY):
+                expected = QUERY[: index + 1].strip()
+                started = time.monotonic()
+                await pilot.press("space" if char == " " else char)
+                if expected == QUERY[:index].strip():
+                    continue  # a trailing space does not change the query
+                while not shown or shown[-1][1] != expected:
+                    await asyncio.sleep(0.001)
+                latencies.append(shown[-1][0] - started)
+            stop.set()
+            await tick
+            rows = len(app.main_screen.rows)
+        return {
+            "latencies": latencies,
+            "max_stall": max(stalls) if stalls else 0.0,
+            "rows": rows,
+            "startup_rss_mb": startup_rss,
+            "rss_mb": _rss_mb(),
+        }
+
+    print(json.dumps(asyncio.run(run())), flush=True)
+
+
+# -- the parent: build libraries, run children, print figures ----------------------------------
+
+
+def run_child(*args: str) -> tuple[dict, float]:
+    env = dict(os.environ)
+    env.setdefault("READER_CONFIG_DIR", tempfile.mkdtemp(prefix="reader-bench-config-"))
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(ROOT),
+        timeout=1800,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{done.stderr[-4000:]}")
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]), started
+
+
+def build_library(directory: Path, count: int) -> Path:
+    from synth import make_candidates
+
+    from reader.library import Library
+
+    db = directory / f"lib-{count}" / "library.json"
+    if db.exists():
+        return db
+    print(f"  building a library of {count:,} papers in {db.parent} ...", flush=True)
+    started = time.perf_counter()
+    library = Library.open(db)
+    library.import_candidates(make_candidates(count), sources=["synthetic"])
+    print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+    return db
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median is shown)")
+    parser.add_argument("--cache", type=Path, help="keep built libraries here (reused when present)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child:
+        mode, *rest = args.child
+        {"bare": child_bare, "first": child_first, "open": child_open, "keys": child_keys}[mode](*rest)
+        return
+
+    workdir = args.cache or Path(tempfile.mkdtemp(prefix="reader-tui-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"reader TUI benchmark: sizes {args.sizes}, {args.repeat} run(s) each, {os.cpu_count()} CPUs")
+        bare = []
+        for _ in range(args.repeat):
+            result, started = run_child("bare")
+            bare.append(result["first_row"] - started)
+        bare_s = median(bare)
+        print(f"\nbare Textual app, process start -> first line: {bare_s:.3f} s (the floor)\n")
+
+        for count in args.sizes:
+            db = build_library(workdir, count)
+            opens, firsts, rss_first = [], [], []
+            for _ in range(args.repeat):
+                opened, _ = run_child("open", str(db))
+                opens.append(opened["open_s"])
+                first, started = run_child("first", str(db))
+                firsts.append(first["first_row"] - started)
+                rss_first.append(first["rss_mb"])
+            keys, _ = run_child("keys", str(db))
+            first_s = median(firsts)
+            lat = keys["latencies"]
+            print(f"{count:,} papers")
+            print(f"  first screen with rows:   {first_s:.3f} s  ({first_s / bare_s:.1f}x bare)")
+            print(f"    of which Library.open:  {median(opens):.3f} s")
+            print(f"    RSS at first screen:    {median(rss_first):.0f} MB")
+            print(
+                f"  keystroke -> new list:    median {median(lat) * 1000:.1f} ms, worst {max(lat) * 1000:.1f} ms"
+                f"  ({len(lat)} keys typing {QUERY!r}; {keys['rows']:,} rows at the end)"
+            )
+            print(f"  longest event-loop stall while typing: {keys['max_stall'] * 1000:.1f} ms")
+            print(
+                f"  peak RSS: {keys['startup_rss_mb']:.0f} MB after startup (abstracts and index loaded), "
+                f"{keys['rss_mb']:.0f} MB after searching"
+            )
+            print()
+        print("targets: first screen <= 1.0 s at 100k and <= 2x bare at 10k; keystroke <= 50 ms at 100k; RSS < 500 MB")
+    finally:
+        if args.cache is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
