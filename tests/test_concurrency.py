@@ -20,7 +20,6 @@ change, load with plain TinyDB, and agree with the long-lived ``Library``.
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 from dataclasses import dataclass, field
@@ -288,17 +287,15 @@ def test_cli_processes_lose_no_update(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("trial", range(3))
+@pytest.mark.parametrize("trial", range(2))
 def test_many_writers_of_every_kind_lose_no_update_slow(tmp_path, trial):
     """Four API processes, four CLI threads and a long-lived library, all at once."""
     rng = random.Random(1000 + trial)
     db = tmp_path / "lib" / "library.json"
     _, seed_model = seed_library(db, count=24)
     writers = api_writers(rng, seed_model, 4, 250)
-    seed_ids = sorted(seed_model.papers)
     cli = [plan_writer(rng, f"c{n}", seed_model, [], 30, compacts=n == 0) for n in range(4)]
     tui_writer = plan_writer(rng, "tui", seed_model, [], 200, compacts=False)
-    assert seed_ids
     tui = LongLivedLibrary(db, tui_writer)
     children = start_api_children(tmp_path, db, writers, rng)
     run_together(children)
