@@ -873,6 +873,7 @@ class Library:
             self._compact_locked()
 
     def _compact_locked(self) -> None:
+        self._remove_stale_temporaries()
         if self._abstracts_dirty or not self.abstracts_path.exists():
             self.load_abstracts()
             abstract_docs = (
@@ -906,6 +907,21 @@ class Library:
         self._wal_token = token
         self._wal_offset = len(header)
         self._wal_records = 0
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary files a killed process left behind (we hold the exclusive lock,
+        and only holders of that lock write these files, so none is in use)."""
+        prefixes = tuple(f".{p.name}.tmp-" for p in (self.path, self.abstracts_path, self.wal_path))
+        try:
+            entries = list(os.scandir(self.path.parent))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith(prefixes):
+                try:
+                    os.unlink(entry.path)
+                except OSError as exc:
+                    self.warnings.append(f"could not remove the stale file {entry.path}: {exc.strerror or exc}")
 
     @staticmethod
     def _database_chunks(tables: dict[str, Iterable[dict]]) -> Iterator[str]:

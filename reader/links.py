@@ -9,7 +9,7 @@ Page dumps carry links as people typed them: ``(https://github.com/a/b).``,
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from reader.papers import (
     ARXIV,
@@ -38,6 +38,7 @@ _URL = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 
+_WHITESPACE = re.compile(r"\s+")
 _SPACED_SCHEME = re.compile(r"^(https?):\s+//", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 _MARKERS = ("//", "www.", "github.com/", "huggingface.co/", "arxiv.org/")
@@ -94,10 +95,10 @@ def normalise_url(raw: str) -> str | None:
         return None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if scheme not in ("http", "https") or "." not in host:
-        return None
+    if scheme not in ("http", "https") or "." not in host or _WHITESPACE.search(parts.netloc):
+        return None  # "https://coming soon. stay tuned" is prose, not a link
     netloc = parts.netloc.lower() if parts.username is None else parts.netloc
-    path = parts.path
+    path = _WHITESPACE.sub(lambda m: quote(m.group(0)), parts.path)
     if host in ("github.com", "www.github.com"):
         netloc = "github.com"
         segments = [s for s in path.split("/") if s]

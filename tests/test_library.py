@@ -305,3 +305,13 @@ def test_a_missing_abstract_is_filled_by_a_later_import(library, db_path):
     assert reopened.abstract(pid).startswith("Now with an abstract.")
     assert reopened.get(pid).has_abstract
     assert reopened.get(pid).sources == ("page-a", "page-b")
+
+
+def test_compaction_removes_temporaries_left_by_a_killed_process(sample_library, db_path):
+    stale = db_path.parent / f".{db_path.name}.tmp-99999-1"
+    stale.write_text("half a library")
+    other = db_path.parent / "notes.txt"
+    other.write_text("mine")
+    sample_library.compact()
+    assert not stale.exists()
+    assert other.read_text() == "mine"

@@ -195,12 +195,6 @@ def test_normalise_url_never_raises_and_returns_clickable_url_or_none(raw):
         check_url(url)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: normalise_url keeps whitespace, so free text becomes a 'clickable' link: "
-    "'Coming soon. Stay tuned' -> 'https://coming soon. stay tuned' (is_openable: True); "
-    "the HF API importer stores such projectPage values as project links",
-)
 @PROPERTY
 @given(st.text())
 @example("Coming soon. Stay tuned")
