@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -35,6 +36,9 @@ PAPER_ACTIONS = {
     "open_link",
     "copy",
 }
+# A search shows this many rows at once, then the rest (ranking everything takes longer).
+FIRST_PAGE = 300
+
 LIST_ACTIONS = {"mark_results_read", "tag_results", "export", "next_unread", "previous_unread"}
 
 
@@ -60,9 +64,13 @@ class MainScreen(Screen[None]):
             error: str | None,
             keep: str | None = None,
             partial: bool = False,
+            complete: bool = True,
+            more: bool = False,
         ) -> None:
             super().__init__()
             self.partial = partial
+            self.complete = complete  # False: more rows follow
+            self.more = more  # True: the rest of rows already shown (keep the cursor where it is)
             self.token = token
             self.rows = rows
             self.total = total
@@ -149,32 +157,38 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
     def _search(self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None) -> None:
-        total = None
-        partial = False
+        """Rows for the query: the first page at once, then (unless a newer search started) the rest."""
+        if not query:
+            self.post_message(self.SearchDone(token, catalog.rows(list_id), None, None, keep))
+            return
+        searcher = self.app.searcher
         try:
-            if query:
-                result = self.app.searcher.search(query)
-                rows = catalog.rows(list_id, result.ids)
-                total = result.total
-                partial = result.partial
-            else:
-                rows = catalog.rows(list_id)
+            first = searcher.search(query, list_id, limit=FIRST_PAGE)
+            complete = len(first.ids) >= first.total
+            rows = catalog.rows(ALL, first.ids)
+            self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.partial, complete))
+            if complete or get_current_worker().is_cancelled:
+                return
+            full = searcher.search(query, list_id)
         except ReaderError as exc:  # QueryError: a malformed query; show why
             self.post_message(self.SearchDone(token, [], None, str(exc)))
             return
-        self.post_message(self.SearchDone(token, rows, total, None, keep, partial))
+        if not get_current_worker().is_cancelled:
+            rows = catalog.rows(ALL, full.ids)
+            self.post_message(self.SearchDone(token, rows, full.total, None, keep, full.partial, True, more=True))
 
     @on(SearchDone)
     def _search_done(self, message: SearchDone) -> None:
         if message.token != self._token:
             return  # the query or list changed meanwhile
-        self._searching = False
+        self._searching = not message.complete
         if message.error is not None:
             self._error = message.error
             self._update_status()
             return
         self._partial = message.partial
-        self._show_rows(message.token, message.rows, message.total, None, message.keep)
+        keep = self.paper_list.current_id if message.more else message.keep
+        self._show_rows(message.token, message.rows, message.total, None, keep)
 
     def _show_rows(self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None) -> None:
         self._rows = rows
@@ -198,7 +212,7 @@ class MainScreen(Screen[None]):
             status.add_class("-error")
             return
         status.remove_class("-error")
-        count = len(self._rows)
+        count = self._total if self.query_text and self._total is not None else len(self._rows)
         if self.query_text:
             noun = "match" if count == 1 else "matches"
             text = f"{count:,} {noun}"
@@ -365,7 +379,12 @@ class MainScreen(Screen[None]):
         return Targets([pid], "this paper")
 
     def _results_targets(self) -> Targets | None:
+        """Every paper in the list (says why not when there are none, or not all of them yet)."""
+        if self._searching:
+            self.notify("Still listing the search results; try again in a moment.", severity="warning")
+            return None
         if not self._rows:
+            self.notify("The list is empty.", severity="warning")
             return None
         noun = "paper" if len(self._rows) == 1 else "papers"
         return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {self._where()}")
@@ -398,7 +417,6 @@ class MainScreen(Screen[None]):
     def action_mark_results_read(self) -> None:
         targets = self._results_targets()
         if targets is None:
-            self.notify("The list is empty.", severity="warning")
             return
         unread = [pid for pid in targets.ids if not self.catalog.papers[pid].read]
         if not unread:
@@ -458,7 +476,9 @@ class MainScreen(Screen[None]):
         self._edit_tags(self._targets())
 
     def action_tag_results(self) -> None:
-        self._edit_tags(self._results_targets())
+        targets = self._results_targets()
+        if targets is not None:
+            self._edit_tags(targets)
 
     # links
 
@@ -508,6 +528,9 @@ class MainScreen(Screen[None]):
         selection_ids = targets.ids if targets is not None else []
         if not self._rows and not selection_ids:
             self.notify("Nothing to export: the list is empty.", severity="warning")
+            return
+        if self._searching and not selection_ids:
+            self.notify("Still listing the search results; try again in a moment.", severity="warning")
             return
         title = f"Reading list: {self.query_text}" if self.query_text else "Reading list"
         if self.list_id != ALL:

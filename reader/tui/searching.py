@@ -10,7 +10,9 @@ for seconds of indexing. A malformed query raises
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from reader.tui.catalog import ALL, HAS_CODE, READ, TAG_PREFIX, UNREAD
 
 
 @dataclass(slots=True)
@@ -42,6 +44,31 @@ class Searcher:
         """Index everything now (seconds at 100,000 papers the first time; then read from a saved index)."""
         self.index.prepare()
 
-    def search(self, query: str) -> SearchResult:
-        hits = self.index.search(query, partial_ok=True)
+    def search(self, query: str, list_id: str = ALL, limit: int | None = None) -> SearchResult:
+        """Papers matching ``query`` within the smart list ``list_id``, best first (at most ``limit``)."""
+        from reader.search import parse_query
+
+        parsed = with_list_filter(parse_query(query), list_id)
+        hits = self.index.search(parsed, limit, partial_ok=True)
         return SearchResult(query, [hit.paper.id for hit in hits], hits.total, hits.partial)
+
+
+def with_list_filter(query, list_id: str):
+    """``query`` narrowed to a smart list (the search index applies filters before ranking)."""
+    if list_id == ALL:
+        return query
+    if list_id in (READ, UNREAD):
+        wanted = list_id == READ
+        if query.read is not None and query.read != wanted:
+            return replace(query, contradiction=True)  # "is:read" typed while looking at Unread
+        return replace(query, read=wanted)
+    if list_id == HAS_CODE:
+        if "code" in query.has_not:
+            return replace(query, contradiction=True)
+        return replace(query, has=tuple(dict.fromkeys((*query.has, "code"))))
+    if list_id.startswith(TAG_PREFIX):
+        tag = list_id[len(TAG_PREFIX) :]
+        if tag in query.not_tags:
+            return replace(query, contradiction=True)
+        return replace(query, tags=tuple(dict.fromkeys((*query.tags, tag))))
+    return query

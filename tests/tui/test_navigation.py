@@ -272,3 +272,30 @@ async def test_the_palette_offers_every_action(small_library, make_app):
         await pilot.press("enter")
         await settle(pilot)
         assert library.get(ids[MAMBA]).read
+
+
+async def test_a_big_result_list_arrives_whole(sample_library, make_app):
+    app = make_app(sample_library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"is:unread", "enter")  # every paper: more than the first page
+        await settle(pilot)
+        assert status_text(app) == "442 matches"
+        assert len(app.main_screen.rows) == 442
+        await pilot.press("G")
+        assert app.main_screen.query_one(PaperList).cursor == 441
+
+
+async def test_a_query_contradicting_the_smart_list_matches_nothing(small_library, make_app):
+    library, ids = small_library
+    library.set_read([ids[GRAPHS]], True)
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("right_square_bracket")  # Unread
+        await pilot.press("slash", *"is:read")
+        await settle(pilot)
+        assert status_text(app) == "0 matches in Unread"
+        await pilot.press("escape", "right_square_bracket")  # back to the list, then: Read
+        await settle(pilot)
+        assert status_text(app) == "1 match in Read"
