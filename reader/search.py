@@ -21,7 +21,7 @@ import threading
 import weakref
 
 from reader.search_query import Query, QueryError, Term, parse_query
-from reader.searchindex import Hit, SearchIndex, SearchResult
+from reader.searchindex import Hit, RankedIds, SearchIndex, SearchResult
 
 _indexes: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
 _indexes_lock = threading.Lock()
@@ -46,4 +46,4 @@ def search(library, query: str, limit: int | None = None) -> SearchResult:
     return index_for(library).search(query, limit)
 
 
-__all__ = ["QueryError", "Hit", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for"]
+__all__ = ["QueryError", "Hit", "RankedIds", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for"]

@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 import struct
 import threading
 import time
@@ -64,7 +65,9 @@ FIELD_NAMES = ("title", "tags", "links", "abstract")
 FIELD_BONUS = (1.0, 0.9, 0.8, 0.0)
 
 EXACT, PLURAL = 1.0, 0.95
-MAX_PREFIX_EXPANSIONS = 3000
+MAX_PREFIX_SCAN = 5000  # words looked at for one prefix or suffix
+MAX_PREFIX_EXPANSIONS = 100  # the shortest (closest) of them kept
+MAX_SUFFIX_EXPANSIONS = 30
 
 # Query-level bonuses, as fractions of the per-word field bonus.
 COVERAGE_BONUS = 0.5  # the query covers the whole title
@@ -92,6 +95,16 @@ class SearchResult(list):
         self.total = total
         self.partial = partial
         self.query = query
+
+
+@dataclass(slots=True)
+class RankedIds:
+    """Paper ids best first, their scores, how many papers match, and whether abstracts were left out."""
+
+    ids: list[str]
+    scores: list[float]
+    total: int
+    partial: bool = False
 
 
 # -- postings ---------------------------------------------------------------------------
@@ -283,6 +296,18 @@ def _grown(array: np.ndarray, capacity: int) -> np.ndarray:
 # -- the vocabulary: exact, prefix and fuzzy lookups ----------------------------------
 
 
+def _fuzzable(word: str) -> bool:
+    """Words typos are looked for in: letters, or letters with digits (not bare numbers)."""
+    return word.isalnum() and not word.isdigit()
+
+
+_NOT_DIGITS = str.maketrans("", "", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _digits(word: str) -> str:
+    return word.translate(_NOT_DIGITS) if word.isascii() else "".join(ch for ch in word if ch.isdigit())
+
+
 def _is_plural(word: str, term: str) -> bool:
     return term in (word + "s", word + "es") or word in (term + "s", term + "es")
 
@@ -344,7 +369,7 @@ class _Vocab:
         np.cumsum(np.bincount(codes, minlength=65536), out=offsets[1:])
         self._bigram_offsets = offsets
         self._lengths = np.fromiter(map(len, words), np.int16, count)
-        self._fuzzable = np.fromiter((word.isalpha() for word in words), bool, count)
+        self._fuzzable = np.fromiter((_fuzzable(word) for word in words), bool, count)
         self.indexed = count
 
     def add_names(self, words) -> None:
@@ -367,11 +392,13 @@ class _Vocab:
         backwards = word[::-1]
         start = bisect.bisect_left(names, backwards)
         found = []
-        for index in range(start, min(len(names), start + MAX_PREFIX_EXPANSIONS)):
+        for index in range(start, min(len(names), start + MAX_PREFIX_SCAN)):
             name = names[index]
             if not name.startswith(backwards):
                 break
             found.append(name[::-1])
+        if len(found) > MAX_SUFFIX_EXPANSIONS:
+            found = sorted(found, key=len)[:MAX_SUFFIX_EXPANSIONS]
         return found
 
     def _sorted_words(self) -> list[str]:
@@ -383,11 +410,13 @@ class _Vocab:
         words = self._sorted_words()
         start = bisect.bisect_left(words, word)
         found = []
-        for index in range(start, min(len(words), start + MAX_PREFIX_EXPANSIONS)):
+        for index in range(start, min(len(words), start + MAX_PREFIX_SCAN)):
             term = words[index]
             if not term.startswith(word):
                 break
             found.append(term)
+        if len(found) > MAX_PREFIX_EXPANSIONS:
+            found = sorted(found, key=len)[:MAX_PREFIX_EXPANSIONS]
         return found
 
     def fuzzy(self, word: str, max_edits: int) -> list[tuple[str, int]]:
@@ -412,12 +441,14 @@ class _Vocab:
         candidates.extend(
             term
             for term in self.words[self.indexed :]
-            if abs(len(term) - length) <= max_edits and term.isalpha()
+            if abs(len(term) - length) <= max_edits and _fuzzable(term)
         )
         if not candidates:
             return []
         found = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
-        return [(term, int(distance)) for term, distance, _ in found]
+        digits = _digits(word)
+        # A typo may hit letters, not numbers: llama2 is not llama3.
+        return [(term, int(distance)) for term, distance, _ in found if _digits(term) == digits]
 
     def expand(self, word: str) -> dict[str, float]:
         """The terms ``word`` matches, each with the quality of the match (0-1)."""
@@ -433,7 +464,7 @@ class _Vocab:
             for term in self.suffixed(word):
                 if term not in found:
                     found[term] = 0.65 + 0.2 * length / len(term)
-        if length >= 4 and word.isalpha():
+        if length >= 4 and _fuzzable(word):
             edits = 1 if length < 8 else 2
             near = self.fuzzy(word, edits)
             if edits == 1 and length >= 5 and not found and not any(distance for _, distance in near):
@@ -674,6 +705,8 @@ class SearchIndex:
         self._by_tag: dict[str, set[int]] = {}
         self._by_source: dict[str, set[int]] = {}
         self._rank: np.ndarray | None = None  # recency rank per slot (higher: newer)
+        self._newest: np.ndarray | None = None  # slots, newest first
+        self._newest_rank: np.ndarray | None = None  # the rank _newest was made from
         # Text (titles, tags, links).
         self._text_ready = False
         self._fields: list[_Postings | None] = [None, None, None, None]
@@ -722,9 +755,16 @@ class SearchIndex:
             self.sync()
             with self._lock:
                 self._ensure_text()
-            if self._abstract_state == READY:
-                return
-            self._prepare_abstracts()
+            if self._abstract_state != READY:
+                self._prepare_abstracts()
+            with self._lock:
+                self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Build the lazily built lookup structures now rather than in someone's first query."""
+        self._vocab.prefixed("a")
+        self._vocab.suffixed("aaaa")
+        self._recency()
 
     def search(self, query: str | Query, limit: int | None = None, *, partial_ok: bool = False) -> SearchResult:
         """Papers matching ``query``, best first; raises :class:`QueryError` for a malformed query.
@@ -735,13 +775,30 @@ class SearchIndex:
         result says ``partial``.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.has_text and not partial_ok:
+        if parsed.has_text and not partial_ok and self._abstract_state != READY:
             self.prepare()
         with self._lock:
             self.sync()
             if parsed.has_text:
                 self._ensure_text()
             return self._run(parsed, limit)
+
+    def search_ids(self, query: str | Query, limit: int | None = None, *, partial_ok: bool = False) -> RankedIds:
+        """Like :meth:`search`, but paper ids and scores instead of :class:`Hit` objects.
+
+        Several times cheaper for long results (a whole 100,000-paper library):
+        what a list view that shows a window of rows needs.
+        """
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.has_text and not partial_ok and self._abstract_state != READY:
+            self.prepare()
+        with self._lock:
+            self.sync()
+            if parsed.has_text:
+                self._ensure_text()
+            slots, scores, total, partial = self._ranked(parsed, limit)
+            pids = self._pids
+            return RankedIds([pids[slot] for slot in slots], scores, total, partial)
 
     def count(self, query: str | Query, *, partial_ok: bool = False) -> int:
         """How many papers match ``query``."""
@@ -1145,41 +1202,48 @@ class SearchIndex:
                 found |= slots
         return found
 
-    def _run(self, query: Query, limit: int | None) -> SearchResult:
+    def _newest_first(self) -> np.ndarray:
+        """Every slot, newest paper first (cached until papers arrive, leave or change dates)."""
+        if self._newest is None or self._newest_rank is not self._rank or len(self._newest) < len(self._pids):
+            rank = self._recency()
+            self._newest = np.argsort(-rank, kind="stable")
+            self._newest_rank = rank
+        return self._newest
+
+    def _ranked(self, query: Query, limit: int | None) -> tuple[list[int], list[float], int, bool]:
+        """(slots best first, their scores, how many match, partial). Call with the lock held."""
         count = len(self._pids)
         partial = query.has_text and self._abstract_state != READY
         mask = self._filter_mask(query, count)
         if not query.has_text:
-            slots = np.flatnonzero(mask)
-            rank = self._recency()
-            order = slots[np.argsort(-rank[slots], kind="stable")]
+            order = self._newest_first()
+            order = order[mask[order]]
+            total = len(order)
             if limit is not None:
                 order = order[: max(limit, 0)]
-            papers = self._papers
-            return SearchResult(
-                [Hit(papers[int(slot)], 0.0) for slot in order], total=len(slots), partial=False, query=query
-            )
+            return order.tolist(), [0.0] * len(order), total, False
         scorer = _Scorer(self, query, count)
-        score, matched = scorer.run()
-        candidates = mask & matched
-        slots = np.flatnonzero(candidates)
+        score, matched = scorer.run(mask)
+        slots = np.flatnonzero(mask & matched)
         total = len(slots)
-        if not total:
-            return SearchResult([], total=0, partial=partial, query=query)
+        if not total or limit == 0:
+            return [], [], total, partial
         values = score[slots].astype(np.float64)
         rank = self._recency()[slots]
-        if limit is not None and 0 <= limit < total:
-            if limit == 0:
-                return SearchResult([], total=total, partial=partial, query=query)
+        if limit is not None and 0 < limit < total:
             cut = np.partition(values, total - limit)[total - limit]
             keep = values >= cut
             slots, values, rank = slots[keep], values[keep], rank[keep]
         order = np.lexsort((-rank, -values))
         if limit is not None:
-            order = order[:limit]
-        best = scorer.best_possible
+            order = order[: max(limit, 0)]
+        scores = np.minimum(values[order] / scorer.best_possible, 1.0).round(4).tolist()
+        return slots[order].tolist(), scores, total, partial
+
+    def _run(self, query: Query, limit: int | None) -> SearchResult:
+        slots, scores, total, partial = self._ranked(query, limit)
         papers = self._papers
-        hits = [Hit(papers[int(slots[i])], round(min(1.0, float(values[i]) / best), 4)) for i in order]
+        hits = [Hit(papers[slot], score) for slot, score in zip(slots, scores)]
         return SearchResult(hits, total=total, partial=partial, query=query)
 
 
@@ -1262,58 +1326,52 @@ class _Scorer:
         return score, in_title, first
 
     # phrases ---------------------------------------------------------------------------
-    def phrase(self, parts: tuple[str, ...]):
+    def phrase(self, parts: tuple[str, ...], allowed: np.ndarray | None = None):
         if len(parts) == 1:
             return self.word(parts[0], exact=True)
         index = self.index
         count = self.count
         score = np.zeros(count, np.float32)
         in_title = np.zeros(count, bool)
-        needle_text = " " + " ".join(parts) + " "
-        needle = needle_text.encode("utf-8", "surrogatepass")
-        pattern = None
+        finder = _PhraseFinder(parts)
+        papers = index._papers
+        distinct = list(dict.fromkeys(parts))
         for number, field in self.fields:
-            lists = [field.lookup(part) for part in dict.fromkeys(parts)]
+            lists = [field.lookup(part) for part in distinct]
             if any(found is None or not len(found) for found in lists):
                 continue
-            lists.sort(key=len)
-            candidates = lists[0]
-            for other in lists[1:]:
-                candidates = np.intersect1d(candidates, other, assume_unique=False)
-                if not len(candidates):
-                    break
-            if not len(candidates):
+            # Papers with every word of the phrase (each list holds a slot once).
+            seen = np.zeros(count, np.int16)
+            for found in lists:
+                seen[found] += 1
+            if allowed is not None:
+                seen[~allowed] = 0
+            if number == ABSTRACT:
+                seen[score > 0] = 0  # already found in a better field
+            candidates = np.flatnonzero(seen == len(lists)).tolist()
+            if not candidates:
                 continue
-            papers = index._papers
-            matched = []
             if number == TITLE:
-                for slot in candidates:
-                    paper = papers[int(slot)]
-                    if paper is not None and needle_text in " " + " ".join(text_terms(paper.title)[0]) + " ":
-                        matched.append(slot)
+                titles = [papers[slot].title for slot in candidates]
+                matched = finder.find_in_texts(candidates, titles)
+                if len(matched) < len(candidates):  # LayerDiffusion also reads "layer diffusion"
+                    done = set(matched)
+                    matched += [
+                        slot
+                        for slot, title in zip(candidates, titles)
+                        if slot not in done and finder.in_parts(text_terms(title)[0])
+                    ]
             elif number == TAGS:
-                for slot in candidates:
-                    paper = papers[int(slot)]
-                    if paper is not None and any(
-                        needle_text in " " + " ".join(text_terms(tag)[0]) + " " for tag in paper.tags
-                    ):
-                        matched.append(slot)
+                matched = [slot for slot in candidates if any(finder.in_words(tag) for tag in papers[slot].tags)]
             elif number == LINKS:
-                for slot in candidates:
-                    paper = papers[int(slot)]
-                    if paper is not None and needle_text in " " + " ".join(
-                        link_terms([link.url for link in paper.links])[0]
-                    ) + " ":
-                        matched.append(slot)
+                matched = [
+                    slot
+                    for slot in candidates
+                    if finder.in_parts(link_terms([link.url for link in papers[slot].links])[0])
+                ]
             else:
-                if pattern is None:
-                    pattern = needle
-                abstracts = index.library.abstracts()
-                pids = index._pids
-                for slot in candidates:
-                    text = abstracts.get(pids[int(slot)], "")
-                    if text and pattern in normalised_words(text):
-                        matched.append(slot)
+                abstracts, pids = index.library.abstracts(), index._pids
+                matched = finder.find_in_texts(candidates, [abstracts.get(pids[slot], "") for slot in candidates])
             if matched:
                 found = np.array(matched, np.int64)
                 value = np.float32(1.0 + self.beta * FIELD_BONUS[number])
@@ -1322,16 +1380,17 @@ class _Scorer:
                     in_title[found] = True
         return score, in_title, None
 
-    def excluded(self) -> np.ndarray:
+    def excluded(self, allowed: np.ndarray) -> np.ndarray:
         out = np.zeros(self.count, bool)
         for term in self.query.exclude_terms:
             out |= self.word(term, exact=True)[0] > 0
         for parts in self.query.exclude_phrases:
-            out |= self.phrase(parts)[0] > 0
+            out |= self.phrase(parts, allowed)[0] > 0
         return out
 
     # everything --------------------------------------------------------------------------
-    def run(self) -> tuple[np.ndarray, np.ndarray]:
+    def run(self, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(score, matched) per slot, considering only ``allowed`` slots (alive, passing the filters)."""
         count = self.count
         total = np.zeros(count, np.float32)
         matched_words = np.zeros(count, np.int16)
@@ -1347,14 +1406,14 @@ class _Scorer:
             if starts is not None:
                 first |= starts
         for parts in self.query.phrases:
-            score, in_title, _ = self.phrase(parts)
+            score, in_title, _ = self.phrase(parts, allowed)
             total += score
             matched_words += score > 0
             required &= score > 0
             title_words += in_title
-        matched = (matched_words > 0) & required
+        matched = (matched_words > 0) & required & allowed
         if self.query.exclude_terms or self.query.exclude_phrases:
-            matched &= ~self.excluded()
+            matched &= ~self.excluded(matched)
         if matched.any():
             # Papers must match most of the words: all of one or two, all but a third of more;
             # fewer only when no paper matches that many.
@@ -1390,6 +1449,8 @@ class _Scorer:
         size = len(wanted)
         value = np.float32(self.beta * ADJACENT_BONUS)
         for slot in candidates.tolist():
+            if papers[slot] is None:
+                continue
             parts = text_terms(papers[slot].title)[0]
             for start in range(len(parts) - size + 1):
                 if all(parts[start + offset] in wanted[offset] for offset in range(size)):
@@ -1416,6 +1477,71 @@ class _Scorer:
         return np.array(found, np.int64) if found else None
 
 
+class _PhraseFinder:
+    """Where do these words stand together, in this order, with only punctuation or spaces between?"""
+
+    def __init__(self, parts: tuple[str, ...]) -> None:
+        self.parts = list(parts)
+        self.ascii = all(part.isascii() for part in parts)
+        self.plain = " ".join(parts)
+        self.padded = (" " + self.plain + " ").encode("utf-8", "surrogatepass")
+        # The pattern starts with the first word itself (a literal start is searched
+        # fast); the look-behind after it checks that the word starts there. NUL
+        # separates texts searched together.
+        first = re.escape(parts[0])
+        self.pattern = re.compile(
+            first
+            + f"(?<![a-z0-9]{first})"
+            + "".join("[^a-z0-9\x00]+" + re.escape(part) for part in parts[1:])
+            + "(?![a-z0-9])"
+        )
+
+    def in_parts(self, parts: list[str]) -> bool:
+        size = len(self.parts)
+        return any(parts[start : start + size] == self.parts for start in range(len(parts) - size + 1))
+
+    def in_words(self, text: str) -> bool:
+        """In a short text cut like a title (LayerDiffusion counts as 'layer diffusion')."""
+        if self.ascii and text.isascii() and self._in_ascii(text.lower()):
+            return True
+        return self.in_parts(text_terms(text)[0])
+
+    def _in_ascii(self, low: str) -> bool:
+        return self.pattern.search(low) is not None
+
+    def find_in_texts(self, slots: list[int], texts: list[str]) -> list[int]:
+        """The slots whose text (``texts[i]`` for ``slots[i]``) contains the phrase."""
+        if self.ascii:
+            joined = "\x00".join(texts)
+            if joined.isascii():  # the usual case: one search over all the texts at once
+                return self._search_joined(slots, texts, joined)
+        found: list[int] = []
+        batch: list[int] = []
+        batch_texts: list[str] = []
+        for slot, text in zip(slots, texts):
+            if not text:
+                continue
+            if self.ascii and text.isascii():
+                batch.append(slot)
+                batch_texts.append(text)
+            elif self.padded in normalised_words(text):
+                found.append(slot)
+        if batch:
+            found += self._search_joined(batch, batch_texts, "\x00".join(batch_texts))
+        return found
+
+    def _search_joined(self, slots: list[int], texts: list[str], joined: str) -> list[int]:
+        low = joined.lower()
+        hits = np.fromiter(map(re.Match.start, self.pattern.finditer(low)), np.int64)
+        if not len(hits):
+            return []
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        starts = np.zeros(len(texts), np.int64)
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+        owners = np.unique(np.searchsorted(starts, hits, side="right") - 1)
+        return [slots[i] for i in owners.tolist()]
+
+
 def _any_of(masks, count: int):
     present = [mask for mask in masks if mask is not None]
     if not present:
@@ -1429,4 +1555,4 @@ def _all_of(masks, count: int):
     return np.logical_and.reduce(masks) if len(masks) > 1 else masks[0]
 
 
-__all__ = ["SearchIndex", "SearchResult", "Hit", "QueryError", "FIELD_NAMES"]
+__all__ = ["SearchIndex", "SearchResult", "RankedIds", "Hit", "QueryError", "FIELD_NAMES"]

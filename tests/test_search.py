@@ -439,3 +439,23 @@ def test_cli_malformed_query_is_one_line_and_exit_1(papers, db_path, query):
     lines = result.stderr.decode().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("reader: error:")
     assert b"Traceback" not in result.stderr
+
+
+def test_words_needed_are_counted_among_papers_that_pass_the_filters(papers):
+    ids = ids_by_title(papers)
+    papers.tag([ids["Poincaré ResNet"]], ["geometry"])
+    # Another paper has both words, but no geometry paper does: the one with one of them is found.
+    assert titles(search(papers, "latent space"))[0] == "Flow Matching in Latent Space"
+    assert titles(search(papers, "tag:geometry latent space")) == ["Poincaré ResNet"]
+
+
+def test_search_ids_gives_the_same_order_as_search(papers):
+    index = SearchIndex(papers)
+    for query in ["flow", "", "has:code", "tag:none", '"flow matching"']:
+        hits = index.search(query)
+        ranked = index.search_ids(query)
+        assert ranked.ids == [hit.paper.id for hit in hits]
+        assert ranked.scores == [hit.score for hit in hits]
+        assert ranked.total == hits.total and ranked.partial == hits.partial
+    page = index.search_ids("flow", limit=1)
+    assert len(page.ids) == 1 and page.total == index.count("flow")
