@@ -73,7 +73,8 @@ class ReaderApp(App[int]):
         if config_error:
             self._config_problems.insert(0, config_error)
         self.gate = StoreGate(library)
-        self.catalog = Catalog.from_library(library)
+        # The papers in order now (cheap); their counts come from a worker after the first frame.
+        self.catalog = Catalog.from_library(library, counted=False)
         self.searcher = Searcher(library)
         self._abstracts: OrderedDict[str, str] = OrderedDict()
         self.sub_title = "demo: changes are thrown away on quit" if demo else ""
@@ -97,6 +98,10 @@ class ReaderApp(App[int]):
         if self.config.path is not None and self._config_problems:
             self.notify(f"Settings file: {self.config.path}", severity="warning", timeout=10)
         self._update_welcome()
+
+    def on_ready(self) -> None:
+        """After the first frame: count the smart lists, prepare the search index, start polling."""
+        self._rebuild_catalog()
         self._warm_up_search()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll)
@@ -137,7 +142,7 @@ class ReaderApp(App[int]):
             yield SystemCommand(spec.description, self._key_hint(spec), partial(self._palette_run, spec.action))
         for list_id, _ in FIXED_LISTS:
             yield SystemCommand(f"Show list: {list_label(list_id)}", "Smart list", partial(main.show_list, list_id))
-        for tag in self.catalog.counts.tag_names():
+        for tag in self.catalog.counts.tag_names() if self.catalog.counts else ():
             yield SystemCommand(
                 printable(f"Show list: #{tag}"), "Papers with this tag", partial(main.show_list, tag_list_id(tag))
             )
@@ -192,7 +197,15 @@ class ReaderApp(App[int]):
 
     @on(CatalogRebuilt)
     def _catalog_rebuilt(self, message: CatalogRebuilt) -> None:
-        self.catalog = message.catalog
+        catalog = message.catalog
+        # Changes that reached the old catalog while this one was being built: apply them again
+        # (re-reading a paper is harmless; changes not seen yet arrive in their own message).
+        missed = self.library.changes_since(catalog.generation)
+        if missed is None:
+            self._rebuild_catalog()
+        elif missed:
+            catalog.apply(missed, self.library)
+        self.catalog = catalog
         self.main_screen.catalog_replaced()
         self._update_welcome()
 

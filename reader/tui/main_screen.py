@@ -21,7 +21,7 @@ from textual.widgets import Footer, Input, Static
 from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.tui import keys
-from reader.tui.catalog import ALL, Catalog, CatalogChange, list_label
+from reader.tui.catalog import ALL, Catalog, CatalogChange, ListCounts, list_label
 from reader.tui.detail import PaperDetail
 from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
 from reader.tui.paper_list import PaperList
@@ -461,7 +461,7 @@ class MainScreen(Screen[None]):
         current: Counter = Counter()
         for pid in targets.ids:
             current.update(self.catalog.papers[pid].tags)
-        counts = self.catalog.counts
+        counts = self.catalog.counts or ListCounts(tags=Counter())  # None while still counting
         ids = targets.ids
 
         def answered(edit: TagEdit | None) -> None:

@@ -14,10 +14,12 @@ from reader.tui.paper_list import fit
 
 LABEL_WIDTH = 16
 COUNT_WIDTH = 7
+PENDING = ListCounts()  # shown while the counts are being computed
 
 
-def list_prompt(label: str, count: int) -> Text:
-    return Text(fit(printable(label), LABEL_WIDTH) + f"{count:>{COUNT_WIDTH},}")
+def list_prompt(label: str, count: int | None) -> Text:
+    shown = "…" if count is None else f"{count:,}"
+    return Text(fit(printable(label), LABEL_WIDTH) + shown.rjust(COUNT_WIDTH))
 
 
 class SmartListSidebar(OptionList):
@@ -39,12 +41,17 @@ class SmartListSidebar(OptionList):
     def list_ids(self) -> list[str]:
         return list(self._list_ids)
 
-    def update_counts(self, counts: ListCounts) -> None:
-        """Show ``counts``; the lists change when tags come and go."""
+    def update_counts(self, counts: ListCounts | None) -> None:
+        """Show ``counts`` (None: still counting); the lists change when tags come and go."""
+        if counts is None:
+            counts = PENDING
         wanted = [list_id for list_id, _ in FIXED_LISTS] + [tag_list_id(tag) for tag in counts.tag_names()]
         if self.current not in wanted:
             wanted.append(self.current)  # a tag whose last paper lost it: keep showing it (0)
-        prompts = [list_prompt(list_label(list_id), counts.count(list_id)) for list_id in wanted]
+        prompts = [
+            list_prompt(list_label(list_id), None if counts is PENDING else counts.count(list_id))
+            for list_id in wanted
+        ]
         with self.prevent(OptionList.OptionHighlighted):
             if wanted == self._list_ids:
                 for list_id, prompt in zip(wanted, prompts):

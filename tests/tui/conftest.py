@@ -63,10 +63,20 @@ def make_app(clipboard, browser, clock):
 
 
 async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled (no sleeping)."""
+    """Let workers finish and their messages be handled (no sleeping).
+
+    A worker superseded by a newer one of its group (a search, a catalog
+    rebuild) ends cancelled: that is normal, not a failure.
+    """
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     app = pilot.app
-    for _ in range(10):
-        await app.workers.wait_for_complete()
+    for _ in range(20):
+        for worker in list(app.workers):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, WorkerFailed):  # failures surface as notifications
+                pass
         await pilot.pause()
         if not any(worker.is_running for worker in app.workers):
             break
