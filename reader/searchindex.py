@@ -33,7 +33,9 @@ trusted for a paper whose text changed, and a damaged file is ignored.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
+import operator
 import os
 import re
 import struct
@@ -339,16 +341,21 @@ class _Vocab:
         return number
 
     def add_many(self, words) -> None:
-        before = len(self.words)
-        ids, add = self.ids, self.words.append
-        for word in words:
-            if word not in ids:
-                ids[word] = len(self.words)
-                add(word)
-        if len(self.words) != before:
-            self._sorted = None
-            if len(self.words) - self.indexed > 5000:
-                self._index_bigrams()
+        ids = self.ids
+        new = [word for word in dict.fromkeys(words) if word not in ids]
+        if not new:
+            return
+        start = len(self.words)
+        ids.update(zip(new, range(start, start + len(new))))
+        self.words.extend(new)
+        if self._sorted is not None:
+            if len(new) > 100:
+                self._sorted = None
+            else:
+                for word in new:
+                    bisect.insort(self._sorted, word)
+        if len(self.words) - self.indexed > 5000:
+            self._index_bigrams()
 
     def _index_bigrams(self) -> None:
         # A word's bigrams, "^" and "$" marking its ends. A bigram twice in a word is
@@ -369,7 +376,9 @@ class _Vocab:
         np.cumsum(np.bincount(codes, minlength=65536), out=offsets[1:])
         self._bigram_offsets = offsets
         self._lengths = np.fromiter(map(len, words), np.int16, count)
-        self._fuzzable = np.fromiter((_fuzzable(word) for word in words), bool, count)
+        self._fuzzable = np.fromiter(map(str.isalnum, words), bool, count) & ~np.fromiter(
+            map(str.isdigit, words), bool, count
+        )
         self.indexed = count
 
     def add_names(self, words) -> None:
@@ -502,6 +511,21 @@ def _fingerprint(text: str) -> int:
     return (len(data) << 32) | zlib.crc32(data)
 
 
+_ENCODE = operator.methodcaller("encode", "utf-8", "surrogatepass")
+
+
+def _fingerprints(texts: list[str]) -> np.ndarray:
+    """:func:`_fingerprint` of each text, as uint64 (in chunks, to bound the memory used)."""
+    out = np.zeros(len(texts), np.uint64)
+    for start in range(0, len(texts), 20000):
+        encoded = list(map(_ENCODE, texts[start : start + 20000]))
+        size = len(encoded)
+        lengths = np.fromiter(map(len, encoded), np.uint64, size)
+        crcs = np.fromiter(map(zlib.crc32, encoded), np.uint64, size)
+        out[start : start + size] = (lengths << np.uint64(32)) | crcs
+    return out
+
+
 def _meta_text(paper: Paper) -> str:
     """What the title/link index of a paper depends on."""
     return paper.title + "\x00" + "\x00".join(link.url for link in paper.links)
@@ -583,42 +607,37 @@ def _load_index(path: Path) -> _SavedIndex | None:
     """The saved index at ``path``; None when missing, damaged or made by another version."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            return _read_index(handle, os.fstat(handle.fileno()).st_size)
     except OSError:
         return None
-    try:
-        return _parse_index(data)
-    except (_BadCache, ValueError, KeyError, TypeError, struct.error):
+    except (_BadCache, ValueError, KeyError, TypeError, IndexError, struct.error):
         return None
 
 
-def _parse_index(data: bytes) -> _SavedIndex:
-    if not data.startswith(CACHE_MAGIC):
+def _read_index(handle, file_size: int) -> _SavedIndex:
+    if handle.read(len(CACHE_MAGIC)) != CACHE_MAGIC:
         raise _BadCache("not a search index")
-    position = len(CACHE_MAGIC)
-    (header_size,) = struct.unpack_from("<I", data, position)
-    position += 4
-    header = json.loads(data[position : position + header_size])
-    position += header_size
+    (header_size,) = struct.unpack("<I", handle.read(4))
+    if header_size > 1 << 20:
+        raise _BadCache("header too big")
+    header = json.loads(handle.read(header_size))
     if header.get("format") != CACHE_FORMAT or header.get("tokenizer") != TOKENIZER_VERSION:
         raise _BadCache("another version")
     sizes, crcs = header["sizes"], header["crc"]
-    if position + sum(sizes) != len(data) or len(sizes) != len(crcs):
+    if len(CACHE_MAGIC) + 4 + header_size + sum(sizes) != file_size or len(sizes) != len(crcs):
         raise _BadCache("truncated")
-    view = memoryview(data)
     blobs = []
     for size, crc in zip(sizes, crcs):
-        blob = view[position : position + size]
-        if zlib.crc32(blob) != crc:
+        blob = np.empty(size, np.uint8)  # read straight into an array: no copies of big sections
+        if handle.readinto(blob) != size or zlib.crc32(blob) != crc:
             raise _BadCache("damaged")
         blobs.append(blob)
-        position += size
     count = header["papers"]
-    pids = json.loads(bytes(blobs[0]).decode("utf-8", "surrogatepass"))
-    meta_fp = np.frombuffer(blobs[1], "<u8").astype(np.uint64)
-    abstract_fp = np.frombuffer(blobs[2], "<u8").astype(np.uint64) if header["abstracts"] else None
-    title_len = np.frombuffer(blobs[3], "<i2").astype(np.int16)
-    title_first = np.frombuffer(blobs[4], "<i4").astype(np.int32)
+    pids = json.loads(blobs[0].tobytes().decode("utf-8", "surrogatepass"))
+    meta_fp = blobs[1].view("<u8")
+    abstract_fp = blobs[2].view("<u8") if header["abstracts"] else None
+    title_len = blobs[3].view("<i2")
+    title_first = blobs[4].view("<i4")
     if (
         not isinstance(pids, list)
         or len(pids) != count
@@ -634,12 +653,12 @@ def _parse_index(data: bytes) -> _SavedIndex:
         field = int(key)
         term_blob, offsets_blob, positions_blob = blobs[index : index + 3]
         index += 3
-        raw = bytes(term_blob)
+        raw = term_blob.tobytes()
         terms = raw.split(b"\n") if raw else []
         if field != ABSTRACT:
             terms = [term.decode("utf-8", "surrogatepass") for term in terms]
-        offsets = np.frombuffer(offsets_blob, "<i8").astype(np.int64)
-        positions = np.frombuffer(positions_blob, "<i4").astype(np.int32)
+        offsets = offsets_blob.view("<i8")
+        positions = positions_blob.view("<i4")
         if (
             len(terms) != term_count
             or len(offsets) != term_count + 1
@@ -653,12 +672,22 @@ def _parse_index(data: bytes) -> _SavedIndex:
     return _SavedIndex(pids, meta_fp, abstract_fp, title_len, title_first, fields)
 
 
+def _slots_of(slot_of: dict[str, int], pids: list[str]) -> np.ndarray:
+    """The slot of each pid (-1: unknown)."""
+    return np.fromiter(map(slot_of.get, pids, itertools.repeat(-1)), np.int64, len(pids))
+
+
 def _remap(
     saved_field: tuple[list, np.ndarray, np.ndarray], slot_of_position: np.ndarray, capacity: int, byte_terms: bool
 ) -> _Postings:
     """Saved postings (by saved position) as postings by slot, dropping positions mapped to -1."""
     terms, offsets, positions = saved_field
-    slots = slot_of_position[positions] if len(positions) else _empty_slots()
+    if len(slot_of_position) and slot_of_position.min() >= 0 and np.array_equal(
+        slot_of_position, np.arange(len(slot_of_position))
+    ):
+        # Saved in slot order and every paper still valid: the postings are usable as they are.
+        return _Postings.from_arrays(terms, offsets, positions, capacity, byte_terms=byte_terms)
+    slots = slot_of_position.astype(np.int32)[positions] if len(positions) else _empty_slots()
     keep = slots >= 0
     if not keep.all():
         term_ids = np.repeat(np.arange(len(terms), dtype=np.int32), np.diff(offsets))
@@ -703,7 +732,7 @@ class SearchIndex:
         self._inserted = np.zeros(0, np.int64)  # when we saw the paper arrive (library order)
         self._insert_counter = 0
         self._by_tag: dict[str, set[int]] = {}
-        self._by_source: dict[str, set[int]] = {}
+        self._by_source: dict[str, set[int]] | None = None  # built on the first source: filter
         self._rank: np.ndarray | None = None  # recency rank per slot (higher: newer)
         self._newest: np.ndarray | None = None  # slots, newest first
         self._newest_rank: np.ndarray | None = None  # the rank _newest was made from
@@ -840,7 +869,7 @@ class SearchIndex:
                 self._discard(self._by_tag, tag, slot)
             for tag in paper.tags:
                 self._by_tag.setdefault(tag, set()).add(slot)
-        if old is None or old.sources != paper.sources:
+        if self._by_source is not None and (old is None or old.sources != paper.sources):
             for source in old.sources if old is not None else ():
                 self._discard(self._by_source, source, slot)
             for source in paper.sources:
@@ -859,7 +888,10 @@ class SearchIndex:
         papers = self.library.papers()
         self._alive[:] = False
         self._by_tag = {}
-        self._by_source = {}
+        self._by_source = None
+        if not self._pids:
+            self._load_first(papers)
+            return
         for paper in papers:
             slot = self._slot(paper.id)
             self._alive[slot] = True
@@ -875,6 +907,30 @@ class SearchIndex:
         if self._abstract_state == READY:
             self._abstract_state = UNVERIFIED  # abstracts may have changed: check fingerprints
 
+    def _load_first(self, papers: list[Paper]) -> None:
+        """The first load: slots follow the library's order (the fast path of :meth:`_load_all`)."""
+        count = len(papers)
+        pids = list(map(operator.attrgetter("id"), papers))
+        self._pids = pids
+        self._slot_of = dict(zip(pids, range(count)))
+        self._papers = list(papers)
+        self._grow(count)
+        self._alive[:count] = True
+        self._inserted[:count] = np.arange(count)
+        self._insert_counter = count
+        self._title_first[:] = -1
+        self._read[:count] = np.fromiter(map(operator.attrgetter("read"), papers), bool, count)
+        for slot, paper in enumerate(papers):
+            if paper.links:
+                kinds = {link.kind for link in paper.links}
+                self._code[slot] = CODE in kinds
+                self._project[slot] = PROJECT in kinds
+            if paper.tags:
+                for tag in paper.tags:
+                    self._by_tag.setdefault(tag, set()).add(slot)
+        self._rank = None
+        self._text_ready = False
+
     def _update(self, pid: str) -> None:
         paper = self.library.get(pid)
         slot = self._slot_of.get(pid)
@@ -885,7 +941,7 @@ class SearchIndex:
                 self._papers[slot] = None
                 for tag in old.tags:
                     self._discard(self._by_tag, tag, slot)
-                for source in old.sources:
+                for source in old.sources if self._by_source is not None else ():
                     self._discard(self._by_source, source, slot)
                 for field in self._fields:
                     if field is not None:
@@ -946,16 +1002,14 @@ class SearchIndex:
         papers = self._papers
         alive = np.flatnonzero(self._alive[:count])
         fingerprints = np.zeros(capacity, np.uint64)
-        fingerprints[alive] = np.fromiter(
-            (_fingerprint(_meta_text(papers[slot])) for slot in alive.tolist()), np.uint64, len(alive)
-        )
+        fingerprints[alive] = _fingerprints([_meta_text(papers[slot]) for slot in alive.tolist()])
         vocab = self._vocab
         self._title_first[:] = -1
         reused = np.zeros(capacity, bool)
         saved = self._saved_index()
         title = links = None
         if saved is not None and TITLE in saved.fields and LINKS in saved.fields:
-            slot_of_position = np.fromiter((self._slot_of.get(pid, -1) for pid in saved.pids), np.int64, len(saved.pids))
+            slot_of_position = _slots_of(self._slot_of, saved.pids)
             known = slot_of_position >= 0
             same = np.zeros(len(saved.pids), bool)
             same[known] = (fingerprints[slot_of_position[known]] == saved.meta_fp[known]) & self._alive[
@@ -1038,10 +1092,11 @@ class SearchIndex:
             state = self._abstract_state
         started = time.perf_counter()
         fingerprints = np.zeros(capacity, np.uint64)
-        with_text = [(slot, _fingerprint(text)) for pid, slot in slots.items() if (text := abstracts[pid])]
+        with_text = [(slot, abstracts[pid]) for pid, slot in slots.items() if abstracts[pid]]
         if with_text:
-            where, values = zip(*with_text)
-            fingerprints[list(where)] = values
+            where, texts = zip(*with_text)
+            fingerprints[list(where)] = _fingerprints(list(texts))
+            del texts
         if state == UNVERIFIED:
             with self._lock:
                 size = min(len(self._abstract_fp), capacity)
@@ -1053,10 +1108,11 @@ class SearchIndex:
             self.timings["verify abstracts"] = time.perf_counter() - started
             return
         todo = [slot for slot, _ in with_text]
+        del with_text
         postings = None
         saved = self._saved_index()
         if saved is not None and saved.abstract_fp is not None and ABSTRACT in saved.fields:
-            slot_of_position = np.fromiter((slots.get(pid, -1) for pid in saved.pids), np.int64, len(saved.pids))
+            slot_of_position = _slots_of(slots, saved.pids)
             known = slot_of_position >= 0
             same = np.zeros(len(saved.pids), bool)
             same[known] = fingerprints[slot_of_position[known]] == saved.abstract_fp[known]
@@ -1196,6 +1252,12 @@ class SearchIndex:
         return mask
 
     def _source_slots(self, page: str) -> set[int]:
+        if self._by_source is None:
+            by_source: dict[str, set[int]] = {}
+            for slot in np.flatnonzero(self._alive[: len(self._pids)]).tolist():
+                for source in self._papers[slot].sources:
+                    by_source.setdefault(source, set()).add(slot)
+            self._by_source = by_source
         found: set[int] = set()
         for source, slots in self._by_source.items():
             if page in fold(source):
