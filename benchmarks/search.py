@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import statistics
 import sys
 import tempfile
@@ -52,7 +53,7 @@ def build_library(path: Path, size: int) -> Library:
     if len(library) == size:
         return library
     if len(library):
-        raise SystemExit(f"{path} holds {len(library)} papers, not {size}: use another --workdir")
+        raise SystemExit(f"{path} holds {len(library)} papers, not {size}: delete it or use another --workdir")
     started = time.perf_counter()
     candidates = make_candidates(size)
     library.import_candidates(candidates, sources=["synthetic"])
@@ -104,8 +105,15 @@ def timed(function, *args, **kwargs):
 
 def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
     print(f"\n== {size:,} papers ==", flush=True)
-    path = workdir / f"library-{size}" / "library.json"
-    build_library(path, size)
+    base = workdir / f"library-{size}" / "library.json"
+    build_library(base, size).compact()
+    # Work on a copy: the run changes the library (tags, an import).
+    run = workdir / f"run-{size}"
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir(parents=True)
+    for name in ("library.json", "library.abstracts.json"):
+        shutil.copy(base.with_name(name), run / name)
+    path = run / "library.json"
     cache = Path(str(path) + ".search")
 
     # Cold start: nothing saved.

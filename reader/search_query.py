@@ -69,6 +69,11 @@ class Query:
         return bool(self.terms or self.phrases)
 
     @property
+    def needs_text(self) -> bool:
+        """True when the query looks at words (to rank by, or to leave papers out)."""
+        return bool(self.terms or self.phrases or self.exclude_terms or self.exclude_phrases)
+
+    @property
     def is_empty(self) -> bool:
         return self == Query(text=self.text)
 

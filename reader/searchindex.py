@@ -690,12 +690,18 @@ def _remap(
     slots = slot_of_position.astype(np.int32)[positions] if len(positions) else _empty_slots()
     keep = slots >= 0
     if not keep.all():
-        term_ids = np.repeat(np.arange(len(terms), dtype=np.int32), np.diff(offsets))
-        term_ids, slots = term_ids[keep], slots[keep]
-        offsets = np.zeros(len(terms) + 1, np.int64)
-        if len(terms):
-            np.cumsum(np.bincount(term_ids, minlength=len(terms)), out=offsets[1:])
+        offsets, slots = _kept_postings(offsets, slots, keep)
     return _Postings.from_arrays(terms, offsets, slots.astype(np.int32), capacity, byte_terms=byte_terms)
+
+
+def _kept_postings(offsets: np.ndarray, docs: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CSR postings with only the entries where ``keep`` is true."""
+    count = len(offsets) - 1
+    term_ids = np.repeat(np.arange(count, dtype=np.int32), np.diff(offsets))[keep]
+    new_offsets = np.zeros(count + 1, np.int64)
+    if count:
+        np.cumsum(np.bincount(term_ids, minlength=count), out=new_offsets[1:])
+    return new_offsets, docs[keep]
 
 
 # -- the index ------------------------------------------------------------------------------
@@ -804,11 +810,11 @@ class SearchIndex:
         result says ``partial``.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.has_text and not partial_ok and self._abstract_state != READY:
+        if parsed.needs_text and not partial_ok and self._abstract_state != READY:
             self.prepare()
         with self._lock:
             self.sync()
-            if parsed.has_text:
+            if parsed.needs_text:
                 self._ensure_text()
             return self._run(parsed, limit)
 
@@ -819,11 +825,11 @@ class SearchIndex:
         what a list view that shows a window of rows needs.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.has_text and not partial_ok and self._abstract_state != READY:
+        if parsed.needs_text and not partial_ok and self._abstract_state != READY:
             self.prepare()
         with self._lock:
             self.sync()
-            if parsed.has_text:
+            if parsed.needs_text:
                 self._ensure_text()
             slots, scores, total, partial = self._ranked(parsed, limit)
             pids = self._pids
@@ -1181,12 +1187,13 @@ class SearchIndex:
         saved_fields = {}
         for key in keys:
             field = self._fields[key]
+            offsets = field.offsets
             positions = position_of_slot[field.docs] if len(field.docs) else np.zeros(0, np.int64)
-            if len(positions) and positions.min() < 0:
-                positions = positions[positions >= 0]  # cannot happen: dead papers leave the base when compacted
-                return
-            saved_fields[key] = (field.term_list(), field.offsets, positions.astype(np.int32))
+            if len(positions) and positions.min() < 0:  # papers gone since: leave them out
+                offsets, positions = _kept_postings(offsets, positions, positions >= 0)
+            saved_fields[key] = (field.term_list(), offsets, positions.astype(np.int32))
         title = self._fields[TITLE]
+        # Global word id -> id in the title terms; the extra last entry (-1) serves "no first word" (-1).
         local_of_global = np.full(len(self._vocab.words) + 1, -1, np.int32)
         vocab_ids = self._vocab.ids
         for word, local in title.terms.items():
@@ -1275,9 +1282,11 @@ class SearchIndex:
     def _ranked(self, query: Query, limit: int | None) -> tuple[list[int], list[float], int, bool]:
         """(slots best first, their scores, how many match, partial). Call with the lock held."""
         count = len(self._pids)
-        partial = query.has_text and self._abstract_state != READY
+        partial = query.needs_text and self._abstract_state != READY
         mask = self._filter_mask(query, count)
         if not query.has_text:
+            if query.exclude_terms or query.exclude_phrases:
+                mask &= ~_Scorer(self, query, count).excluded(mask)
             order = self._newest_first()
             order = order[mask[order]]
             total = len(order)

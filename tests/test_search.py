@@ -459,3 +459,9 @@ def test_search_ids_gives_the_same_order_as_search(papers):
         assert ranked.total == hits.total and ranked.partial == hits.partial
     page = index.search_ids("flow", limit=1)
     assert len(page.ids) == 1 and page.total == index.count("flow")
+
+
+def test_leaving_out_words_alone_lists_the_rest_newest_first(papers):
+    everything = titles(search(papers, ""))
+    rest = titles(search(papers, "-flow -flows"))
+    assert rest == [title for title in everything if "Flow" not in title and title != "Matching Networks for One Shot Learning"]
