@@ -168,6 +168,7 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
     titles = [paper.title for paper in library.papers()]
     ours_page: list[float] = []
     ours_all: list[float] = []
+    ours_ids: list[float] = []
     baseline: list[float] = []
     per_query = []
     for query in queries:
@@ -178,6 +179,8 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
             page_times.append(seconds)
             _, seconds = timed(index.search, query)
             ours_all.append(seconds)
+            _, seconds = timed(index.search_ids, query)
+            ours_ids.append(seconds)
         ours_page.extend(page_times)
         base_times = []
         for _ in range(repeat):
@@ -190,13 +193,15 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
         print(f"  {query[:42]!r:42} {total:8d} {ours * 1000:8.1f}ms {base * 1000:9.1f}ms")
     p50, p95 = percentile(ours_page, 0.5), percentile(ours_page, 0.95)
     a50, a95 = percentile(ours_all, 0.5), percentile(ours_all, 0.95)
+    i50, i95 = percentile(ours_ids, 0.5), percentile(ours_ids, 0.95)
     b50, b95 = percentile(baseline, 0.5), percentile(baseline, 0.95)
     print(f"  search, page of 100 (titles+abstracts+tags+links): p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
-    print(f"  search, all results:                               p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms")
+    print(f"  search, all results as ids (search_ids):           p50 {i50 * 1000:.1f} ms, p95 {i95 * 1000:.1f} ms")
+    print(f"  search, all results as Hit objects (search):       p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms")
     print(f"  baseline process.extract(q, titles, scorer=WRatio):  p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms")
     print(
         f"  ratio baseline/ours (page): p50 {b50 / p50:.1f}x, p95 {b95 / p95:.1f}x;"
-        f" (all results): p50 {b50 / a50:.1f}x, p95 {b95 / a95:.1f}x"
+        f" (all results as ids): p50 {b50 / i50:.1f}x, p95 {b95 / i95:.1f}x"
     )
 
     if memory:
@@ -219,13 +224,56 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
         )
 
 
+def quality() -> None:
+    """Ranking quality on the sample pages: the cases of tests/test_search_quality.py, ours vs WRatio."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.test_search_quality import CASES, READ, TAGGED, _find
+
+    from reader.importers.hf_pages import parse_page_file
+    from reader.paths import sample_files
+
+    with tempfile.TemporaryDirectory(prefix="reader-search-quality-") as tmp:
+        library = Library.open(Path(tmp) / "library.json")
+        parsed = [parse_page_file(path) for path in sample_files()]
+        library.import_candidates([c for item in parsed for c in item.candidates], sources=[i.source for i in parsed])
+        for title, tags in TAGGED.items():
+            library.tag([_find(library, title).id], tags)
+        library.set_read([_find(library, title).id for title in READ])
+        index = SearchIndex(library)
+        papers = library.papers()
+        titles = [paper.title for paper in papers]
+        both = [paper.title + " " + library.abstract(paper.id) for paper in papers]
+        tally = {"ours": [0, 0], "WRatio over titles": [0, 0], "WRatio over titles + abstracts": [0, 0]}
+        for query, wanted in CASES:
+            wanted_id = _find(library, wanted).id
+            ranked = {
+                "ours": [hit.paper.id for hit in index.search(query, 3)],
+                "WRatio over titles": [
+                    papers[i].id for _, _, i in process.extract(query, titles, scorer=fuzz.WRatio, limit=3)
+                ],
+                "WRatio over titles + abstracts": [
+                    papers[i].id for _, _, i in process.extract(query, both, scorer=fuzz.WRatio, limit=3)
+                ],
+            }
+            for name, ids in ranked.items():
+                tally[name][0] += ids[:1] == [wanted_id]
+                tally[name][1] += wanted_id in ids
+        print(f"ranking quality, {len(CASES)} realistic queries on the sample pages (tests/test_search_quality.py):")
+        for name, (first, top3) in tally.items():
+            print(f"  {name:32} first {first / len(CASES):4.0%}   top three {top3 / len(CASES):4.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=7, help="runs of each query (default 7)")
     parser.add_argument("--workdir", type=Path, help="keep the synthetic libraries here between runs")
     parser.add_argument("--no-memory", action="store_true", help="skip the (slow) memory measurement")
+    parser.add_argument("--quality", action="store_true", help="only compare ranking quality on the sample pages")
     args = parser.parse_args()
+    if args.quality:
+        quality()
+        return
     if args.workdir:
         args.workdir.mkdir(parents=True, exist_ok=True)
         workdir = args.workdir

@@ -4,8 +4,10 @@ Each case is something a person might type to find a paper they half
 remember (a typo, a missing accent or hyphen, a concept only the abstract
 mentions, the GitHub owner, an acronym, a filter) and the paper they want.
 The wanted paper must come first for at least 90% of the cases and in the top
-three for all of them (issue 3). Plain ``rapidfuzz.process.extract`` with
-``WRatio`` over titles gets about 57% first on a set like this.
+three for all of them (issue 3). On these cases plain
+``rapidfuzz.process.extract`` with ``WRatio`` puts the wanted paper first 41%
+of the time over titles (top three: 55%), 20% over titles and abstracts
+(``benchmarks/search.py --quality`` prints the comparison).
 """
 
 from __future__ import annotations
