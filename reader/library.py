@@ -543,7 +543,8 @@ class Library:
     # -- locking -------------------------------------------------------------------
 
     @contextmanager
-    def _lock(self, *, shared: bool):
+    def _lock(self, *, shared: bool, failure: str = ""):
+        """``failure`` prefixes the message when the lock cannot be taken (e.g. "change not saved: ")."""
         if fcntl is None:  # pragma: no cover - no advisory locks on this platform
             yield
             return
@@ -557,12 +558,14 @@ class Library:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 handle = open(self.lock_path, "a+b")
             except OSError as exc:
-                raise _os_error("create", self.lock_path, exc) from None
+                raise LibraryError(failure + str(_os_error("create", self.lock_path, exc))) from None
         except OSError as exc:
             if shared:  # read-only directory: read without a lock
                 yield
                 return
-            raise _os_error("write to the library directory", self.path.parent, exc) from None
+            raise LibraryError(
+                failure + str(_os_error("write to the library directory", self.path.parent, exc))
+            ) from None
         try:
             mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
             deadline = time.monotonic() + self.lock_timeout
@@ -574,7 +577,7 @@ class Library:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise LibraryBusy(
-                            f"{self.path} is busy: another reader process kept it locked for "
+                            f"{failure}{self.path} is busy: another reader process kept it locked for "
                             f"{self.lock_timeout:.0f} s; try again"
                         ) from None
                     time.sleep(delay)
@@ -746,7 +749,7 @@ class Library:
         the change reached the disk. ``compute`` may fill ``meta`` with a
         ``label`` (replacing ``label``) and ``undoes`` (the seq it reverts).
         """
-        with self._mutex, self._lock(shared=False):
+        with self._mutex, self._lock(shared=False, failure="change not saved: "):
             self._catch_up()
             puts, new_abstracts, deletes = compute()
             meta = meta or {}
@@ -853,13 +856,13 @@ class Library:
         self._apply_record(record, papers)
         try:
             self._compact_locked()
-        except LibraryError:
+        except LibraryError as exc:
             self._papers, self._abstracts, self._seq, self._abstracts_dirty = saved
             self._history = history
             self._by_title = self._by_arxiv = None
             self.generation += 1
             self._log_change(None)
-            raise
+            raise LibraryError(f"change not saved: {exc}") from None
 
     # -- compaction -------------------------------------------------------------------------
 
@@ -874,15 +877,63 @@ class Library:
 
     def _compact_locked(self) -> None:
         self._remove_stale_temporaries()
+        previous_abstracts = None
         if self._abstracts_dirty or not self.abstracts_path.exists():
             self.load_abstracts()
             abstract_docs = (
                 {"id": pid, "abstract": self._abstracts.get(pid, "")} for pid in self._papers
             )
-            atomic_write(
-                self.abstracts_path,
-                self._database_chunks({"abstracts": abstract_docs}),
-            )
+            # Keep the old abstracts file at hand: if writing the papers file fails
+            # below, it goes back, so a failed compaction leaves the files as they were.
+            previous_abstracts = self._keep_aside(self.abstracts_path)
+            try:
+                atomic_write(
+                    self.abstracts_path,
+                    self._database_chunks({"abstracts": abstract_docs}),
+                )
+            except LibraryError:
+                self._drop_aside(previous_abstracts)
+                raise
+        try:
+            self._write_papers_file()
+        except LibraryError:
+            if previous_abstracts is not None:
+                try:
+                    os.replace(previous_abstracts, self.abstracts_path)
+                except OSError as exc:
+                    self.warnings.append(f"could not put back {self.abstracts_path}: {exc.strerror or exc}")
+            raise
+        finally:
+            self._drop_aside(previous_abstracts)
+        self._finish_compaction()
+
+    def _keep_aside(self, path: Path) -> Path | None:
+        """A hard link to ``path`` (which is about to be replaced), or None if that is not possible."""
+        if not path.exists():
+            return None
+        aside = path.with_name(f".{path.name}.tmp-{os.getpid()}-aside")
+        try:
+            if aside.exists():
+                aside.unlink()
+            os.link(path, aside)
+        except OSError as exc:
+            # No hard links here: a failed compaction could leave the newer abstracts
+            # (harmless: loading ignores abstracts of papers it does not hold).
+            self.warnings.append(f"could not keep {path.name} aside while compacting: {exc.strerror or exc}")
+            return None
+        return aside
+
+    @staticmethod
+    def _drop_aside(aside: Path | None) -> None:
+        if aside is not None:
+            try:
+                aside.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                pass  # a leftover is removed by the next compaction (_remove_stale_temporaries)
+
+    def _write_papers_file(self) -> None:
         meta = {"app": APP_MARKER, "schema": SCHEMA_VERSION, "seq": self._seq}
         tables: dict[str, Iterable[dict]] = {
             "meta": [meta],
@@ -892,6 +943,8 @@ class Library:
         for name, table in self._other_tables.items():
             tables[name] = list(table.values())
         atomic_write(self.path, self._database_chunks(tables))
+
+    def _finish_compaction(self) -> None:
         self._abstracts_dirty = False
         self._main_sig = _signature(self.path)
         # Every journal record is now in the TinyDB files: start a new journal.
@@ -1079,10 +1132,11 @@ class Library:
     # -- backups ----------------------------------------------------------------------------
 
     def _backup_if_due(self) -> None:
-        newest = self.list_backups()[:1]
-        if newest and time.time() - newest[0].created < self.backup_interval:
-            return
+        """Housekeeping before a change: a failure here is a warning, never a failed change."""
         try:
+            newest = self.list_backups()[:1]
+            if newest and time.time() - newest[0].created < self.backup_interval:
+                return
             self._backup_locked()
         except LibraryError as exc:
             self.warnings.append(f"automatic backup failed: {exc}")
