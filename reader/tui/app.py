@@ -27,11 +27,11 @@ from reader.paths import sample_files, styles_dir
 from reader.textsafe import printable
 from reader.tui import keys
 from reader.tui.catalog import FIXED_LISTS, Catalog, list_label, tag_list_id
-from reader.tui.clipboard import COPY_FORMATS, ClipboardUnavailable, CopyFormat, render_copy, system_copy
+from reader.tui.clipboard import ClipboardUnavailable, CopyFormat, copy_formats, system_copy
 from reader.tui.help import HelpScreen
 from reader.tui.main_screen import MainScreen
 from reader.tui.messages import AbstractLoaded, CatalogRebuilt, SearchReady, StoreChanged
-from reader.tui.modals import GROUPINGS, ConfirmModal, ExportRequest, TagEdit
+from reader.tui.modals import ConfirmModal, ExportRequest, TagEdit
 from reader.tui.searching import Searcher
 from reader.tui.store import StoreGate
 from reader.tui.welcome import WelcomeScreen
@@ -388,66 +388,81 @@ class ReaderApp(App[int]):
     # -- copy ------------------------------------------------------------------------------------------
 
     def copy_formats(self) -> list[CopyFormat]:
-        return list(COPY_FORMATS)
+        return copy_formats()
 
     @work(thread=True, group="clipboard", exit_on_error=False, name="Copy")
     def copy_papers(self, format_id: str, papers: list[Paper]) -> None:
-        fmt = next(fmt for fmt in self.copy_formats() if fmt.id == format_id)
-        text, used = render_copy(format_id, papers, self.library.abstract)
-        what = fmt.label.split("  ")[0].lower()
-        if not used:
-            missing = "no code link" if format_id == "code" else f"no {what}"
-            self.notify(f"Nothing copied: {missing}.", title="Copy", severity="warning")
-            return
-        count = f" of {_papers(used)}" if len(papers) > 1 else ""
+        from reader.copying import COPY_FORMAT_LABELS, CopyError, copy_to_clipboard, render_copy
+
+        what = COPY_FORMAT_LABELS.get(format_id, format_id)
         try:
-            self.system_clipboard(text)
-        except ClipboardUnavailable as exc:
-            self.call_from_thread(self.copy_to_clipboard, text)
-            self.notify(
-                f"Copied {what}{count} through the terminal (OSC 52): the system clipboard is unavailable ({exc}).",
-                title="Copy",
-            )
+            rendered = render_copy(papers, format_id, abstracts=self.library.abstract)
+        except CopyError as exc:
+            self.notify(f"Nothing copied: {printable(str(exc))}.", title="Copy", severity="warning")
             return
-        self.notify(f"Copied {what}{count} to the clipboard.", title="Copy")
+        reasons: list[str] = []
+
+        def system(text: str) -> None:
+            try:
+                self.system_clipboard(text)
+            except ClipboardUnavailable as exc:
+                reasons.append(str(exc))
+                raise
+
+        def terminal(text: str) -> None:
+            self.call_from_thread(self.copy_to_clipboard, text)  # OSC 52: the terminal puts it on the clipboard
+
+        used = copy_to_clipboard(
+            rendered.text, methods=[("the clipboard", system), ("the terminal clipboard (OSC 52)", terminal)]
+        )
+        count = f" of {_papers(rendered.count)}" if len(papers) > 1 else ""
+        note = f"Copied the {what}{count} to {used}."
+        if reasons:
+            note += f" The system clipboard is unavailable: {reasons[0]}."
+        if rendered.skipped:
+            note += f" Left out {_papers(len(rendered.skipped))} ({rendered.skipped[0][1]})."
+        self.notify(note, title="Copy")
 
     # -- export ------------------------------------------------------------------------------------------
 
     def default_export_name(self) -> str:
         return f"reading-list-{self.clock()[:10]}.md"
 
-    def export_groupings(self) -> list[tuple[str, str | None]]:
-        from reader.exporters.markdown import render_reading_list
-
-        if "group_by" in inspect.signature(render_reading_list).parameters:
-            return list(GROUPINGS)
-        return [GROUPINGS[0]]
-
     def export_papers(self, papers: list[Paper], request: ExportRequest) -> None:
         if not papers:
             self.notify("Nothing to export.", severity="warning")
             return
         if request.path.exists():
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._write_export(papers, request)
-
-            self.push_screen(ConfirmModal(f"{request.path} exists. Replace it?", yes="Replace", no="Keep"), answered)
+            self._confirm_replace(papers, request)
             return
-        self._write_export(papers, request)
+        self._write_export(papers, request, replace=False)
+
+    def _confirm_replace(self, papers: list[Paper], request: ExportRequest) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write_export(papers, request, replace=True)
+
+        self.push_screen(ConfirmModal(f"{request.path} exists. Replace it?", yes="Replace", no="Keep"), answered)
 
     @work(thread=True, group="export", exit_on_error=False, name="Export")
-    def _write_export(self, papers: list[Paper], request: ExportRequest) -> None:
-        from reader.exporters.markdown import render_reading_list
-        from reader.library import atomic_write
+    def _write_export(self, papers: list[Paper], request: ExportRequest, replace: bool) -> None:
+        from reader.exporters import OutputExists, write_output
+        from reader.exporters.markdown import iter_reading_list
 
-        options = {"title": request.title}
-        if request.group_by is not None:
-            options["group_by"] = request.group_by
-        text = render_reading_list(papers, **options)
-        atomic_write(request.path, [text])
-        self.notify(f"Wrote {_papers(len(papers))} to {request.path}", title="Export")
+        chunks = iter_reading_list(
+            papers,
+            title=request.title,
+            group_by=request.group_by,
+            order=request.order,
+            abstracts=request.abstracts,
+            abstract_texts=self.library.abstract if request.abstracts != "none" else None,
+        )
+        try:
+            path = write_output(request.path, chunks, replace=replace)
+        except OutputExists:  # the file appeared after the dialog closed
+            self.call_from_thread(self._confirm_replace, papers, request)
+            return
+        self.notify(f"Wrote {_papers(len(papers))} to {path}", title="Export")
 
 
 def run_app(library, *, demo: bool = False) -> int:

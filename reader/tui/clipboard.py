@@ -1,96 +1,50 @@
-"""What `y` copies, and how it reaches a clipboard.
+"""The copy menu (`y`): its choices, and the system clipboard behind it.
 
-The text for each format is built here from papers (no Textual). Copying
-tries the system clipboard (pyperclip) first; the app falls back to the
-terminal's clipboard (OSC 52) when that raises :class:`ClipboardUnavailable`.
+The text of each format comes from :func:`reader.copying.render_copy`, the
+same as ``reader copy``. Copying tries the system clipboard (pyperclip)
+first; the app falls back to the terminal's clipboard (OSC 52) when that
+raises :class:`reader.copying.ClipboardUnavailable`, and says which it used.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reader.errors import ReaderError
-from reader.exporters.markdown import escape_text, markdown_link
-from reader.links import is_openable
-from reader.papers import Paper
-
-
-class ClipboardUnavailable(ReaderError):
-    """The system clipboard cannot be used (no xclip/wl-copy, no display, over SSH...)."""
+from reader.copying import COPY_FORMAT_LABELS, COPY_FORMATS, ClipboardUnavailable
 
 
 @dataclass(frozen=True, slots=True)
 class CopyFormat:
     key: str  # the key that picks it in the copy menu
-    id: str
+    id: str  # a format of reader.copying
     label: str
-    needs_abstract: bool = False
 
 
-COPY_FORMATS: tuple[CopyFormat, ...] = (
-    CopyFormat("t", "title", "Title"),
-    CopyFormat("c", "code", "Code link"),
-    CopyFormat("m", "markdown", "Markdown link  [Title](link)"),
-    CopyFormat("a", "abstract", "Abstract", needs_abstract=True),
-)
+_KEYS = {"title": "t", "code": "c", "markdown": "m", "abstract": "a", "bibtex": "b"}
+_MENU_LABELS = {"markdown": "Markdown link  [Title](link)"}
 
 
-def best_link(paper: Paper) -> str | None:
-    """The link a Markdown line points at: code, else project page, else arXiv, else any."""
-    for candidate in (paper.code_link, paper.project_link):
-        if candidate is not None and is_openable(candidate.url):
-            return candidate.url
-    for link in paper.links:
-        if link.kind == "arxiv" and is_openable(link.url):
-            return link.url
-    if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{paper.arxiv_id}"
-    for link in paper.links:
-        if is_openable(link.url):
-            return link.url
-    return None
-
-
-def render_copy(
-    format_id: str, papers: Sequence[Paper], abstracts: Callable[[str], str] | None = None
-) -> tuple[str, int]:
-    """The text to copy and how many of ``papers`` contributed to it.
-
-    Papers lacking what a format needs (a code link, an abstract) are left
-    out; ``0`` means there is nothing to copy.
-    """
-    pieces: list[str] = []
-    if format_id == "title":
-        pieces = [paper.title for paper in papers]
-    elif format_id == "code":
-        pieces = [
-            paper.code_link.url for paper in papers if paper.code_link is not None and is_openable(paper.code_link.url)
-        ]
-    elif format_id == "markdown":
-        for paper in papers:
-            url = best_link(paper)
-            pieces.append(markdown_link(paper.title, url) if url else escape_text(paper.title))
-    elif format_id == "abstract":
-        if abstracts is None:
-            raise ValueError("the abstract format needs a way to read abstracts")
-        for paper in papers:
-            text = abstracts(paper.id).strip()
-            if text:
-                pieces.append(text if len(papers) == 1 else f"{paper.title}\n\n{text}")
-        return "\n\n".join(pieces), len(pieces)
-    else:
-        raise ValueError(f"unknown copy format {format_id!r}")
-    return "\n".join(pieces), len(pieces)
+def copy_formats() -> list[CopyFormat]:
+    """The copy menu, in the order of :data:`reader.copying.COPY_FORMATS`."""
+    formats = []
+    for format_id in COPY_FORMATS:
+        key = _KEYS.get(format_id) or format_id[0]
+        label = _MENU_LABELS.get(format_id) or COPY_FORMAT_LABELS.get(format_id, format_id).capitalize()
+        formats.append(CopyFormat(key, format_id, label))
+    return formats
 
 
 def system_copy(text: str) -> None:
-    """Copy with pyperclip; :class:`ClipboardUnavailable` when it cannot."""
+    """Copy with pyperclip; :class:`ClipboardUnavailable` (with pyperclip's reason) when it cannot."""
     import pyperclip
 
     try:
         pyperclip.copy(text)
     except pyperclip.PyperclipException as exc:
-        raise ClipboardUnavailable(str(exc).splitlines()[0] if str(exc) else "no clipboard mechanism") from None
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no copy mechanism found"
+        raise ClipboardUnavailable(reason) from None
     except OSError as exc:
         raise ClipboardUnavailable(exc.strerror or str(exc)) from None
+
+
+__all__ = ["ClipboardUnavailable", "CopyFormat", "copy_formats", "system_copy"]

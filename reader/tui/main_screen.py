@@ -558,7 +558,6 @@ class MainScreen(Screen[None]):
                 default_title=title,
                 list_count=len(rows),
                 selection_count=len(selection_ids),
-                groupings=self.app.export_groupings(),
             ),
             answered,
         )

@@ -232,11 +232,21 @@ class CopyModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-GROUPINGS: tuple[tuple[str, str | None], ...] = (
-    ("No grouping", None),
+GROUPINGS: tuple[tuple[str, str], ...] = (
+    ("No grouping", "none"),
     ("By tag", "tag"),
-    ("Read / unread", "read"),
-    ("By source", "source"),
+    ("Unread, then read", "read"),
+    ("By source page", "source"),
+)
+ORDERS: tuple[tuple[str, str], ...] = (
+    ("As listed", "rank"),
+    ("By title", "title"),
+    ("Newest first", "added"),
+)
+ABSTRACTS: tuple[tuple[str, str], ...] = (
+    ("No abstracts", "none"),
+    ("Abstracts, collapsed (<details>)", "details"),
+    ("Abstracts, quoted", "quote"),
 )
 
 
@@ -244,8 +254,10 @@ GROUPINGS: tuple[tuple[str, str | None], ...] = (
 class ExportRequest:
     path: Path
     title: str
-    group_by: str | None
-    scope: str  # "list" or "selection"
+    group_by: str = "none"
+    order: str = "rank"
+    abstracts: str = "none"
+    scope: str = "list"  # "list" or "selection"
 
 
 class ExportModal(ModalScreen[ExportRequest | None]):
@@ -258,7 +270,6 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         default_title: str,
         list_count: int,
         selection_count: int,
-        groupings: Sequence[tuple[str, str | None]] = GROUPINGS,
         base_dir: Path | None = None,
     ) -> None:
         super().__init__(classes="dialog")
@@ -266,7 +277,6 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         self.default_title = default_title
         self.list_count = list_count
         self.selection_count = selection_count
-        self.groupings = list(groupings)
         self.base_dir = base_dir or Path.cwd()
 
     def compose(self) -> ComposeResult:
@@ -276,14 +286,10 @@ class ExportModal(ModalScreen[ExportRequest | None]):
             yield Input(self.default_path, id="export-path")
             yield Label("Title")
             yield Input(self.default_title, id="export-title")
-            if len(self.groupings) > 1:
-                yield Label("Grouping")
-                yield Select(
-                    [(label, value or "none") for label, value in self.groupings],
-                    value="none",
-                    allow_blank=False,
-                    id="export-group",
-                )
+            with Horizontal(id="export-options"):
+                yield Select(GROUPINGS, value="none", allow_blank=False, id="export-group")
+                yield Select(ORDERS, value="rank", allow_blank=False, id="export-order")
+                yield Select(ABSTRACTS, value="none", allow_blank=False, id="export-abstracts")
             if self.selection_count:
                 with RadioSet(id="export-scope"):
                     yield RadioButton(f"The selection ({self.selection_count:,} papers)", value=True, id="scope-selection")
@@ -330,11 +336,16 @@ class ExportModal(ModalScreen[ExportRequest | None]):
             self._error(f"{path.parent}: no such directory.")
             return
         title = self.query_one("#export-title", Input).value.strip() or "Reading list"
-        group_by = None
-        if len(self.groupings) > 1:
-            value = self.query_one("#export-group", Select).value
-            group_by = None if value in ("none", Select.BLANK) else str(value)
         scope = "list"
         if self.selection_count:
             scope = "selection" if self.query_one("#scope-selection", RadioButton).value else "list"
-        self.dismiss(ExportRequest(path, title, group_by, scope))
+        self.dismiss(
+            ExportRequest(
+                path,
+                title,
+                group_by=str(self.query_one("#export-group", Select).value),
+                order=str(self.query_one("#export-order", Select).value),
+                abstracts=str(self.query_one("#export-abstracts", Select).value),
+                scope=scope,
+            )
+        )

@@ -8,7 +8,7 @@ import pytest
 
 from reader.config import Config
 from reader.tui.app import ReaderApp
-from reader.tui.clipboard import ClipboardUnavailable
+from reader.copying import ClipboardUnavailable
 
 SIZE = (120, 40)
 

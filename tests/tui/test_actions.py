@@ -284,7 +284,11 @@ async def test_y_copies_the_chosen_format(small_library, make_app, clipboard):
         await pilot.press("y", "a")
         await settle(pilot)
         assert clipboard.copied[-1].startswith("Foundation models on selective state spaces.")
-        assert any("to the clipboard" in text for text in notifications(app))
+        await pilot.press("y", "b")
+        await settle(pilot)
+        assert clipboard.copied[-1].startswith("@misc{")
+        assert "title" in clipboard.copied[-1] and "2312.00752" in clipboard.copied[-1]
+        assert any("Copied the title to the clipboard." in text for text in notifications(app))
 
 
 async def test_copy_falls_back_to_the_terminal_and_says_so(small_library, make_app, clipboard):
@@ -296,7 +300,10 @@ async def test_copy_falls_back_to_the_terminal_and_says_so(small_library, make_a
         await pilot.press("y", "t")
         await settle(pilot)
         assert app.clipboard == MAMBA  # what Textual sent with OSC 52
-        assert any("through the terminal (OSC 52)" in text for text in notifications(app))
+        assert any(
+            "to the terminal clipboard (OSC 52)" in text and "no copy/paste mechanism" in text
+            for text in notifications(app)
+        )
 
 
 async def test_copying_a_code_link_that_is_missing_says_so(small_library, make_app, clipboard):
@@ -307,7 +314,18 @@ async def test_copying_a_code_link_that_is_missing_says_so(small_library, make_a
         await pilot.press("j", "y", "c")  # the graph survey
         await settle(pilot)
         assert clipboard.copied == []
-        assert any("no code link" in text for text in notifications(app))
+        assert any("Nothing copied" in text and "no code link" in text for text in notifications(app))
+
+
+async def test_copying_several_papers_says_what_was_left_out(small_library, make_app, clipboard):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "y", "c")  # Mamba (code) and the survey (none)
+        await settle(pilot)
+        assert clipboard.copied == ["https://github.com/state-spaces/mamba"]
+        assert any("Left out 1 paper (no code link)" in text for text in notifications(app))
 
 
 # -- export -----------------------------------------------------------------------------------------
@@ -332,6 +350,27 @@ async def test_e_exports_the_list_as_markdown(small_library, make_app, tmp_path,
         assert "Mamba: Linear-Time Sequence Modeling" in written and "Attention Is All You Need" in written
         assert "Diffusion" not in written
         assert any("Wrote 2 papers" in text for text in notifications(app))
+
+
+async def test_export_groups_and_includes_abstracts_as_chosen(small_library, make_app, tmp_path, monkeypatch):
+    from textual.widgets import Select
+
+    monkeypatch.chdir(tmp_path)
+    library, ids = small_library
+    library.tag([ids[MAMBA]], ["ssm"])
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        app.screen.query_one("#export-path", Input).value = "grouped.md"
+        app.screen.query_one("#export-group", Select).value = "tag"
+        app.screen.query_one("#export-abstracts", Select).value = "quote"
+        app.screen.query_one("#export-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        text = (tmp_path / "grouped.md").read_text(encoding="utf-8")
+        assert "## " in text and "ssm" in text  # a heading per tag
+        assert "> Foundation models on selective state spaces." in text  # quoted abstract
 
 
 async def test_export_asks_before_replacing_a_file(small_library, make_app, tmp_path, monkeypatch):
