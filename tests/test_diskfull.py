@@ -133,22 +133,6 @@ SCENARIOS = [
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
-DIRECT_DELETE_BUG = (
-    "a big delete (more than DIRECT_WRITE_PAPERS papers) that fails writing library.json after "
-    "library.abstracts.json was replaced loses the abstracts of the papers it did not delete: "
-    "_write_direct rewrites the abstracts file without them first, and a later compaction never rewrites it"
-)
-DIRECT_FILES_BUG = (
-    "a big change (written straight into the TinyDB files) replaces library.abstracts.json before "
-    "library.json; when writing library.json then fails, the change is reported as not saved but the "
-    "abstracts file already holds it"
-)
-DIRECT_MESSAGE_BUG = (
-    "a failed big change (written straight into the TinyDB files) raises 'cannot write PATH: REASON' "
-    "without saying the change was not saved"
-)
-
-
 @pytest.fixture(scope="module")
 def bases(tmp_path_factory):
     """One prepared library directory per scenario (copied for every trial)."""
@@ -304,32 +288,17 @@ def run_scenario(scenario: Scenario, base_db: Path, work: Path, monkeypatch, err
     return trials
 
 
-def scenario_params(names: list[str], xfail: dict[str, str]) -> list:
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=xfail[name])) if name in xfail else name
-        for name in names
-    ]
-
-
 # -- every write step fails in turn (API) -------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name", scenario_params([s.name for s in SCENARIOS], {"direct-delete": DIRECT_DELETE_BUG})
-)
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
 def test_each_failing_write_step_leaves_a_consistent_library(name, bases, tmp_path, monkeypatch):
     scenario = BY_NAME[name]
     trials = run_scenario(scenario, bases(scenario), tmp_path, monkeypatch)
     assert trials >= 2
 
 
-@pytest.mark.parametrize(
-    "name",
-    scenario_params(
-        [s.name for s in SCENARIOS if s.is_change],
-        {"direct-import": DIRECT_MESSAGE_BUG, "direct-delete": DIRECT_MESSAGE_BUG, "direct-read": DIRECT_MESSAGE_BUG},
-    ),
-)
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
 def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatch):
     scenario = BY_NAME[name]
     for constant, value in scenario.limits.items():
@@ -350,13 +319,7 @@ def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatc
         assert "not saved" in message, f"step {step} ({kind} {file_name}): {message!r}"
 
 
-@pytest.mark.parametrize(
-    "name",
-    scenario_params(
-        [s.name for s in SCENARIOS if s.is_change],
-        {"direct-import": DIRECT_FILES_BUG, "direct-delete": DIRECT_FILES_BUG},
-    ),
-)
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
 def test_a_failed_change_leaves_the_files_as_they_were(name, bases, tmp_path, monkeypatch):
     """Byte for byte: a change reported as failed wrote nothing that stays (a new empty journal at most)."""
     scenario = BY_NAME[name]
@@ -453,11 +416,6 @@ def test_read_only_directory_reads_work_and_every_change_fails_cleanly(bases, tm
     later_change(library, db, "after the directory became writable again")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a change in a read-only library directory fails with 'cannot write to the library directory "
-    "DIR: Read-only file system' (taking the lock), which does not say the change was not saved",
-)
 def test_read_only_directory_failed_change_says_not_saved(bases, tmp_path):
     db = copy_library(bases(BY_NAME["tag"]), tmp_path)
     with read_only(db.parent):
@@ -605,12 +563,17 @@ def test_cli_read_only_directory(tmp_path, site):
     assert listed.returncode == 0 and len(listed.stdout.decode().splitlines()) == 6, listed.stderr.decode()
     shown = run_cli("show", pid, db=db, env=env)
     assert shown.returncode == 0 and shown.stdout.decode().startswith(load(db).get(pid).title)
-    for args in (["tag", pid, "x"], ["read", pid], ["undo"], ["delete", pid], ["compact"], ["backup", "now"]):
+    page = tmp_path / "page.txt"
+    page.write_text("".join(f"{t}\n\n{abstract_for(t)}\n\n" for t in new_titles(2)), encoding="utf-8")
+    changes = (["tag", pid, "x"], ["read", pid], ["undo"], ["delete", pid], ["import", str(page)])
+    for args in (*changes, ["compact"], ["backup", "now"]):
         result = run_cli(*args, db=db, env=env)
         err = result.stderr.decode()
         assert result.returncode == 1, (args, err)
         assert len(err.splitlines()) == 1 and err.startswith("reader: error: ") and "Traceback" not in err, (args, err)
         assert "Read-only file system" in err, (args, err)
+        if args in changes:
+            assert "not saved" in err, (args, err)
         assert result.stdout == b"", (args, result.stdout)
     assert library_files(db) == files_before
     assert run_cli("tag", pid, "writable-again", db=db).returncode == 0
@@ -637,12 +600,6 @@ def test_cli_journal_path_that_is_a_directory(tmp_path):
     assert "x" in load(db).get(pid).tags
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="when the backups folder cannot be listed (here: a file in its place), every change fails with "
-    "'cannot read DIR.backups: Not a directory': _backup_if_due calls list_backups outside its try, so "
-    "housekeeping blocks the change instead of becoming a warning",
-)
 def test_cli_backups_path_that_is_a_file_warns_and_saves(tmp_path):
     """Another real obstacle: the automatic backup cannot make its folder; the change is still saved."""
     db = tmp_path / "lib" / "library.json"
