@@ -36,10 +36,14 @@ class KeySpec:
     footer: bool = False  # shown in the footer
     footer_label: str = ""
     palette: bool = True  # offered in the command palette (run on the main screen)
+    # Checked before the focused widget sees the key, so a key typed right after it goes
+    # where it moved the focus (fast typing, pastes). Such actions say in check_action
+    # when they do not apply, and then the key goes on as usual.
+    priority: bool = False
 
 
-def _spec(id, keys, action, description, section, owners, footer=False, footer_label="", palette=True):
-    return KeySpec(id, keys, action, description, section, tuple(owners), footer, footer_label, palette)
+def _spec(id, keys, action, description, section, owners, footer=False, footer_label="", palette=True, priority=False):
+    return KeySpec(id, keys, action, description, section, tuple(owners), footer, footer_label, palette, priority)
 
 
 KEYS: tuple[KeySpec, ...] = (
@@ -50,8 +54,15 @@ KEYS: tuple[KeySpec, ...] = (
     _spec("cursor_last", "G,end", "cursor_last", "Last paper", "Moving", [LIST], palette=False),
     _spec("page_down", "pagedown", "page_down", "Page down", "Moving", [LIST], palette=False),
     _spec("page_up", "pageup", "page_up", "Page up", "Moving", [LIST], palette=False),
-    _spec("focus_search", "slash", "focus_search", "Search (same query language as `reader list`)", "Moving", [MAIN], True, "Search"),
-    _spec("leave", "escape", "leave", "Leave the search / clear the selection / close a dialog", "Moving", [MAIN], palette=False),
+    _spec(
+        "focus_search", "slash", "focus_search", "Search (same query language as `reader list`)", "Moving", [MAIN],
+        True, "Search", priority=True,
+    ),
+    _spec("search_done", "enter", "search_done", "In the search bar: go to the results", "Moving", [MAIN], palette=False, priority=True),
+    _spec(
+        "leave", "escape", "leave", "Leave the search / clear the selection / close a dialog", "Moving", [MAIN],
+        palette=False, priority=True,
+    ),
     _spec("focus_next", "tab", "app.focus_next", "Next pane", "Moving", [MAIN], palette=False),
     _spec("focus_previous", "shift+tab", "app.focus_previous", "Previous pane", "Moving", [MAIN], palette=False),
     _spec("show_detail", "enter", "show_detail", "Go to the detail pane (scroll the abstract)", "Moving", [LIST], palette=False),
@@ -102,6 +113,7 @@ def bindings(owner: str) -> list[Binding]:
                 spec.footer_label or spec.description,
                 show=spec.footer,
                 id=spec.id,
+                priority=spec.priority,
             )
         )
     return result

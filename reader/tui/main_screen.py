@@ -306,10 +306,6 @@ class MainScreen(Screen[None]):
         self.query_text = query
         self.run_search(keep=None)
 
-    @on(Input.Submitted, "#search")
-    def _query_submitted(self, event: Input.Submitted) -> None:
-        self.paper_list.focus()
-
     @on(SmartListSidebar.Chosen)
     def _list_chosen(self, event: SmartListSidebar.Chosen) -> None:
         if event.list_id == self.list_id:
@@ -339,6 +335,10 @@ class MainScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_search":
+            return not self.search_input.has_focus  # "/" in the search bar is a character
+        if action == "search_done":
+            return self.search_input.has_focus
         if action in PAPER_ACTIONS:
             if self.paper_list.current_id is None and not self.paper_list.selected:
                 return None
@@ -349,16 +349,22 @@ class MainScreen(Screen[None]):
             return True if self.app.library.can_undo() else None
         return True
 
+    # Focus moves at once (Screen.set_focus), not after the queued keys as Widget.focus()
+    # would: the keys typed right after "/" belong in the search bar.
+
     def action_focus_search(self) -> None:
-        self.search_input.focus()
+        self.set_focus(self.search_input)
+
+    def action_search_done(self) -> None:
+        self.set_focus(self.paper_list)
 
     def action_leave(self) -> None:
         if self.search_input.has_focus:
-            self.paper_list.focus()
+            self.set_focus(self.paper_list)
         elif self.paper_list.selected:
             self.paper_list.clear_selection()
         elif not self.paper_list.has_focus:
-            self.paper_list.focus()
+            self.set_focus(self.paper_list)
 
     def action_next_list(self) -> None:
         self.sidebar.step(+1)

@@ -299,3 +299,24 @@ async def test_a_query_contradicting_the_smart_list_matches_nothing(small_librar
         await pilot.press("escape", "right_square_bracket")  # back to the list, then: Read
         await settle(pilot)
         assert status_text(app) == "1 match in Read"
+
+
+async def test_keys_typed_in_a_burst_after_slash_land_in_the_search(small_library, make_app):
+    """A fast typist (or a paste): '/graph' then Enter and 'r' arrive before any is handled."""
+    from textual import events
+
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst = [("slash", "/"), *((char, char) for char in "graph")]
+        for key, character in burst:
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert app.main_screen.query_one("#search", Input).value == "graph"
+        assert status_text(app) == "1 match"
+        for key, character in (("enter", "\r"), ("r", "r")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert app.main_screen.query_one("#search", Input).value == "graph"
+        assert library.get(ids[GRAPHS]).read  # the 'r' reached the list, not the search bar
