@@ -327,11 +327,16 @@ VARIANTS = {
 }
 
 
+QUICK_VARIANTS = {"cr", "bom-crlf-nbsp", "trailing-blanks", "bom-on-every-line"}  # the others: slow run
+
+
 def variant_cases() -> list:
     cases = []
     for sample in SAMPLE_FILES:
         for name in VARIANTS:
-            quick = sample == BLOCK_SAMPLE or (sample == COMPACT_SAMPLE and name == "bom-crlf-nbsp")
+            quick = (sample == BLOCK_SAMPLE and name in QUICK_VARIANTS) or (
+                sample == COMPACT_SAMPLE and name == "bom-crlf-nbsp"
+            )
             marks = () if quick else (pytest.mark.slow,)
             cases.append(pytest.param(sample, name, id=f"{sample.stem[16:]}-{name}", marks=marks))
     return cases
