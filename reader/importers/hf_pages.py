@@ -67,61 +67,99 @@ def _clean(line: str) -> str:
     return line
 
 
+# A page holds a few hundred entries; past this many skipped ones, only count the rest.
+MAX_SKIPPED_REPORTED = 200
+
+
+def _content_lines(text: str, source: str):
+    """(line number, cleaned line) for each line that is neither blank nor page chrome.
+
+    A generator, so that a file of millions of lines costs memory for one line
+    at a time. Only \n, \r\n and \r end lines: abstracts copied from the web
+    may hold U+2028 and friends, which str.splitlines() would also split on.
+    """
+    seen_content = False
+    number = 0
+    position = 0
+    length = len(text)
+    while position < length:
+        end = text.find("\n", position)
+        if end < 0:
+            end = length
+        raw = text[position:end]
+        position = end + 1
+        if "\r" in raw:
+            # Old Mac line ends inside this stretch, or a CRLF's \r before the \n.
+            pieces = raw.split("\r")
+            if pieces[-1] == "":
+                pieces.pop()
+        else:
+            pieces = (raw,)
+        for piece in pieces:
+            number += 1
+            line = _clean(piece)
+            if not line:
+                continue
+            if not seen_content:
+                if is_chrome(line):
+                    continue
+                # Compact layout: "SubscribeFirst Paper Title".
+                if line.startswith("Subscribe") and len(line) > len("Subscribe"):
+                    line = line[len("Subscribe"):].strip()
+            elif is_chrome(line):
+                continue
+            seen_content = True
+            yield number, line
+
+
 def parse_page_text(text: str, source: str) -> ParsedSource:
     """Parse the text of one page dump. Never raises for odd content; it reports it."""
     result = ParsedSource(source)
-    # Content lines with their 1-based line numbers, chrome removed.
-    lines: list[tuple[int, str]] = []
-    seen_content = False
-    # Only \n, \r\n and \r end lines: abstracts copied from the web may hold U+2028
-    # and friends, which str.splitlines() would also split on.
-    lines_in = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, raw in enumerate(lines_in, start=1):
-        line = _clean(raw)
-        if not line:
-            continue
-        if not seen_content:
-            if is_chrome(line):
-                continue
-            # Compact layout: "SubscribeFirst Paper Title".
-            if line.startswith("Subscribe") and len(line) > len("Subscribe"):
-                line = line[len("Subscribe"):].strip()
-        elif is_chrome(line):
-            continue
-        seen_content = True
-        lines.append((number, line))
+    dropped = 0
 
+    def skip(line_number: int, reason: str, text: str) -> None:
+        nonlocal dropped
+        if len(result.skipped) < MAX_SKIPPED_REPORTED:
+            result.skipped.append(Skipped(source, line_number, reason, text[:200]))
+        else:
+            dropped += 1
+
+    lines = _content_lines(text, source)
+    current = next(lines, None)
     pending: tuple[int, str] | None = None
-    for index, (number, line) in enumerate(lines):
+    while current is not None:
+        following = next(lines, None)
+        number, line = current
         abstract_like = looks_like_abstract(line)
-        if abstract_like and pending is None:
+        if abstract_like and pending is None and following is not None:
             # A very long title followed by its abstract still is a title.
-            following = lines[index + 1][1] if index + 1 < len(lines) else ""
-            if following and looks_like_abstract(following) and (
+            if looks_like_abstract(following[1]) and (
                 len(line) < _ABSTRACT_MIN or not _SENTENCE_BREAK.search(line)
             ):
                 abstract_like = False
         if not abstract_like:
             if pending is not None:
-                result.skipped.append(Skipped(source, pending[0], "title without an abstract", pending[1]))
+                skip(pending[0], "title without an abstract", pending[1])
             pending = (number, line)
-            continue
-        if pending is None:
-            result.skipped.append(Skipped(source, number, "text without a title before it", line))
-            continue
-        title_line, title = pending
-        pending = None
-        result.candidates.append(
-            Candidate(
-                title=title,
-                abstract=line,
-                source=source,
-                line=title_line,
-                links=tuple(extract_links(line)),
+        elif pending is None:
+            skip(number, "text without a title before it", line)
+        else:
+            title_line, title = pending
+            pending = None
+            result.candidates.append(
+                Candidate(
+                    title=title,
+                    abstract=line,
+                    source=source,
+                    line=title_line,
+                    links=tuple(extract_links(line)),
+                )
             )
-        )
+        current = following
     if pending is not None:
-        result.skipped.append(Skipped(source, pending[0], "title without an abstract", pending[1]))
+        skip(pending[0], "title without an abstract", pending[1])
+    if dropped:
+        result.skipped.append(Skipped(source, 0, f"{dropped} more entries skipped (not listed one by one)"))
     return result
 
 
