@@ -129,6 +129,11 @@ def _cut(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return cut
 
 
+def forget_cut_words() -> None:
+    """Empty the cache of cut words (after cutting a whole library's titles)."""
+    _CUT_CACHE.clear()
+
+
 def title_terms(text: str) -> tuple[list[str], set[str], str | None]:
     """Like :func:`text_terms`, plus the term of the first word, whole (BitNet -> bitnet)."""
     parts: list[str] = []
@@ -228,6 +233,7 @@ __all__ = [
     "words",
     "text_terms",
     "title_terms",
+    "forget_cut_words",
     "abstract_terms",
     "first_word_term",
     "normalised_words",
