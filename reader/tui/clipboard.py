@@ -29,7 +29,8 @@ def copy_formats() -> list[CopyFormat]:
     formats = []
     for format_id in COPY_FORMATS:
         key = _KEYS.get(format_id) or format_id[0]
-        label = _MENU_LABELS.get(format_id) or COPY_FORMAT_LABELS.get(format_id, format_id).capitalize()
+        label = _MENU_LABELS.get(format_id) or COPY_FORMAT_LABELS.get(format_id, format_id)
+        label = label[:1].upper() + label[1:]
         formats.append(CopyFormat(key, format_id, label))
     return formats
 
@@ -41,7 +42,8 @@ def system_copy(text: str) -> None:
     try:
         pyperclip.copy(text)
     except pyperclip.PyperclipException as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no copy mechanism found"
+        # pyperclip's message goes on with a web address; its first sentence says it all.
+        reason = str(exc).strip().split(". ")[0].rstrip(".") or "no copy mechanism found"
         raise ClipboardUnavailable(reason) from None
     except OSError as exc:
         raise ClipboardUnavailable(exc.strerror or str(exc)) from None

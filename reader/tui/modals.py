@@ -235,8 +235,8 @@ class CopyModal(ModalScreen[str | None]):
 GROUPINGS: tuple[tuple[str, str], ...] = (
     ("No grouping", "none"),
     ("By tag", "tag"),
-    ("Unread, then read", "read"),
-    ("By source page", "source"),
+    ("Unread first", "read"),
+    ("By source", "source"),
 )
 ORDERS: tuple[tuple[str, str], ...] = (
     ("As listed", "rank"),
