@@ -407,6 +407,11 @@ class _Vocab:
         )
         self.indexed = count
 
+    def forget_order(self) -> None:
+        """Drop the sorted views (rebuilt on next use): before adding many words one by one."""
+        self._sorted = None
+        self._reversed_names = None
+
     def add_names(self, words) -> None:
         new = [word for word in words if len(word) >= 6 and word not in self._names]
         if not new:
@@ -1040,6 +1045,7 @@ class SearchIndex:
         fingerprints = np.zeros(capacity, np.uint64)
         fingerprints[alive] = _fingerprints([_meta_text(papers[slot]) for slot in alive.tolist()])
         vocab = self._vocab
+        vocab.forget_order()
         self._title_first[:] = -1
         reused = np.zeros(capacity, bool)
         saved = self._saved_index()
