@@ -241,14 +241,6 @@ def test_the_largest_file_of_no_break_space_lines_is_rejected_in_bounded_memory(
     check_bounded(result, path, baseline_mb)
 
 
-SHORT_LINES_BUG = (
-    "parse_page_text keeps a (number, line) tuple per content line and a Skipped record per orphan "
-    "title, about 190 bytes a line: 16 MB of one-letter lines takes ~1.5 GB and ~25 s before "
-    "'no papers found'"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SHORT_LINES_BUG)
 def test_half_a_million_short_lines_are_rejected_in_bounded_memory(db, tmp_path, baseline_mb):
     path = tmp_path / "lines.txt"
     path.write_text("x\n" * 500_000, encoding="utf-8")
@@ -259,7 +251,6 @@ def test_half_a_million_short_lines_are_rejected_in_bounded_memory(db, tmp_path,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=SHORT_LINES_BUG)
 def test_the_largest_file_of_short_lines_is_rejected_in_bounded_memory(db, tmp_path, baseline_mb):
     path = tmp_path / "lines.txt"
     path.write_text("x\n" * (MAX_INPUT_BYTES // 2), encoding="utf-8")
