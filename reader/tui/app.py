@@ -384,6 +384,8 @@ class ReaderApp(App[int]):
     def _open_in_browser(self, url: str) -> None:
         opener = self.url_opener or self.open_url
         opener(url)
+        # A browser launcher may have written to the terminal: draw the whole screen again.
+        self.call_from_thread(self.refresh, repaint=True)
 
     # -- copy ------------------------------------------------------------------------------------------
 

@@ -110,13 +110,18 @@ class PaperDetail(VerticalScroll, can_focus=True):
             more.append("Notes: " + paper.notes)
         self._set("detail-more", printable("\n".join(more), one_line=False))
         if abstract is None:
-            self._set("detail-abstract", Text("Loading the abstract…", style="italic"))
+            self._set("detail-abstract", "")  # usually here within milliseconds; see show_loading()
         elif abstract.strip():
             self._set("detail-abstract", printable(abstract.strip(), one_line=False))
         else:
             self._set("detail-abstract", Text("No abstract.", style="italic"))
         if not same:
             self.scroll_home(animate=False)
+
+    def show_loading(self, paper_id: str) -> None:
+        """Still no abstract for ``paper_id`` (the first one at 100,000 papers takes a second or two)."""
+        if self.shown_id == paper_id and not self.query_one("#detail-abstract", Static).display:
+            self._set("detail-abstract", Text("Loading the abstract…", style="italic"))
 
     def update_abstract(self, abstract: str) -> None:
         if abstract.strip():

@@ -37,6 +37,8 @@ PAPER_ACTIONS = {
     "open_link",
     "copy",
 }
+# Say "Loading the abstract" only when it takes longer than this (seconds).
+LOADING_AFTER = 0.3
 # A search shows this many rows at once, then the rest once typing pauses (ranking
 # everything takes longer, and a newer keystroke makes it pointless).
 FIRST_PAGE = 300
@@ -282,6 +284,7 @@ class MainScreen(Screen[None]):
         detail.show_paper(paper, abstract)
         if abstract is None:
             self.app.load_abstract(paper.id)
+            self.set_timer(LOADING_AFTER, lambda: detail.show_loading(paper.id))
 
     def abstract_loaded(self, pid: str, text: str) -> None:
         if self.paper_list.current_id == pid:
