@@ -437,7 +437,7 @@ async def test_refresh_picks_up_changes_from_another_process(small_library, make
         other = Library.open(db_path)  # what the CLI would do
         other.tag([ids[GRAPHS]], ["from-cli"])
         other.set_read([ids[MAMBA]], True)
-        await pilot.press("ctrl+r")
+        await pilot.press("f5")  # or ctrl+r
         await settle(pilot)
         assert _sidebar_counts(app)["#from-cli"] == 1
         assert "●" not in list_rows(app)[0]

@@ -320,3 +320,15 @@ async def test_keys_typed_in_a_burst_after_slash_land_in_the_search(small_librar
         await settle(pilot)
         assert app.main_screen.query_one("#search", Input).value == "graph"
         assert library.get(ids[GRAPHS]).read  # the 'r' reached the list, not the search bar
+
+
+async def test_clicking_a_row_moves_the_cursor_there(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click(PaperList, offset=(20, 3))  # the third row: y=0 is the border
+        await settle(pilot)
+        paper_list = app.main_screen.query_one(PaperList)
+        assert paper_list.current_id == ids[DIFFUSION]
+        assert DIFFUSION in detail_text(app)
