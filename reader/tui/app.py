@@ -80,7 +80,6 @@ class ReaderApp(App[int]):
         self.catalog = Catalog.from_library(library, counted=False)
         self.searcher = Searcher(library)
         self._abstracts: OrderedDict[str, str] = OrderedDict()
-        self.sub_title = "demo: changes are thrown away on quit" if demo else ""
 
     # -- screens -------------------------------------------------------------------------
 
@@ -121,6 +120,8 @@ class ReaderApp(App[int]):
         if self.config.path is not None and self._config_problems:
             self.notify(f"Settings file: {self.config.path}", severity="warning", timeout=10)
         self._update_welcome()
+        if self.demo:
+            self.notify("A throwaway library of the sample papers: changes are gone when you quit.", title="Demo")
 
     def on_ready(self) -> None:
         """After the first frame: count the smart lists, prepare the search index, start polling."""

@@ -58,7 +58,10 @@ KEYS: tuple[KeySpec, ...] = (
         "focus_search", "slash", "focus_search", "Search (same query language as `reader list`)", "Moving", [MAIN],
         True, "Search", priority=True,
     ),
-    _spec("search_done", "enter", "search_done", "In the search bar: go to the results", "Moving", [MAIN], palette=False, priority=True),
+    _spec(
+        "search_done", "enter,down", "search_done", "In the search bar: go to the results", "Moving", [MAIN],
+        palette=False, priority=True,
+    ),
     _spec(
         "leave", "escape", "leave", "Leave the search / clear the selection / close a dialog", "Moving", [MAIN],
         palette=False, priority=True,

@@ -55,7 +55,7 @@ class Targets:
 
 
 class SearchInput(Input):
-    """The search field; Down and Enter go to the list."""
+    """The search field (Enter or Down go to the results: MainScreen's search_done)."""
 
 
 class MainScreen(Screen[None]):
@@ -99,7 +99,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
-            yield Static("reader", id="app-name")
+            yield Static("reader · demo" if self.app.demo else "reader", id="app-name")
             yield SearchInput(placeholder="Search: words, \"phrases\"…  (press / )", id="search")
             yield Static(id="search-status")
         with Horizontal(id="body"):

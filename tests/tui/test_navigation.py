@@ -125,6 +125,9 @@ async def test_enter_in_the_search_goes_to_the_list(small_library, make_app):
         paper_list = app.main_screen.query_one(PaperList)
         assert paper_list.has_focus
         assert paper_list.current_id == ids[DIFFUSION]
+        await pilot.press("slash", "down")  # Down leaves the search bar too
+        assert paper_list.has_focus
+        assert paper_list.current_id == ids[DIFFUSION]
 
 
 async def test_smart_lists_filter_and_show_counts(small_library, make_app):
