@@ -1650,15 +1650,45 @@ class _PhraseFinder:
         return found
 
     def _search_joined(self, slots: list[int], texts: list[str], joined: str) -> list[int]:
-        low = joined.lower()
-        hits = np.fromiter(map(re.Match.start, self.pattern.finditer(low)), np.int64)
-        if not len(hits):
-            return []
-        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        """``find_in_texts`` for ASCII texts joined by NUL into ``joined``."""
         starts = np.zeros(len(texts), np.int64)
-        np.cumsum(lengths[:-1] + 1, out=starts[1:])
-        owners = np.unique(np.searchsorted(starts, hits, side="right") - 1)
-        return [slots[i] for i in owners.tolist()]
+        if len(texts) > 1:
+            np.cumsum(np.fromiter(map(len, texts[:-1]), np.int64, len(texts) - 1) + 1, out=starts[1:])
+        # Fast path: the phrase written exactly as typed, lower case with single
+        # spaces (most occurrences), found by str.split, C's fastest substring search.
+        pieces = joined.split(self.plain)
+        found = np.zeros(len(texts), bool)
+        if len(pieces) > 1:
+            lengths = np.fromiter(map(len, pieces[:-1]), np.int64, len(pieces) - 1)
+            where = np.cumsum(lengths) + np.arange(len(lengths)) * len(self.plain)
+            data = np.frombuffer(joined.encode("ascii"), np.uint8)
+            size = len(data)
+            before = np.where(where > 0, data[np.maximum(where - 1, 0)], 0)
+            after_at = where + len(self.plain)
+            after = np.where(after_at < size, data[np.minimum(after_at, size - 1)], 0)
+            alone = ~_ASCII_ALNUM[before] & ~_ASCII_ALNUM[after]
+            owners = np.searchsorted(starts, where[alone], side="right") - 1
+            found[owners] = True
+        del pieces
+        rest = np.flatnonzero(~found).tolist()
+        if rest:
+            # Everything else (capitals, punctuation, several spaces between the words).
+            rest_texts = [texts[i] for i in rest] if len(rest) < len(texts) else texts
+            low = ("\x00".join(rest_texts) if len(rest) < len(texts) else joined).lower()
+            hits = np.fromiter(map(re.Match.start, self.pattern.finditer(low)), np.int64)
+            if len(hits):
+                rest_starts = np.zeros(len(rest_texts), np.int64)
+                if len(rest_texts) > 1:
+                    np.cumsum(
+                        np.fromiter(map(len, rest_texts[:-1]), np.int64, len(rest_texts) - 1) + 1, out=rest_starts[1:]
+                    )
+                owners = np.searchsorted(rest_starts, hits, side="right") - 1
+                found[np.array(rest, np.int64)[owners]] = True
+        return [slots[i] for i in np.flatnonzero(found).tolist()]
+
+
+_ASCII_ALNUM = np.zeros(256, bool)
+_ASCII_ALNUM[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = True
 
 
 def _any_of(masks, count: int):

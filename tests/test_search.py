@@ -465,3 +465,16 @@ def test_leaving_out_words_alone_lists_the_rest_newest_first(papers):
     everything = titles(search(papers, ""))
     rest = titles(search(papers, "-flow -flows"))
     assert rest == [title for title in everything if "Flow" not in title and title != "Matching Networks for One Shot Learning"]
+
+
+def test_phrases_in_abstracts_respect_word_boundaries_case_and_spacing(library):
+    add(
+        library,
+        cand("One", "We study overflow matching in queues."),  # 'flow matching' inside a word
+        cand("Two", "Flow Matching is a generative method."),  # capitals
+        cand("Three", "We use flow-matching,  and more."),  # punctuation between the words
+        cand("Four", "flow matchings are plural here."),  # a longer word
+        cand("Five", "A study of flow\nmatching across lines."),
+        cand("Six", "Nothing: flow of matching is not the phrase."),
+    )
+    assert sorted(titles(search(library, '"flow matching"'))) == ["Five", "Three", "Two"]
