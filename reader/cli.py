@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import shutil
 import sys
@@ -76,9 +77,16 @@ def _print_warnings() -> None:
         library.warnings.clear()
 
 
+# Characters that may sit raw in JSON text but would act on a terminal (DEL, C1
+# controls such as CSI) or reorder the text around them (bidi overrides).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
 def _print_json(value) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    """JSON for scripts: readable UTF-8, with terminal-unsafe characters as \\uXXXX escapes."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    # Such characters can only occur inside JSON strings, where the escape means the same.
+    sys.stdout.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
 def _display(text: str) -> str:
@@ -442,10 +450,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             _print_warnings()
     except ImportProblem as exc:
-        print(f"reader: cannot import: {exc}", file=sys.stderr)
+        print(f"reader: cannot import: {_display(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except ReaderError as exc:
-        print(f"reader: error: {exc}", file=sys.stderr)
+        print(f"reader: error: {_display(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("reader: interrupted", file=sys.stderr)

@@ -151,3 +151,16 @@ def test_missing_path_directory_and_huge_file(tmp_path):
         handle.truncate(50 * 1024 * 1024)
     with pytest.raises(ImportProblem, match="50.0 MB"):
         parse_page_file(huge)
+
+
+def test_a_flood_of_noise_is_rejected_without_reading_it_all(tmp_path):
+    path = tmp_path / "noise.txt"
+    path.write_text("x\n" * 50_000)
+    with pytest.raises(ImportProblem, match="no papers found in its first 10,000 lines"):
+        parse_page_file(path)
+
+
+def test_line_numbers_follow_every_kind_of_line_end():
+    text = f"new\r\rFirst Title\r\n\r\n{ABSTRACT_A}\n\n\r\rSecond Title\r{ABSTRACT_B}\n"
+    parsed = parse_page_text(text, "page")
+    assert [(c.line, c.title) for c in parsed.candidates] == [(3, "First Title"), (9, "Second Title")]

@@ -45,6 +45,9 @@ _HASH = re.compile(r"#(?<!\S#)")
 _BLOCK_START = re.compile(r"^(?:([>+=-])|(\d{1,9})([.)]))")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u0085\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+# Bidirectional overrides and isolates: shown literally they still reorder the
+# rest of the line in a browser, so an exported list drops them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def escape_text(text: str) -> str:
@@ -53,7 +56,7 @@ def escape_text(text: str) -> str:
     Runs of whitespace (line breaks included) become one space and control
     characters are dropped, so the result is always a single line.
     """
-    text = " ".join(_CONTROL.sub(" ", text).split())
+    text = " ".join(_CONTROL.sub(" ", _BIDI.sub("", text)).split())
     text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     text = _HASH.sub(r"\\#", text)

@@ -57,6 +57,7 @@ class ParsedSource:
     source: str
     candidates: list[Candidate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    gave_up: bool = False  # parsing stopped early: no paper in the first lines
 
 
 def source_name(path: str | os.PathLike) -> str:

@@ -67,36 +67,42 @@ def _clean(line: str) -> str:
     return line
 
 
+# A real page has a paper within its first few lines; a file with none in this
+# many lines is not a page dump.
+GIVE_UP_AFTER_LINES = 10_000
 # A page holds a few hundred entries; past this many skipped ones, only count the rest.
 MAX_SKIPPED_REPORTED = 200
 
 
-def _content_lines(text: str, source: str):
+_NON_BLANK_LINE = re.compile(r"[^\n]*?\S[^\n]*")
+
+
+def _content_lines(text: str):
     """(line number, cleaned line) for each line that is neither blank nor page chrome.
 
     A generator, so that a file of millions of lines costs memory for one line
-    at a time. Only \n, \r\n and \r end lines: abstracts copied from the web
-    may hold U+2028 and friends, which str.splitlines() would also split on.
+    at a time; blank lines are skipped by the regex engine, not one by one in
+    Python. Only \n, \r\n and \r end lines: abstracts copied from the web may
+    hold U+2028 and friends, which str.splitlines() would also split on.
     """
     seen_content = False
-    number = 0
-    position = 0
-    length = len(text)
-    while position < length:
-        end = text.find("\n", position)
-        if end < 0:
-            end = length
-        raw = text[position:end]
-        position = end + 1
+    newlines = 0  # "\n" characters before ``counted`` (matches hold none)
+    counted = 0
+    extra = 0  # line ends made by a lone "\r" (old Mac files) so far
+    for match in _NON_BLANK_LINE.finditer(text):
+        start = match.start()
+        # The blank stretch since the last match: its \n and lone \r end lines too.
+        newlines += text.count("\n", counted, start)
+        extra += text.count("\r", counted, start) - text.count("\r\n", counted, start)
+        counted = match.end()
+        first_number = 1 + newlines + extra
+        raw = match.group(0)
         if "\r" in raw:
-            # Old Mac line ends inside this stretch, or a CRLF's \r before the \n.
             pieces = raw.split("\r")
-            if pieces[-1] == "":
-                pieces.pop()
+            extra += raw.count("\r") - (1 if raw.endswith("\r") else 0)  # a final \r is half a CRLF
         else:
             pieces = (raw,)
-        for piece in pieces:
-            number += 1
+        for offset, piece in enumerate(pieces):
             line = _clean(piece)
             if not line:
                 continue
@@ -109,11 +115,16 @@ def _content_lines(text: str, source: str):
             elif is_chrome(line):
                 continue
             seen_content = True
-            yield number, line
+            yield first_number + offset, line
 
 
-def parse_page_text(text: str, source: str) -> ParsedSource:
-    """Parse the text of one page dump. Never raises for odd content; it reports it."""
+def parse_page_text(text: str, source: str, *, give_up_after: int | None = None) -> ParsedSource:
+    """Parse the text of one page dump. Never raises for odd content; it reports it.
+
+    With ``give_up_after``, parsing stops when that many lines held no paper
+    (``ParsedSource.gave_up`` is then set), so a huge file of noise is
+    rejected in a moment instead of being read to the end.
+    """
     result = ParsedSource(source)
     dropped = 0
 
@@ -124,10 +135,15 @@ def parse_page_text(text: str, source: str) -> ParsedSource:
         else:
             dropped += 1
 
-    lines = _content_lines(text, source)
+    lines = _content_lines(text)
     current = next(lines, None)
     pending: tuple[int, str] | None = None
+    seen = 0
     while current is not None:
+        seen += 1
+        if give_up_after is not None and seen > give_up_after and not result.candidates:
+            result.gave_up = True
+            break
         following = next(lines, None)
         number, line = current
         abstract_like = looks_like_abstract(line)
@@ -167,7 +183,12 @@ def parse_page_file(path: str | os.PathLike) -> ParsedSource:
     """Read and parse one page dump; raises :class:`ImportProblem` for unusable input."""
     where = "stdin" if str(path) == "-" else str(path)
     text = decode_text(read_input_bytes(path), where)
-    parsed = parse_page_text(text, source_name(path))
+    parsed = parse_page_text(text, source_name(path), give_up_after=GIVE_UP_AFTER_LINES)
+    if parsed.gave_up:
+        raise ImportProblem(
+            f"{where}: no papers found in its first {GIVE_UP_AFTER_LINES:,} lines "
+            "(expected a Hugging Face Daily Papers page saved as text)"
+        )
     if not parsed.candidates:
         raise ImportProblem(f"{where}: no papers found (expected a Hugging Face Daily Papers page saved as text)")
     return parsed
