@@ -16,6 +16,7 @@ from functools import partial
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.markup import escape as escape_markup
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -27,6 +28,7 @@ from reader.paths import sample_files, styles_dir
 from reader.textsafe import printable
 from reader.tui import keys
 from reader.tui.catalog import FIXED_LISTS, Catalog, list_label, tag_list_id
+from reader.tui.commands import PaperCommands
 from reader.tui.clipboard import ClipboardUnavailable, CopyFormat, copy_formats, system_copy
 from reader.tui.help import HelpScreen
 from reader.tui.main_screen import MainScreen
@@ -48,6 +50,7 @@ def _papers(count: int) -> str:
 class ReaderApp(App[int]):
     TITLE = "reader"
     BINDINGS = keys.bindings(keys.APP)
+    COMMANDS = App.COMMANDS | {PaperCommands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -166,20 +169,10 @@ class ReaderApp(App[int]):
             yield SystemCommand(spec.description, self._key_hint(spec), partial(self._palette_run, spec.action))
         for list_id, _ in FIXED_LISTS:
             yield SystemCommand(f"Show list: {list_label(list_id)}", "Smart list", partial(main.show_list, list_id))
-        for tag in self.catalog.counts.tag_names() if self.catalog.counts else ():
-            yield SystemCommand(
-                printable(f"Show list: #{tag}"), "Papers with this tag", partial(main.show_list, tag_list_id(tag))
-            )
-        paper = main.current_paper()
-        if paper is not None:
-            for number, link in enumerate(paper.links[:9], start=1):
-                yield SystemCommand(
-                    printable(f"Open link {number}: {link.url}"), f"Key: {number}", partial(self.open_link, link.url)
-                )
 
     def _key_hint(self, spec: keys.KeySpec) -> str:
         shown = [self.get_key_display(Binding(key, "")) for key in keys.effective_keys(spec, self.keymap)]
-        return "Key: " + " / ".join(shown)
+        return escape_markup("Key: " + " / ".join(shown))  # "[" is a key, not markup
 
     def _palette_run(self, action: str) -> None:
         self.call_later(self.run_action, action, self.main_screen)

@@ -521,3 +521,9 @@ async def test_hostile_titles_are_shown_literally(library, make_app):
         await pilot.press("t", *"[bold]x", "enter")
         await settle(pilot)
         assert "#[bold]x" in "\n".join(list_rows(app))
+        # The palette shows the tag's list literally too.
+        await pilot.press("ctrl+p", *"show list")
+        await settle(pilot)
+        palette_text = "\n".join(str(option.prompt) for option in app.screen.query("OptionList").first().options)
+        assert "Show list: #[bold]x" in palette_text
+        await pilot.press("escape")

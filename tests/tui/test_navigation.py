@@ -335,3 +335,17 @@ async def test_clicking_a_row_moves_the_cursor_there(small_library, make_app):
         paper_list = app.main_screen.query_one(PaperList)
         assert paper_list.current_id == ids[DIFFUSION]
         assert DIFFUSION in detail_text(app)
+
+
+async def test_every_builtin_theme_works(small_library, make_app):
+    library, _ = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        themes = sorted(app.available_themes)
+        assert len(themes) > 5
+        for theme in themes:
+            app.theme = theme
+            await pilot.pause()
+            assert MAMBA[:30] in list_rows(app)[0]
+        assert app.is_running
