@@ -439,9 +439,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_QUERY_COMMANDS = ("list", "export", "enrich", "check-links")
+_NEGATED_TERM = re.compile(r'^-(?:[A-Za-z]+:|")')
+_MINUS = "\ue000"  # stands in for a query term's leading '-' while argparse runs
+
+
+def _protect_negated_terms(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """Let queries start with '-' and mix with options: `reader list -tag:old --limit 3 pointer`.
+
+    Terms such as ``-tag:x``, ``-has:code``, ``-"a phrase"`` (and, for `list`,
+    which has no short options, any ``-word``) get a stand-in for their '-' so
+    that argparse takes them as query words (:func:`main` puts it back), and
+    the query words are moved after the options, because argparse cannot
+    collect a ``nargs="*"`` positional that options interrupt.
+    """
+    command_at = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if command_at is None or argv[command_at] not in _QUERY_COMMANDS or "--" in argv:
+        return argv
+    command = argv[command_at]
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    takes_value = {
+        option: action.nargs != 0
+        for action in subparsers.choices[command]._actions
+        for option in action.option_strings
+    }
+    options: list[str] = []
+    words: list[str] = []
+    rest = argv[command_at + 1 :]
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        name = arg.split("=", 1)[0]
+        if name in takes_value:
+            options.append(arg)
+            if takes_value[name] and "=" not in arg and index + 1 < len(rest):
+                index += 1
+                options.append(rest[index])
+        elif _NEGATED_TERM.match(arg) or (command == "list" and len(arg) > 1 and arg[0] == "-"):
+            words.append(_MINUS + arg[1:])
+        else:
+            words.append(arg)
+        index += 1
+    return argv[: command_at + 1] + options + words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(_protect_negated_terms(parser, argv))
+    if isinstance(getattr(args, "query", None), list):
+        args.query = [word.replace(_MINUS, "-") for word in args.query]
     try:
         if args.command is None:
             return run_tui(args)

@@ -159,3 +159,21 @@ def test_backup_restore_after_corruption(tmp_path):
     assert json.loads(out(run_cli("info", "--json", db=db)))["papers"] == 442
     # The broken file was kept as the newest backup, not thrown away.
     assert "does not load" in out(run_cli("backup", "list", db=db)).splitlines()[0]
+
+
+def test_queries_may_start_with_minus_and_mix_with_options(tmp_path):
+    db = tmp_path / "lib.json"
+    run_cli("import", *map(str, SAMPLE_FILES), db=db)
+    pid = title_id("Pointer Networks")
+    run_cli("tag", pid[:7], "old", db=db)
+    with_tag = json.loads(out(run_cli("list", "--json", "tag:old", db=db)))
+    assert [p["id"] for p in with_tag] == [pid]
+    without = run_cli("list", "pointer", "-tag:old", "--limit", "5", "--json", db=db)
+    assert without.returncode == 0, err(without)
+    ids = [p["id"] for p in json.loads(out(without))]
+    assert ids and pid not in ids
+    exported = run_cli("export", "-tag:old", "--title", "Not old", db=db)
+    assert exported.returncode == 0, err(exported)
+    assert "Pointer Networks" not in out(exported) and "441 papers" in out(exported)
+    malformed = run_cli("list", "tag:", db=db)
+    assert malformed.returncode == 1 and "tag name" in err(malformed)
