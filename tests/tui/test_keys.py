@@ -1,0 +1,41 @@
+"""The key table: every binding can be remapped, and a config's [keys] table is checked."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from reader.tui import keys
+from reader.tui.app import ReaderApp
+from reader.tui.detail import PaperDetail
+from reader.tui.help import HelpScreen
+from reader.tui.main_screen import MainScreen
+from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, TagEditorModal, TagInput
+from reader.tui.paper_list import PaperList
+from reader.tui.sidebar import SmartListSidebar
+from reader.tui.welcome import WelcomeScreen
+
+
+def test_every_binding_has_an_id():
+    owners = [
+        ReaderApp, MainScreen, WelcomeScreen, HelpScreen, PaperList, PaperDetail, SmartListSidebar,
+        ConfirmModal, CopyModal, ExportModal, TagEditorModal, TagInput,
+    ]
+    for owner in owners:
+        for binding in owner.BINDINGS:
+            assert isinstance(binding, Binding) and binding.id, (owner.__name__, binding)
+
+
+def test_ids_are_unique_in_the_table():
+    assert len(keys.KEYS_BY_ID) == len(keys.KEYS)
+
+
+def test_check_keymap_keeps_known_ids_and_reports_the_rest():
+    usable, problems = keys.check_keymap({"toggle_read": "x, ctrl+x", "nope": "z", "undo": " , "})
+    assert usable == {"toggle_read": "x,ctrl+x"}
+    assert problems == ["unknown key id 'nope'", "undo: no key given"]
+
+
+def test_effective_keys_follow_the_keymap():
+    spec = keys.KEYS_BY_ID["toggle_read"]
+    assert keys.effective_keys(spec, {}) == ["r"]
+    assert keys.effective_keys(spec, {"toggle_read": "x,ctrl+x"}) == ["x", "ctrl+x"]
