@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 APP_NAME = "reader"
@@ -36,13 +36,19 @@ def default_library_path() -> Path:
 
 
 def _bundled_dir(package: str, fallback: str) -> Path:
-    """A data directory shipped in the wheel (or, in a source checkout, at the top)."""
+    """A data directory shipped in the wheel (or, in a source checkout, at the top).
+
+    The data-only packages (``reader._styles``, ``reader._sample_data``) have no
+    ``__init__``; ``importlib.resources.files`` gives a MultiplexedPath for them
+    whose str() is not a directory, so ask the import system for their location.
+    """
     try:
-        path = Path(str(resources.files(package)))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
+        spec = importlib.util.find_spec(package)
+    except (ModuleNotFoundError, ValueError):
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
     return Path(__file__).resolve().parent.parent / fallback
 
 

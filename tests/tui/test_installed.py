@@ -55,11 +55,6 @@ def _installed_copy(site: Path) -> None:
         shutil.copy(path, site / "reader" / "_sample_data" / path.name)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reader.paths._bundled_dir falls back to the checkout for data-only (namespace) packages; "
-    "see the TUI report (fix in reader/paths.py)",
-)
 def test_installed_copy_finds_its_styles_and_samples(tmp_path):
     site = tmp_path / "site"
     _installed_copy(site)
