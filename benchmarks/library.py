@@ -28,7 +28,6 @@ import gc
 import json
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -87,24 +86,32 @@ def naive_db(path: Path, docs: list[dict]):
     db.close()
 
 
+# A child's ru_maxrss starts at its parent's high-water mark (fork), so each
+# child reports its own peak (VmHWM) from /proc instead.
+_PEAK = (
+    "def peak():\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            return int(line.split()[1]) / 1024\n"
+)
+
+
 def peak_rss_mb(db: Path) -> float:
-    code = (
-        "import resource, sys\n"
+    code = _PEAK + (
         "from reader.library import Library\n"
         f"lib = Library.open({str(db)!r})\n"
         "papers = lib.papers()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "print(peak())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
 
 
 def naive_rss_mb(db: Path) -> float:
-    code = (
-        "import resource\n"
+    code = _PEAK + (
         "from tinydb import TinyDB\n"
         f"docs = TinyDB({str(db)!r}).table('papers').all()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "print(peak())\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())

@@ -32,6 +32,7 @@ loses updates between two processes). The files stay plain TinyDB databases:
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -197,6 +198,14 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
             pass
         raise _os_error("write", path, exc) from None
     _fsync_dir(path.parent)
+
+
+# An import computes each title's key several times (dedupe, ids, the title index).
+_cached_title_key = functools.lru_cache(maxsize=1 << 18)(normalise_title)
+
+
+def _title_key(title: str) -> str:
+    return _cached_title_key(title)
 
 
 @contextmanager
@@ -702,7 +711,7 @@ class Library:
 
     def _title_index(self) -> dict[str, str]:
         if self._by_title is None:
-            self._by_title = {normalise_title(p.title): p.id for p in self._papers.values()}
+            self._by_title = {_title_key(p.title): p.id for p in self._papers.values()}
         return self._by_title
 
     def _arxiv_index(self) -> dict[str, str]:
@@ -712,15 +721,15 @@ class Library:
 
     def _index_add(self, paper: Paper) -> None:
         if self._by_title is not None:
-            self._by_title.setdefault(normalise_title(paper.title), paper.id)
+            self._by_title.setdefault(_title_key(paper.title), paper.id)
         if self._by_arxiv is not None and paper.arxiv_id:
             self._by_arxiv.setdefault(paper.arxiv_id, paper.id)
 
     def _index_forget(self, paper: Paper | None) -> None:
         if paper is None:
             return
-        if self._by_title is not None and self._by_title.get(normalise_title(paper.title)) == paper.id:
-            del self._by_title[normalise_title(paper.title)]
+        if self._by_title is not None and self._by_title.get(_title_key(paper.title)) == paper.id:
+            del self._by_title[_title_key(paper.title)]
         if self._by_arxiv is not None and paper.arxiv_id and self._by_arxiv.get(paper.arxiv_id) == paper.id:
             del self._by_arxiv[paper.arxiv_id]
 
@@ -730,7 +739,7 @@ class Library:
             pid = self._arxiv_index().get(arxiv_id) or (arxiv_id if arxiv_id in self._papers else None)
             if pid:
                 return self._papers[pid]
-        pid = self._title_index().get(key if key is not None else normalise_title(title))
+        pid = self._title_index().get(key if key is not None else _title_key(title))
         return self._papers.get(pid) if pid else None
 
     # -- committing changes ---------------------------------------------------------------
@@ -778,7 +787,6 @@ class Library:
                 "seq": self._seq + 1,
                 "at": self.clock(),
                 "label": label,
-                "put": [paper.to_stored_doc() for paper in puts.values()],
                 "delete": deletes,
                 "before": before,
                 "created": created,
@@ -794,6 +802,7 @@ class Library:
             if len(puts) + len(deletes) > DIRECT_WRITE_PAPERS:
                 self._write_direct(record, puts.values())
             else:
+                record["put"] = [paper.to_stored_doc() for paper in puts.values()]
                 self._append(record)
                 self._apply_record(record, puts.values())
                 if self._main_sig is None or (self.auto_compact and self.needs_compaction()):
@@ -1335,7 +1344,7 @@ class Library:
                     report.skipped.append(Skipped(cand.source, cand.line, "entry without a title"))
                     continue
                 arxiv = normalise_arxiv_id(cand.arxiv_id) if cand.arxiv_id else None
-                key = normalise_title(title)
+                key = _title_key(title)
                 pid = (batch_arxiv.get(arxiv) if arxiv else None) or batch_titles.get(key)
                 existing = puts.get(pid) if pid else None
                 if existing is None:

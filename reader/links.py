@@ -39,6 +39,8 @@ _URL = re.compile(
 )
 
 _WHITESPACE = re.compile(r"\s+")
+# scheme://host/path with nothing urllib would need to take apart (no user, port, query...).
+_SIMPLE_URL = re.compile(r"^(https?)://([A-Za-z0-9.-]+)(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?$", re.IGNORECASE)
 _SPACED_SCHEME = re.compile(r"^(https?):\s+//", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"^https?://", re.IGNORECASE)
 _MARKERS = ("//", "www.", "github.com/", "huggingface.co/", "arxiv.org/")
@@ -82,6 +84,12 @@ def normalise_url(raw: str) -> str | None:
     >>> normalise_url("github.com/facebookresearch/encodec.")
     'https://github.com/facebookresearch/encodec'
     """
+    parts = _normalise(raw)
+    return parts[0] if parts else None
+
+
+def _normalise(raw: str) -> tuple[str, str, str] | None:
+    """(url, lower-case host, path) of a link as a person would click it."""
     text = raw.strip().lstrip("(<[{\"'")
     text = _SPACED_SCHEME.sub(r"\1://", text)
     if text.startswith("//"):
@@ -89,18 +97,26 @@ def normalise_url(raw: str) -> str | None:
     if not _HAS_SCHEME.match(text):
         text = "https://" + text
     text = _strip_trailing(text)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
+    simple = _SIMPLE_URL.match(text)
+    if simple:  # the common case, without urllib's general parsing
+        scheme, netloc, path = simple.group(1).lower(), simple.group(2).lower(), simple.group(3) or ""
+        host, query, fragment = netloc, "", ""
+    else:
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return None
+        scheme = parts.scheme.lower()
+        if _WHITESPACE.search(parts.netloc):
+            return None  # "https://coming soon. stay tuned" is prose, not a link
+        netloc = parts.netloc.lower() if parts.username is None else parts.netloc
+        path = _WHITESPACE.sub(lambda m: quote(m.group(0)), parts.path)
+        query, fragment = parts.query, parts.fragment
+    if scheme not in ("http", "https") or "." not in host:
         return None
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if scheme not in ("http", "https") or "." not in host or _WHITESPACE.search(parts.netloc):
-        return None  # "https://coming soon. stay tuned" is prose, not a link
-    netloc = parts.netloc.lower() if parts.username is None else parts.netloc
-    path = _WHITESPACE.sub(lambda m: quote(m.group(0)), parts.path)
     if host in ("github.com", "www.github.com"):
-        netloc = "github.com"
+        netloc = host = "github.com"
         segments = [s for s in path.split("/") if s]
         if len(segments) >= 2:
             if len(segments) == 2 and segments[1].lower().endswith(".git"):
@@ -110,19 +126,24 @@ def normalise_url(raw: str) -> str | None:
             path = "/" + segments[0]
     if host.endswith("github.io") and path == "/":
         path = ""
-    return urlunsplit((scheme, netloc, path, parts.query, parts.fragment))
+    url = urlunsplit((scheme, netloc, path, query, fragment)) if not simple else f"{scheme}://{netloc}{path}"
+    return url, host, path
 
 
 def classify_url(url: str) -> str:
     """The kind of page ``url`` points at (one of :data:`reader.papers.LINK_KINDS`)."""
     try:
         parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
     except ValueError:
         return OTHER
-    host = (parts.hostname or "").lower()
+    return _classify(host, parts.path)
+
+
+def _classify(host: str, path: str) -> str:
     if host.startswith("www."):
         host = host[4:]
-    segments = [s for s in parts.path.split("/") if s]
+    segments = [s for s in path.split("/") if s]
     if host == "github.com":
         if not segments or segments[0].lower() in _GITHUB_RESERVED:
             return OTHER
@@ -180,14 +201,15 @@ def extract_links(text: str) -> list[Link]:
     seen: set[str] = set()
     for start, end in _link_windows(text):
         for match in _URL.finditer(text, start, end):
-            url = normalise_url(match.group(0))
-            if not url:
+            parts = _normalise(match.group(0))
+            if not parts:
                 continue
+            url, host, path = parts
             key = url.rstrip("/").lower()
             if key in seen:
                 continue
             seen.add(key)
-            links.append(Link(url, classify_url(url)))
+            links.append(Link(url, _classify(host, path)))
     return links
 
 

@@ -56,13 +56,16 @@ def looks_like_abstract(line: str) -> bool:
     return len(line) >= _SHORT_ABSTRACT_MIN and len(_SENTENCE_BREAK.findall(line)) >= 2
 
 
-_ODD_SPACES = re.compile("  |[\t\u00a0\u2007\u202f\u3000]")
+_ODD_NON_ASCII_SPACES = re.compile("[\u00a0\u2007\u202f\u3000]")
 
 
 def _clean(line: str) -> str:
     # A byte-order mark can survive at the start of a line (pages pasted together).
-    line = line.lstrip("\ufeff").strip()
-    if _ODD_SPACES.search(line):  # the substitution itself is slow on long lines
+    if line.startswith("\ufeff"):
+        line = line.lstrip("\ufeff")
+    line = line.strip()
+    # Substituting on every (long) line is slow; most lines need nothing.
+    if "  " in line or "\t" in line or (not line.isascii() and _ODD_NON_ASCII_SPACES.search(line)):
         line = _SPACES.sub(" ", line).strip()
     return line
 
