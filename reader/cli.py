@@ -370,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list papers, best matches first for a query (newest first without one)",
         description="List papers. A query ranks them: words are typo-tolerant (title matches first); "
         '"exact phrase"; -word leaves out; filters: tag:NAME -tag:NAME is:read is:unread has:code '
-        "has:project source:PAGE. Put -- before a query that starts with '-' (reader list -- -tag:seen). "
+        "has:project source:PAGE; words and filters may start with '-' (reader list -tag:seen mamba). "
         "--json includes each paper's score.",
     )
     p.add_argument("query", nargs="*", help='words, "phrases" and filters (e.g. mamba has:code is:unread)')
