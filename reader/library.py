@@ -7,8 +7,16 @@ On disk, for a library at ``PATH`` (``library.json`` by default):
     sequence number it includes) and ``papers`` (one document per paper,
     without its abstract). Loading this is all that opening the library costs.
 ``PATH`` with ``.abstracts`` before its suffix (``library.abstracts.json``)
-    A TinyDB database with the table ``abstracts``. Abstracts are most of the
-    bytes, so they are loaded only when something needs them.
+    A TinyDB database with the table ``abstracts`` (documents ``{"id", "abstract"}``).
+    Abstracts are most of the bytes, so they are never all kept in memory
+    unless a caller asks for all of them (:meth:`Library.abstracts`). Reader
+    writes this file itself, pure ASCII, one document after another, and
+    records where each paper's document starts and how long it is in the
+    papers file (table ``abstracts_at``, with the abstracts file's size,
+    modification time and inode): :meth:`Library.abstract` reads one document
+    by offset and checks it is the right one, and :meth:`Library.iter_abstracts`
+    streams the file in chunks. A file whose layout is not reader's (e.g.
+    rewritten by TinyDB) is indexed again by a scan, or read whole.
 ``PATH.wal``
     The journal: one line per change, appended and fsynced before a command
     returns. Each line is ``CRC32 JSON``; a line cut short by a crash fails its
@@ -32,14 +40,19 @@ loses updates between two processes). The files stay plain TinyDB databases:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import gc
 import json
 import os
+import re
 import shutil
+import sys
 import threading
 import time
 import zlib
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -73,6 +86,10 @@ COMPACT_BYTES = 8 * 1024 * 1024
 # A change touching more papers than this is written straight into the
 # TinyDB files (one atomic rename) instead of the journal.
 DIRECT_WRITE_PAPERS = 2000
+# The abstracts file is streamed in chunks of this many bytes.
+STREAM_CHUNK = 4 * 1024 * 1024
+# Above this many papers, a change reads their old abstracts in one pass over the file.
+ABSTRACTS_SCAN_MIN = 200
 # How many past changes are kept (and can be undone).
 HISTORY_KEEP = 100
 # Automatic backups: at most one per BACKUP_INTERVAL seconds of changes, the newest BACKUP_KEEP kept.
@@ -191,12 +208,15 @@ def atomic_write(path: Path, chunks: Iterable[str]) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
+        # Also when producing the chunks failed (e.g. a damaged file being rewritten).
         try:
             tmp.unlink()
         except OSError:
             pass
-        raise _os_error("write", path, exc) from None
+        if isinstance(exc, OSError):
+            raise _os_error("write", path, exc) from None
+        raise
     _fsync_dir(path.parent)
 
 
@@ -288,13 +308,199 @@ def _decode_record(line: bytes) -> dict | None:
     return record if isinstance(record, dict) and isinstance(record.get("seq"), int) else None
 
 
+# -- the abstracts file: offsets and streaming ------------------------------------------
+
+
+def _file_signature(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+class _Spans:
+    """Where each paper's document sits in the abstracts file: ``(offset, length)`` by id.
+
+    ``file`` is the (size, mtime_ns, inode) of the abstracts file these offsets
+    describe; any other file is not trusted with them. Stored in the papers
+    file as two strings (ids joined by commas, the offsets and lengths as
+    base64 of little-endian 64-bit integers), which parse in a few
+    milliseconds and take a few MB at 100,000 papers, where lists of 100,000
+    strings and 200,000 numbers took 18 MB more to open.
+    """
+
+    __slots__ = ("_ids", "_spans", "file", "_where")
+
+    def __init__(self, ids: list[str] | str, spans: array, file: tuple[int, int, int]) -> None:
+        self._ids = ids  # a list, or the stored comma-joined string (split on first use)
+        self._spans = spans  # offset, length, offset, length, ...
+        self.file = file
+        self._where: dict[str, int] | None = None
+
+    def _unpack(self) -> tuple[list[str], array]:
+        ids = self._ids
+        if isinstance(ids, str):
+            ids = self._ids = ids.split(",") if ids else []
+        return ids, self._spans
+
+    def where(self, pid: str) -> tuple[int, int] | None:
+        ids, spans = self._unpack()
+        where = self._where
+        if where is None:
+            where = self._where = {key: index for index, key in enumerate(ids)}
+        index = where.get(pid)
+        if index is None:
+            return None
+        return spans[2 * index], spans[2 * index + 1]
+
+    def to_doc(self) -> dict:
+        ids, spans = self._unpack()
+        if sys.byteorder != "little":
+            spans = array("q", spans)
+            spans.byteswap()
+        joined: list[str] | str = ids if any("," in pid for pid in ids) else ",".join(ids)
+        return {"ids": joined, "spans": base64.b64encode(spans.tobytes()).decode("ascii"), "file": list(self.file)}
+
+    @classmethod
+    def from_doc(cls, doc: object) -> "_Spans | None":
+        """None for anything malformed (the offsets are then found again by a scan)."""
+        if not isinstance(doc, dict):
+            return None
+        ids, spans, file = doc.get("ids"), doc.get("spans"), doc.get("file")
+        if isinstance(ids, list):
+            if not all(isinstance(i, str) for i in ids):
+                return None
+        elif not isinstance(ids, str):
+            return None
+        if not isinstance(spans, str) or not isinstance(file, list) or len(file) != 3:
+            return None
+        if not all(isinstance(v, int) for v in file):
+            return None
+        packed = array("q")
+        try:
+            packed.frombytes(base64.b64decode(spans, validate=True))
+        except (binascii.Error, ValueError):
+            return None
+        if sys.byteorder != "little":
+            packed.byteswap()
+        count = len(ids) if isinstance(ids, list) else (ids.count(",") + 1 if ids else 0)
+        if len(packed) != 2 * count:
+            return None
+        return cls(ids, packed, (file[0], file[1], file[2]))
+
+
+_ABSTRACTS_HEAD = '{"abstracts": {'
+_HEAD_RE = re.compile(r'\s*\{\s*"abstracts"\s*:\s*\{\s*')
+_CLOSE_RE = re.compile(r'\s*\}')
+_KEY_RE = re.compile(r'\s*"(?:[^"\\]|\\.)*"\s*:\s*')
+_SEP_RE = re.compile(r'\s*(?:(,)\s*|\})')
+_TAIL_RE = re.compile(r'\s*\}\s*\Z')
+
+
+class _OtherLayout(Exception):
+    """The abstracts file is valid JSON perhaps, but not laid out as :func:`_abstracts_file_chunks` writes."""
+
+
+def _abstracts_file_chunks(docs: Iterable[tuple[str, str]], where: list) -> Iterator[str]:
+    """The abstracts file's text, one document after another; appends (id, offset, length) to ``where``.
+
+    ``json.dumps`` escapes every non-ASCII character, so the text is ASCII
+    and character offsets are byte offsets.
+    """
+    yield _ABSTRACTS_HEAD
+    offset = len(_ABSTRACTS_HEAD)
+    pending: list[str] = []
+    for number, (pid, text) in enumerate(docs, start=1):
+        key = f'"{number}": ' if number == 1 else f', "{number}": '
+        body = '{"id": ' + json.dumps(pid) + ', "abstract": ' + json.dumps(text) + "}"
+        offset += len(key)
+        where.append((pid, offset, len(body)))
+        offset += len(body)
+        pending.append(key)
+        pending.append(body)
+        if len(pending) >= 1000:
+            yield "".join(pending)
+            pending = []
+            time.sleep(0)  # let a UI thread run
+    pending.append("}}\n")
+    yield "".join(pending)
+
+
+def _scan_documents(handle, chunk_size: int | None = None) -> Iterator[tuple[int, int, object]]:
+    """(offset, length, document) for each document of the abstracts table, in file order.
+
+    Reads ``chunk_size`` bytes at a time and keeps only the unparsed rest of
+    a chunk. Raises :class:`_OtherLayout` for a file that is not one table
+    ``abstracts`` written as JSON text in ASCII (read such a file whole).
+    """
+    chunk_size = chunk_size or STREAM_CHUNK
+    decode = json.JSONDecoder().raw_decode
+    base = 0  # file offset of buf[0]
+    eof = False
+
+    def read() -> str:
+        data = handle.read(chunk_size)
+        try:
+            return data.decode("ascii")
+        except UnicodeDecodeError:
+            raise _OtherLayout from None
+
+    buf = read()
+    if len(buf) < chunk_size:
+        eof = True
+    head = _HEAD_RE.match(buf)
+    if head is None:
+        raise _OtherLayout
+    pos = head.end()
+    closed = _CLOSE_RE.match(buf, pos)
+    if closed is not None:
+        pos = closed.end()
+    else:
+        while True:
+            doc = None
+            key = _KEY_RE.match(buf, pos)
+            if key is not None:
+                start = key.end()
+                try:
+                    doc, end = decode(buf, start)
+                except ValueError:
+                    doc = None
+                if doc is not None:
+                    sep = _SEP_RE.match(buf, end)
+                    # A comma at the very end of what was read might be followed by more blanks.
+                    if sep is not None and (sep.group(1) is None or sep.end() < len(buf) or eof):
+                        yield base + start, end - start, doc
+                        pos = sep.end()
+                        if sep.group(1) is None:
+                            break  # the table's closing brace
+                        continue
+            # Not a whole entry in what was read: read more, or give up at the end of the file.
+            if eof:
+                raise _OtherLayout
+            buf = buf[pos:]
+            base += pos
+            pos = 0
+            more = read()
+            if len(more) < chunk_size:
+                eof = True
+            buf += more
+    rest = buf[pos:]
+    if not eof:
+        rest += handle.read().decode("ascii", "replace")
+    if _TAIL_RE.match(rest) is None:
+        raise _OtherLayout
+
+
+def _abstract_of(doc: object) -> tuple[str, str] | None:
+    if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+        return doc["id"], str(doc.get("abstract") or "")
+    return None
+
+
 # -- the library -------------------------------------------------------------------
 
 
 class Library:
     """All papers of one library, in memory, backed by the files described above.
 
-    Reads never touch the disk (but :meth:`abstract`, once). Every change goes
+    Reads never touch the disk (but abstracts: :meth:`abstract` reads one). Every change goes
     through :meth:`_commit`, which takes the lock, catches up with changes made
     by other processes, computes the change against the current state, makes it
     durable, and only then applies it in memory.
@@ -326,9 +532,11 @@ class Library:
         self.warnings: list[str] = []  # problems that did not stop a change (callers may show them)
 
         self._papers: dict[str, Paper] = {}
+        # Abstracts learned from the journal (newer than the file's); all of them once loaded.
         self._abstracts: dict[str, str] = {}
         self._abstracts_loaded = False
         self._abstracts_dirty = False  # abstracts changed since the abstracts file was written
+        self._spans: _Spans | None = None  # where each abstract is in the abstracts file
         self._other_tables: dict[str, dict] = {}
         self._history: list[dict] = []  # oldest first; see _remember()
         self._seq = 0
@@ -413,6 +621,7 @@ class Library:
         seq = 0
         others: dict[str, dict] = {}
         history: list[dict] = []
+        spans: _Spans | None = None
         if data is not None:
             meta = self._meta_from(data)
             schema = meta.get("schema")
@@ -438,8 +647,13 @@ class Library:
             history_table = data.get("history", {})
             if isinstance(history_table, dict):
                 history = [h for h in history_table.values() if isinstance(h, dict) and isinstance(h.get("seq"), int)]
+            spans_table = data.get("abstracts_at")
+            if isinstance(spans_table, dict) and spans_table:
+                spans = _Spans.from_doc(next(iter(spans_table.values())))
             others = {
-                k: v for k, v in data.items() if k not in ("meta", "papers", "history") and isinstance(v, dict)
+                k: v
+                for k, v in data.items()
+                if k not in ("meta", "papers", "history", "abstracts_at") and isinstance(v, dict)
             }
         self._papers = papers
         self._seq = seq
@@ -449,6 +663,7 @@ class Library:
         self._abstracts = {}
         self._abstracts_loaded = False
         self._abstracts_dirty = False
+        self._spans = spans
         self._by_title = None
         self._by_arxiv = None
 
@@ -529,8 +744,15 @@ class Library:
 
     def _apply_record(self, record: dict, papers: Iterable[Paper] | None = None) -> None:
         """Apply one change record; ``papers`` are its "put" documents as Paper objects, if at hand."""
+        inserted = False
         for paper in papers if papers is not None else map(Paper.from_doc, record.get("put", ())):
-            self._index_forget(self._papers.get(paper.id))
+            old = self._papers.get(paper.id)
+            if old is None:
+                # A new paper has no abstract unless the record gives one (whatever an
+                # older abstracts file holds under its id, from a deleted paper).
+                self._abstracts[paper.id] = ""
+                inserted = True
+            self._index_forget(old)
             self._papers[paper.id] = paper
             self._index_add(paper)
         for pid in record.get("delete", ()):
@@ -538,7 +760,7 @@ class Library:
             self._abstracts.pop(pid, None)
         for pid, text in (record.get("abstracts") or {}).items():
             self._abstracts[pid] = text
-        if record.get("abstracts") or record.get("delete"):
+        if inserted or record.get("abstracts") or record.get("delete"):
             self._abstracts_dirty = True
         self._remember(record)
         self._seq = record["seq"]
@@ -678,34 +900,162 @@ class Library:
         return counts
 
     def abstract(self, pid: str) -> str:
-        if pid not in self._abstracts and not self._abstracts_loaded:
+        """One paper's abstract ("" if none), read from the abstracts file by offset.
+
+        Does not load the other abstracts (unless the file is not laid out as
+        reader writes it and cannot be indexed: then they are all loaded).
+        """
+        text = self._abstracts.get(pid)
+        if text is not None:
+            return text
+        if self._abstracts_loaded or pid not in self._papers:
+            return ""
+        text = self._read_abstract_at(pid)
+        if text is None:
+            # No offsets, or not for this file (another process compacted, a backup
+            # was restored, TinyDB rewrote it): find them again with one scan.
+            self._index_abstracts_file()
+            text = self._read_abstract_at(pid)
+        if text is None:
             self.load_abstracts()
-        return self._abstracts.get(pid, "")
+            return self._abstracts.get(pid, "")
+        return text
+
+    def _read_abstract_at(self, pid: str) -> str | None:
+        """``pid``'s abstract read by offset; None when the offsets cannot be trusted for this file."""
+        spans = self._spans
+        if spans is None:
+            return None
+        try:
+            fd = os.open(self.abstracts_path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            if _file_signature(os.fstat(fd)) != spans.file:
+                return None
+            where = spans.where(pid)
+            if where is None:
+                return ""  # the file these offsets describe holds no abstract for it
+            offset, length = where
+            os.lseek(fd, offset, os.SEEK_SET)
+            raw = os.read(fd, length)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            return None
+        found = _abstract_of(doc)
+        if found is None or found[0] != pid:
+            return None
+        return found[1]
+
+    def _index_abstracts_file(self) -> None:
+        """Find where each document of the abstracts file is (one streaming pass, no text kept)."""
+        ids: list[str] = []
+        spans = array("q")
+        try:
+            with open(self.abstracts_path, "rb") as handle:
+                signature = _file_signature(os.fstat(handle.fileno()))
+                for offset, length, doc in _scan_documents(handle):
+                    found = _abstract_of(doc)
+                    if found is not None:
+                        ids.append(found[0])
+                        spans.append(offset)
+                        spans.append(length)
+        except (OSError, _OtherLayout):
+            return  # the caller falls back to reading the file whole
+        self._spans = _Spans(ids, spans, signature)
 
     def abstracts(self) -> dict[str, str]:
-        """All abstracts by paper id (loads them on first use)."""
+        """All abstracts by paper id (loads them on first use and keeps them)."""
         if not self._abstracts_loaded:
             self.load_abstracts()
         return self._abstracts
 
+    def iter_abstracts(self) -> Iterator[tuple[str, str]]:
+        """(id, abstract) of every paper that has an abstract entry, without keeping them in memory.
+
+        Streams the abstracts file in chunks, then yields the abstracts learned
+        from the journal. The same pairs :meth:`abstracts` holds, in some order.
+        """
+        if self._abstracts_loaded:
+            yield from list(self._abstracts.items())
+            return
+        journal = dict(self._abstracts)  # newer than the file's
+        papers = self._papers
+        seen: set[str] = set()
+        for pid, text in self._file_abstracts():
+            if pid in papers and pid not in journal and pid not in seen:
+                seen.add(pid)
+                yield pid, text
+        for pid, text in journal.items():
+            if pid in papers:
+                yield pid, text
+
+    def _file_abstracts(self) -> Iterator[tuple[str, str]]:
+        """(id, abstract) of each document of the abstracts file, streamed; read whole if it is not
+        laid out as reader writes it (then pairs already yielded may come again)."""
+        try:
+            handle = open(self.abstracts_path, "rb")
+        except FileNotFoundError:
+            return
+        except IsADirectoryError:
+            raise LibraryError(f"{self.abstracts_path} is a directory, not a library file") from None
+        except OSError as exc:
+            raise _os_error("read", self.abstracts_path, exc) from None
+        with handle:
+            try:
+                for _offset, _length, doc in _scan_documents(handle):
+                    found = _abstract_of(doc)
+                    if found is not None:
+                        yield found
+                return
+            except _OtherLayout:
+                pass
+            except OSError as exc:
+                raise _os_error("read", self.abstracts_path, exc) from None
+        data = self._read_json_file(self.abstracts_path)
+        if data is None:
+            return
+        table = data.get("abstracts", {})
+        if not isinstance(table, dict):
+            raise LibraryError(f"{self.abstracts_path}: table 'abstracts' is not an object; not changed")
+        for doc in table.values():
+            found = _abstract_of(doc)
+            if found is not None:
+                yield found
+
     def load_abstracts(self) -> None:
+        """Load every abstract and keep them (streamed from the file, one document at a time)."""
         with self._mutex:
             if self._abstracts_loaded:
                 return
-            with _gc_paused():
-                data = self._read_json_file(self.abstracts_path)
+            papers = self._papers
             loaded: dict[str, str] = {}
-            if data is not None:
-                table = data.get("abstracts", {})
-                if not isinstance(table, dict):
-                    raise LibraryError(f"{self.abstracts_path}: table 'abstracts' is not an object; not changed")
-                for doc in table.values():
-                    if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                        loaded[doc["id"]] = str(doc.get("abstract") or "")
+            with _gc_paused():
+                for pid, text in self._file_abstracts():
+                    if pid in papers:
+                        loaded[pid] = text
             # Abstracts we learned from the journal are newer than the file's.
-            loaded.update(self._abstracts)
-            self._abstracts = {pid: text for pid, text in loaded.items() if pid in self._papers}
+            for pid, text in self._abstracts.items():
+                if pid in papers:
+                    loaded[pid] = text
+            self._abstracts = loaded
             self._abstracts_loaded = True
+
+    def _abstracts_of(self, pids: Iterable[str]) -> dict[str, str]:
+        """The current abstracts of ``pids`` (papers of the library), reading the file once for many."""
+        wanted = [pid for pid in dict.fromkeys(pids) if pid in self._papers]
+        if self._abstracts_loaded or len(wanted) < ABSTRACTS_SCAN_MIN:
+            return {pid: self.abstract(pid) for pid in wanted}
+        found = dict.fromkeys(wanted, "")
+        for pid, text in self.iter_abstracts():
+            if pid in found:
+                found[pid] = text
+        return found
 
     # -- indexes used to dedupe imports ------------------------------------------------
 
@@ -767,8 +1117,6 @@ class Library:
             deletes = [pid for pid in deletes if pid in self._papers]
             if not puts and not deletes and not new_abstracts:
                 return Change(label, [], self._seq)
-            if deletes or any(pid in self._papers for pid in new_abstracts):
-                self.load_abstracts()
             # What the papers looked like before: this is what undo restores.
             before: dict[str, dict] = {}
             created: list[str] = []
@@ -778,11 +1126,7 @@ class Library:
                     created.append(pid)
                 else:
                     before[pid] = old.to_stored_doc()
-            before_abstracts = {
-                pid: self._abstracts.get(pid, "")
-                for pid in dict.fromkeys([*deletes, *new_abstracts])
-                if pid in self._papers
-            }
+            before_abstracts = self._abstracts_of([*deletes, *new_abstracts])
             record = {
                 "seq": self._seq + 1,
                 "at": self.clock(),
@@ -859,14 +1203,13 @@ class Library:
 
     def _write_direct(self, record: dict, papers: Iterable[Paper]) -> None:
         """Apply a large change by rewriting the TinyDB files (one atomic rename)."""
-        self.load_abstracts()
         history = [dict(entry) for entry in self._history]
-        saved = (dict(self._papers), dict(self._abstracts), self._seq, self._abstracts_dirty)
+        saved = (dict(self._papers), dict(self._abstracts), self._seq, self._abstracts_dirty, self._spans)
         self._apply_record(record, papers)
         try:
             self._compact_locked()
         except LibraryError as exc:
-            self._papers, self._abstracts, self._seq, self._abstracts_dirty = saved
+            self._papers, self._abstracts, self._seq, self._abstracts_dirty, self._spans = saved
             self._history = history
             self._by_title = self._by_arxiv = None
             self.generation += 1
@@ -887,24 +1230,34 @@ class Library:
     def _compact_locked(self) -> None:
         self._remove_stale_temporaries()
         previous_abstracts = None
-        if self._abstracts_dirty or not self.abstracts_path.exists():
-            self.load_abstracts()
-            abstract_docs = (
-                {"id": pid, "abstract": self._abstracts.get(pid, "")} for pid in self._papers
-            )
+        spans = self._spans
+        try:
+            current = _file_signature(os.stat(self.abstracts_path))
+        except OSError:
+            current = None
+        rewrite = self._abstracts_dirty or current is None or spans is None or spans.file != current
+        if rewrite:
+            where: list[tuple[str, int, int]] = []
             # Keep the old abstracts file at hand: if writing the papers file fails
             # below, it goes back, so a failed compaction leaves the files as they were.
             previous_abstracts = self._keep_aside(self.abstracts_path)
             try:
-                atomic_write(
-                    self.abstracts_path,
-                    self._database_chunks({"abstracts": abstract_docs}),
-                )
-            except LibraryError:
+                atomic_write(self.abstracts_path, _abstracts_file_chunks(self._abstracts_to_write(), where))
+                signature = _file_signature(os.stat(self.abstracts_path))
+            except OSError as exc:
+                self._drop_aside(previous_abstracts)
+                raise _os_error("read", self.abstracts_path, exc) from None
+            except BaseException:
                 self._drop_aside(previous_abstracts)
                 raise
+            packed = array("q")
+            for _pid, offset, length in where:
+                packed.append(offset)
+                packed.append(length)
+            spans = _Spans([pid for pid, _o, _l in where], packed, signature)
+            del where
         try:
-            self._write_papers_file()
+            self._write_papers_file(spans)
         except LibraryError:
             if previous_abstracts is not None:
                 try:
@@ -914,7 +1267,27 @@ class Library:
             raise
         finally:
             self._drop_aside(previous_abstracts)
+        self._spans = spans
+        if rewrite and not self._abstracts_loaded:
+            self._abstracts = {}  # they are all in the file now, where abstract() finds them
         self._finish_compaction()
+
+    def _abstracts_to_write(self) -> Iterator[tuple[str, str]]:
+        """(id, abstract) for every paper: the journal's abstracts over the file's, streamed."""
+        papers = self._papers
+        if self._abstracts_loaded:
+            for pid in papers:
+                yield pid, self._abstracts.get(pid, "")
+            return
+        journal = self._abstracts
+        written: set[str] = set()
+        for pid, text in self._file_abstracts():
+            if pid in papers and pid not in written:
+                written.add(pid)
+                yield pid, journal.get(pid, text)  # in the file's order: documents keep their place
+        for pid in papers:
+            if pid not in written:
+                yield pid, journal.get(pid, "")
 
     def _keep_aside(self, path: Path) -> Path | None:
         """A hard link to ``path`` (which is about to be replaced), or None if that is not possible."""
@@ -942,7 +1315,7 @@ class Library:
             except OSError:
                 pass  # a leftover is removed by the next compaction (_remove_stale_temporaries)
 
-    def _write_papers_file(self) -> None:
+    def _write_papers_file(self, spans: "_Spans | None") -> None:
         meta = {"app": APP_MARKER, "schema": SCHEMA_VERSION, "seq": self._seq}
         tables: dict[str, Iterable[dict]] = {
             "meta": [meta],
@@ -951,6 +1324,9 @@ class Library:
         tables["history"] = self._history[-HISTORY_KEEP:]
         for name, table in self._other_tables.items():
             tables[name] = list(table.values())
+        if spans is not None:
+            # Last, so that reading the meta table from the file's first bytes stays cheap.
+            tables["abstracts_at"] = [spans.to_doc()]
         atomic_write(self.path, self._database_chunks(tables))
 
     def _finish_compaction(self) -> None:
@@ -1081,10 +1457,11 @@ class Library:
                 replace(p, has_abstract=bool(abstracts[p.id])) if p.id in abstracts else p for p in papers
             ]
             puts = {p.id: p for p in wanted if self._papers.get(p.id) != p}
+            current = self._abstracts_of(pid for pid in abstracts if pid not in puts)
             changed_abstracts = {
                 pid: text
                 for pid, text in abstracts.items()
-                if pid in puts or self.abstract(pid) != text
+                if pid in puts or current.get(pid, "") != text
             }
             return puts, changed_abstracts, []
 
