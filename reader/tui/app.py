@@ -32,6 +32,7 @@ from reader.tui.commands import PaperCommands
 from reader.tui.clipboard import ClipboardUnavailable, CopyFormat, copy_formats, system_copy
 from reader.tui.help import HelpScreen
 from reader.tui.main_screen import MainScreen
+from reader.tui.online import OnlineWork
 from reader.tui.messages import AbstractLoaded, CatalogRebuilt, SearchReady, StoreChanged
 from reader.tui.modals import ConfirmModal, ExportRequest, TagEdit
 from reader.tui.searching import Searcher
@@ -47,7 +48,7 @@ def _papers(count: int) -> str:
     return f"{count:,} paper" + ("" if count == 1 else "s")
 
 
-class ReaderApp(App[int]):
+class ReaderApp(OnlineWork, App[int]):
     TITLE = "reader"
     BINDINGS = keys.bindings(keys.APP)
     COMMANDS = App.COMMANDS | {PaperCommands}
@@ -63,6 +64,7 @@ class ReaderApp(App[int]):
         config_error: str | None = None,
         clipboard: Callable[[str], None] = system_copy,
         url_opener: Callable[[str], None] | None = None,
+        http_client_factory: Callable[..., object] | None = None,
         poll_interval: float | None = POLL_SECONDS,
         freeze_heap: bool = False,
     ) -> None:
@@ -73,6 +75,7 @@ class ReaderApp(App[int]):
         self.config = config or Config()
         self.system_clipboard = clipboard
         self.url_opener = url_opener
+        self.http_client_factory = http_client_factory  # None: reader.online.http.make_client (online.py)
         self.poll_interval = poll_interval
         self.freeze_heap = freeze_heap
         self.keymap, self._config_problems = keys.check_keymap(self.config.keys)

@@ -41,18 +41,54 @@ def meta_line(paper: Paper) -> str:
     return printable(" · ".join(parts))
 
 
+def link_checks(paper: Paper) -> dict[str, dict]:
+    """``{url: {"ok", "status", "error", "checked"}}`` from the last link check (``reader check-links``)."""
+    checks = paper.extra.get("links") if isinstance(paper.extra, dict) else None
+    if not isinstance(checks, dict):
+        return {}
+    return {url: doc for url, doc in checks.items() if isinstance(url, str) and isinstance(doc, dict)}
+
+
+def _dead_reason(doc: dict) -> str:
+    error = doc.get("error")
+    status = doc.get("status")
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    if isinstance(status, int) and not isinstance(status, bool):
+        return f"HTTP {status}"
+    return "no answer"
+
+
 def links_text(paper: Paper) -> Text:
     text = Text()
     if not paper.links:
         text.append("No links.", style="italic")
         return text
+    checks = link_checks(paper)
     width = max(len(LINK_KIND_LABELS.get(link.kind, link.kind)) for link in paper.links)
+    dead = 0
+    checked_dates: list[str] = []
     for number, link in enumerate(paper.links, start=1):
         if number > 1:
             text.append("\n")
         text.append(f"{number:>2} " if number <= 9 else "   ", style="bold")
         text.append(printable(LINK_KIND_LABELS.get(link.kind, link.kind)).ljust(width) + "  ")
         text.append(printable(link.url), style="" if is_openable(link.url) else "strike")
+        check = checks.get(link.url)
+        if check is None:
+            continue
+        checked = _date(check.get("checked") if isinstance(check.get("checked"), str) else None)
+        if checked:
+            checked_dates.append(checked)
+        if check.get("ok") is False:
+            dead += 1
+            when = f", checked {checked}" if checked else ""
+            text.append("  ✗ dead", style="bold reverse")
+            text.append(printable(f" ({_dead_reason(check)}{when})"), style="italic")
+    if checked_dates:
+        total = sum(1 for link in paper.links if link.url in checks)
+        state = f"{dead} dead" if dead else "all answered"
+        text.append(f"\nLinks checked {max(checked_dates)} ({total} of {len(paper.links)}: {state}).", style="italic")
     return text
 
 

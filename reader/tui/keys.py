@@ -63,7 +63,7 @@ KEYS: tuple[KeySpec, ...] = (
         palette=False, priority=True,
     ),
     _spec(
-        "leave", "escape", "leave", "Leave the search / clear the selection / close a dialog", "Moving", [MAIN],
+        "leave", "escape", "leave", "Leave the search / clear the selection / stop an online task", "Moving", [MAIN],
         palette=False, priority=True,
     ),
     _spec("focus_next", "tab", "app.focus_next", "Next pane", "Moving", [MAIN], palette=False),
@@ -90,6 +90,13 @@ KEYS: tuple[KeySpec, ...] = (
     # Copy and export
     _spec("copy", "y", "copy", "Copy: title, code link, Markdown link or abstract", "Copy and export", [MAIN], True, "Copy"),
     _spec("export", "e", "export", "Export the list (or the selection) as Markdown", "Copy and export", [MAIN], True, "Export"),
+    # Online
+    _spec("fetch_today", "f", "fetch_today", "Fetch today's daily papers (Hugging Face)", "Online", [MAIN]),
+    _spec("fetch_days", "F", "fetch_days", "Fetch daily papers for a date…", "Online", [MAIN]),
+    _spec("enrich_list", "E", "enrich_list", "Enrich papers with GitHub metadata (the list)", "Online", [MAIN]),
+    _spec("check_links", "l", "check_links", "Check links (the selection, else this paper)", "Online", [MAIN]),
+    _spec("check_list_links", "L", "check_list_links", "Check links of every paper in the list", "Online", [MAIN]),
+    _spec("sort_stars", "S", "sort_stars", "Sort by GitHub stars / back to rank (newest first)", "Online", [MAIN]),
     # Library
     _spec("undo", "u", "undo", "Undo the last change", "Library", [MAIN], True, "Undo"),
     _spec("refresh", "ctrl+r,f5", "refresh", "Pick up changes made elsewhere (also automatic)", "Library", [MAIN, WELCOME]),

@@ -24,6 +24,7 @@ from reader.papers import Paper
 from reader.tui import keys
 from reader.tui.catalog import ALL, Catalog, CatalogChange, ListCounts, list_label
 from reader.tui.detail import PaperDetail
+from reader.tui.online import SORT_RANK, SORT_STARS, OnlineActions, OnlineStatus, sort_by_stars
 from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
 from reader.tui.paper_list import PaperList
 from reader.tui.sidebar import SmartListSidebar
@@ -36,6 +37,7 @@ PAPER_ACTIONS = {
     "open_project",
     "open_link",
     "copy",
+    "check_links",
 }
 # Say "Loading the abstract" only when it takes longer than this (seconds).
 LOADING_AFTER = 0.3
@@ -45,7 +47,9 @@ FIRST_PAGE = 300
 REST_AFTER_TICKS = 25
 TICK_SECONDS = 0.01
 
-LIST_ACTIONS = {"mark_results_read", "tag_results", "export", "next_unread", "previous_unread"}
+LIST_ACTIONS = {
+    "mark_results_read", "tag_results", "export", "next_unread", "previous_unread", "enrich_list", "check_list_links",
+}
 
 
 @dataclass(slots=True)
@@ -58,7 +62,7 @@ class SearchInput(Input):
     """The search field (Enter or Down go to the results: MainScreen's search_done)."""
 
 
-class MainScreen(Screen[None]):
+class MainScreen(OnlineActions, Screen[None]):
     BINDINGS = keys.bindings(keys.MAIN)
 
     class SearchDone(Message):
@@ -107,6 +111,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="papers-pane"):
                 yield PaperList(id="papers")
                 yield PaperDetail(id="detail")
+        yield OnlineStatus(id="online-status")
         yield Footer()
 
     @property
@@ -154,24 +159,30 @@ class MainScreen(Screen[None]):
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
-        if not self.query_text and self.list_id == ALL:
+        if not self.query_text and self.list_id == ALL and self.sort_mode == SORT_RANK:
             self._partial = False
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
-        self._search(token, self.query_text, self.list_id, self.catalog, keep)
+        self._search(token, self.query_text, self.list_id, self.catalog, keep, self.sort_mode)
 
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
-    def _search(self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None) -> None:
+    def _search(
+        self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None, sort: str = SORT_RANK
+    ) -> None:
         """Rows for the query: the first page at once, then (unless a newer search started) the rest."""
+
+        def ordered(rows: list[str]) -> list[str]:
+            return sort_by_stars(rows, catalog.papers) if sort == SORT_STARS else rows
+
         if not query:
-            self.post_message(self.SearchDone(token, catalog.rows(list_id), None, None, keep))
+            self.post_message(self.SearchDone(token, ordered(catalog.rows(list_id)), None, None, keep))
             return
         searcher = self.app.searcher
         try:
             first = searcher.search(query, list_id, limit=FIRST_PAGE)
             complete = len(first.ids) >= first.total
-            rows = catalog.rows(ALL, first.ids)
+            rows = ordered(catalog.rows(ALL, first.ids))
             self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.partial, complete))
             # Ranking every match costs tens of milliseconds at 100,000 papers: only once typing pauses.
             worker = get_current_worker()
@@ -184,7 +195,7 @@ class MainScreen(Screen[None]):
             self.post_message(self.SearchDone(token, [], None, str(exc)))
             return
         if not get_current_worker().is_cancelled:
-            rows = catalog.rows(ALL, full.ids)
+            rows = ordered(catalog.rows(ALL, full.ids))
             self.post_message(self.SearchDone(token, rows, full.total, None, keep, full.partial, True, more=True))
 
     @on(SearchDone)
@@ -232,6 +243,8 @@ class MainScreen(Screen[None]):
             text += f" in {list_label(self.list_id)}"
         if self.query_text and self._partial:
             text += " (titles only: indexing abstracts…)"
+        if self.sort_mode == SORT_STARS:
+            text += " · by stars"
         selected = len(self.paper_list.selected)
         if selected:
             text += f" · {selected:,} selected"
@@ -251,7 +264,7 @@ class MainScreen(Screen[None]):
         if not change.ids:
             return
         self.sidebar.update_counts(self.catalog.counts)
-        if change.membership_changed:
+        if change.membership_changed or self.sort_mode == SORT_STARS:  # stars may have changed the order
             self._forget_missing_selection()
             self.run_search(keep=self.paper_list.current_id)
         else:
@@ -366,6 +379,8 @@ class MainScreen(Screen[None]):
             self.set_focus(self.paper_list)
         elif self.paper_list.selected:
             self.paper_list.clear_selection()
+        elif self.app.cancel_online():
+            pass  # the progress line says it is stopping
         elif not self.paper_list.has_focus:
             self.set_focus(self.paper_list)
 

@@ -22,10 +22,25 @@ from textual.strip import Strip
 from reader.papers import Paper
 from reader.textsafe import printable
 from reader.tui import keys
+from reader.tui.detail import github_stars
 
 SELECTED_MARK = "✔"
 UNREAD_MARK = "●"
 CODE_MARK = "</>"
+STARS_WIDTH = 8  # "★ 123.4k"
+
+
+def stars_label(stars: int | None) -> str:
+    """'★ 14.3k', '★ 950', or blank: right-aligned in STARS_WIDTH cells."""
+    if stars is None:
+        return " " * STARS_WIDTH
+    if stars >= 1_000_000:
+        shown = f"{stars / 1_000_000:.1f}M"
+    elif stars >= 1000:
+        shown = f"{stars / 1000:.1f}k"
+    else:
+        shown = str(stars)
+    return f"★ {shown}".rjust(STARS_WIDTH)
 
 
 def fit(text: str, width: int) -> str:
@@ -47,7 +62,13 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--code",
         "paper-list--marks",
         "paper-list--empty",
+        "paper-list--stars",
     }
+    DEFAULT_CSS = """
+    PaperList > .paper-list--stars {
+        color: $text-warning;
+    }
+    """
     BINDINGS = keys.bindings(keys.LIST)
 
     class Highlighted(Message):
@@ -73,6 +94,17 @@ class PaperList(ScrollView, can_focus=True):
         self.selected: set[str] = set()
         self.empty_text = "No papers."
         self._last_highlighted: str | None = None
+        self._show_stars = False
+
+    @property
+    def show_stars(self) -> bool:
+        """Whether rows end with the paper's GitHub stars (the list is sorted by them)."""
+        return self._show_stars
+
+    @show_stars.setter
+    def show_stars(self, value: bool) -> None:
+        self._show_stars = value
+        self.refresh()
 
     # -- data from the parent -------------------------------------------------------
 
@@ -237,7 +269,7 @@ class PaperList(ScrollView, can_focus=True):
         code = CODE_MARK if paper.has_code else " " * len(CODE_MARK)
         lead = cell_len(marks) + len(code) + 1
         tags = printable(" ".join("#" + tag for tag in paper.tags))
-        room = width - lead
+        room = width - lead - (STARS_WIDTH + 1 if self._show_stars else 0)
         tag_width = min(cell_len(tags), max(room // 3, 0)) if tags else 0
         title_width = room - (tag_width + 1 if tag_width else 0)
         segments = [
@@ -249,4 +281,9 @@ class PaperList(ScrollView, can_focus=True):
         if tag_width:
             segments.append(Segment(" ", styled(Style())))
             segments.append(Segment(fit(tags, tag_width), styled(component("paper-list--tags"))))
+        if self._show_stars:
+            used = lead + title_width + (tag_width + 1 if tag_width else 0)
+            pad = max(width - used - STARS_WIDTH, 1)
+            segments.append(Segment(" " * pad, styled(Style())))
+            segments.append(Segment(stars_label(github_stars(paper)), styled(component("paper-list--stars"))))
         return segments

@@ -1,0 +1,567 @@
+"""The online commands in the TUI: fetch daily papers, enrich from GitHub, check links.
+
+The network work is :mod:`reader.online` (plain functions that block); here
+it runs in one thread worker at a time (group ``online``) on the app, with a
+``threading.Event`` the user sets with Esc (or the palette) to stop it. The
+worker never touches widgets: it posts :class:`OnlineProgress` while it runs
+and :class:`OnlineEnded` (a summary for a notification) when it stops, and
+stores its results through the app's :class:`~reader.tui.store.StoreGate` as
+one change (so ``u`` undoes it).
+
+Three pieces, used by ``app.py`` and ``main_screen.py``:
+
+* :class:`OnlineWork`, a mixin of ``ReaderApp``: the workers and their messages;
+* :class:`OnlineActions`, a mixin of ``MainScreen``: the key/palette actions,
+  which pick the papers (the list, the selection, the current paper);
+* :class:`OnlineStatus`, the progress line under the list, and
+  :class:`FetchDatesModal`, the dialog asking which days to fetch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Label, ProgressBar, Static
+
+from reader.errors import ReaderError
+from reader.papers import Paper
+from reader.textsafe import printable
+from reader.tui.detail import github_stars
+
+ONLINE_GROUP = "online"
+FETCH_CONCURRENCY = 4
+ENRICH_CONCURRENCY = 2
+LINK_CONCURRENCY = 8
+MAX_LISTED = 3  # failures named one by one in a notification
+NOTE_TIMEOUT = 12
+
+# Sort modes of the paper list.
+SORT_RANK = "rank"  # search rank, or newest first
+SORT_STARS = "stars"
+
+
+def _plural(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sort_by_stars(rows: Sequence[str], papers: Mapping[str, Paper]) -> list[str]:
+    """``rows`` with the most starred papers first; papers without stars keep their order, last."""
+
+    def key(pid: str) -> tuple[int, int]:
+        paper = papers.get(pid)
+        stars = github_stars(paper) if paper is not None else None
+        return (0, -stars) if stars is not None else (1, 0)
+
+    return sorted(rows, key=key)
+
+
+# -- the days to fetch (pure) ------------------------------------------------------------------
+
+_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|\bto\b|–|—|\s)\s*")
+
+
+def parse_days(text: str, today: date) -> list[date]:
+    """'2024-03-11' or '2024-03-11..2024-03-15' (also 'A to B', 'A B') -> the days.
+
+    Raises :class:`ReaderError` with a message for the dialog.
+    """
+    from reader.online.daily import date_range, parse_day
+
+    text = text.strip()
+    if not text:
+        raise ReaderError("type a day (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)")
+    parts = [part for part in _RANGE_SPLIT.split(text) if part]
+    if len(parts) == 1:
+        day = parse_day(parts[0])
+        if day > today:
+            raise ReaderError(f"{day} is in the future; there are no daily papers for it yet")
+        return [day]
+    if len(parts) != 2:
+        raise ReaderError(f"not a day or a range: {text!r} (use YYYY-MM-DD..YYYY-MM-DD)")
+    return date_range(parse_day(parts[0]), parse_day(parts[1]), today=today)
+
+
+# -- messages (facts, posted by the worker) ------------------------------------------------------
+
+
+class OnlineProgress(Message):
+    def __init__(self, done: int, total: int, note: str = "") -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+        self.note = note
+
+
+class OnlineEnded(Message):
+    """The online task stopped; ``summary`` (if any) becomes a notification."""
+
+    def __init__(self, title: str, summary: str | None, severity: str = "information") -> None:
+        super().__init__()
+        self.title = title
+        self.summary = summary
+        self.severity = severity
+
+
+# -- widgets ---------------------------------------------------------------------------------------
+
+
+class OnlineStatus(Horizontal):
+    """One line under the list while an online task runs: what it does, and a progress bar."""
+
+    DEFAULT_CSS = """
+    OnlineStatus {
+        height: 1;
+        display: none;
+        background: $panel;
+        padding: 0 1;
+    }
+    OnlineStatus.-active {
+        display: block;
+    }
+    OnlineStatus > #online-label {
+        width: 1fr;
+        color: $text-muted;
+    }
+    OnlineStatus > ProgressBar {
+        width: auto;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label(id="online-label")
+        yield ProgressBar(total=None, show_eta=False, id="online-bar")
+
+    @property
+    def text(self) -> str:
+        return str(self.query_one("#online-label", Label).render())
+
+    def start(self, label: str) -> None:
+        self.query_one("#online-label", Label).update(Text(f"{label}… (Esc stops)"))
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self.add_class("-active")
+
+    def progress(self, label: str, done: int, total: int, note: str) -> None:
+        shown = f"{label}: {done:,}/{total:,}"
+        if note:
+            shown += f" · {printable(note)}"
+        self.query_one("#online-label", Label).update(Text(shown + "  (Esc stops)"))
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+
+    def stopping(self, label: str) -> None:
+        self.query_one("#online-label", Label).update(Text(f"{label}: stopping after the requests under way…"))
+
+    def finish(self) -> None:
+        self.remove_class("-active")
+
+
+class FetchDatesModal(ModalScreen[list[date] | None]):
+    """Ask for a day or a range of days; returns the days (checked) or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+
+    def __init__(self, today: date) -> None:
+        super().__init__(classes="dialog")
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="fetch-dates"):
+            yield Label("Fetch Hugging Face Daily Papers", classes="dialog-title")
+            yield Input(self.today.isoformat(), placeholder="YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", id="fetch-days")
+            yield Static(
+                Text("A day, or a range like 2024-03-11..2024-03-15. Enter fetches, Esc cancels."),
+                classes="dialog-hint",
+            )
+            yield Static(id="fetch-error", classes="dialog-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self.query_one("#fetch-error", Static).update("")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            days = parse_days(event.value, self.today)
+        except ReaderError as exc:
+            self.query_one("#fetch-error", Static).update(Text(printable(str(exc))))
+            return
+        self.dismiss(days)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# -- the app's side: workers ----------------------------------------------------------------------------
+
+
+def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple[str, str]:
+    failed = [d for d in report.failed if d.error != "cancelled"]
+    skipped_days = [d for d in report.failed if d.error == "cancelled"]
+    fetched = len(days) - len(report.failed)
+    head = f"Fetched {fetched} of {_plural(len(days), 'day')}"
+    if imported is not None:
+        text = (
+            f"{head}: {_plural(len(imported.added), 'new paper')}, {len(imported.merged):,} already in the "
+            f"library ({len(imported.updated):,} of them updated)"
+        )
+        if imported.skipped:
+            text += f", {_plural(len(imported.skipped), 'entry', 'entries')} skipped (unexpected shape)"
+        text += "."
+        if imported.changed:
+            text += " u undoes."
+    else:
+        text = f"{head}; nothing imported."
+    if cancelled and skipped_days:
+        text = f"Stopped: {_plural(len(skipped_days), 'day')} not fetched. " + text
+    if failed:
+        text += f" {_plural(len(failed), 'day')} failed: " + "; ".join(
+            f"{d.day}: {_clip(d.error or '')}" for d in failed[:MAX_LISTED]
+        )
+        if len(failed) > MAX_LISTED:
+            text += f"; and {len(failed) - MAX_LISTED} more"
+    if failed and imported is None:
+        severity = "error"
+    elif failed or (imported is not None and imported.skipped):
+        severity = "warning"
+    else:
+        severity = "information"
+    return printable(text), severity
+
+
+def _enrich_summary(report, updated: int, token: bool, cancelled: bool) -> tuple[str, str]:
+    parts = [f"{len(report.fetched):,} fetched", f"{len(report.cached):,} from the cache"]
+    if report.missing:
+        parts.append(f"{len(report.missing):,} not found")
+    if report.failed:
+        parts.append(f"{len(report.failed):,} failed")
+    if report.not_fetched:
+        parts.append(f"{len(report.not_fetched):,} not fetched")
+    text = (
+        f"GitHub: {_plural(report.repos, 'repository', 'repositories')} for {_plural(report.papers, 'paper')}: "
+        f"{', '.join(parts)}. Updated {_plural(updated, 'paper')}."
+    )
+    severity = "information"
+    if report.stopped:
+        hint = "" if token else " (set GITHUB_TOKEN for a higher limit)"
+        text = f"{report.stopped}{hint}. What was fetched is saved. " + text
+        severity = "warning"
+    elif cancelled and report.not_fetched:
+        text = "Stopped. " + text
+    if report.failed:
+        text += " " + "; ".join(f"{repo}: {_clip(error)}" for repo, error in report.failed[:MAX_LISTED])
+        if len(report.failed) > MAX_LISTED:
+            text += f"; and {len(report.failed) - MAX_LISTED} more"
+        severity = "error" if not report.fetched and not report.cached else "warning"
+    return printable(text), severity
+
+
+def _links_summary(report, cancelled: bool) -> tuple[str, str]:
+    cancelled_count = sum(1 for s in report.not_checked if s.error == "cancelled")
+    limited = len(report.not_checked) - cancelled_count
+    text = (
+        f"Checked {_plural(report.links - len(report.not_checked), 'link')} of {_plural(report.papers, 'paper')}: "
+        f"{len(report.ok):,} ok, {len(report.dead):,} dead"
+    )
+    if limited:
+        text += f", {limited:,} not checked (rate limited; try later)"
+    text += "."
+    if cancelled and cancelled_count:
+        text = f"Stopped: {_plural(cancelled_count, 'link')} not checked. " + text
+    if report.dead:
+        text += " Dead: " + "; ".join(
+            f"{_clip(s.url, 60)} ({_clip(s.error or '', 60)})" for s in report.dead[:MAX_LISTED]
+        )
+        if len(report.dead) > MAX_LISTED:
+            text += f"; and {len(report.dead) - MAX_LISTED} more"
+    return printable(text), "warning" if report.dead else "information"
+
+
+class OnlineWork:
+    """Mixin of ``ReaderApp``: runs one online task at a time in a thread worker.
+
+    Uses the app's ``library``, ``gate``, ``config``, ``clock`` and
+    ``http_client_factory`` (a callable like :func:`reader.online.http.make_client`).
+    """
+
+    http_client_factory: Callable | None = None
+    _online_stop: threading.Event | None = None
+    _online_label: str = ""
+
+    # -- starting and stopping --------------------------------------------------------------
+
+    @property
+    def online_busy(self) -> bool:
+        return self._online_stop is not None
+
+    def _client(self):
+        factory = self.http_client_factory
+        if factory is None:
+            from reader.online.http import make_client as factory
+        return factory()
+
+    def _online_status(self) -> OnlineStatus | None:
+        main = self._mounted_main()
+        if main is None:
+            return None
+        return main.query_one(OnlineStatus)
+
+    def _begin_online(self, label: str) -> threading.Event | None:
+        if self._online_stop is not None:
+            self.notify(
+                f"{self._online_label} is still running; Esc stops it.", title="Online", severity="warning"
+            )
+            return None
+        self._online_stop = threading.Event()
+        self._online_label = label
+        if status := self._online_status():
+            status.start(label)
+        return self._online_stop
+
+    def cancel_online(self) -> bool:
+        """Ask the running online task to stop (True when there was one)."""
+        stop = self._online_stop
+        if stop is None:
+            return False
+        if not stop.is_set():
+            stop.set()
+            if status := self._online_status():
+                status.stopping(self._online_label)
+        return True
+
+    def get_system_commands(self, screen: Screen):
+        yield from super().get_system_commands(screen)
+        if self._online_stop is not None:
+            yield SystemCommand(f"Stop: {self._online_label}", "Key: Esc", self.cancel_online)
+
+    # (Handlers by name: @on needs a MessagePump subclass, and this is a plain mixin.)
+    def on_online_progress(self, message: OnlineProgress) -> None:
+        if self._online_stop is not None and not self._online_stop.is_set():
+            if status := self._online_status():
+                status.progress(self._online_label, message.done, message.total, message.note)
+
+    def on_online_ended(self, message: OnlineEnded) -> None:
+        self._online_stop = None
+        if status := self._online_status():
+            status.finish()
+        if message.summary:
+            self.notify(message.summary, title=message.title, severity=message.severity, timeout=NOTE_TIMEOUT)
+
+    # -- fetch ---------------------------------------------------------------------------------------
+
+    def fetch_daily(self, days: list[date]) -> None:
+        if not days:
+            return
+        label = f"Fetching daily papers of {days[0]}" if len(days) == 1 else f"Fetching {len(days)} days of daily papers"
+        stop = self._begin_online(label)
+        if stop is not None:
+            self._fetch_worker(days, stop)
+
+    @work(thread=True, exclusive=True, group=ONLINE_GROUP, exit_on_error=False, name="Fetch")
+    def _fetch_worker(self, days: list[date], stop: threading.Event) -> None:
+        from reader.online.daily import fetch_days
+
+        ended = OnlineEnded("Fetch", None)
+        try:
+
+            def on_day(result, done: int, total: int) -> None:
+                note = f"{result.day}: {result.candidates} papers" if result.ok else f"{result.day}: failed"
+                self.post_message(OnlineProgress(done, total, note))
+
+            with self._client() as client:
+                candidates, report = fetch_days(
+                    client,
+                    days,
+                    base_url=self.config.hf_api_url,
+                    concurrency=FETCH_CONCURRENCY,
+                    on_day=on_day,
+                    stop=stop,
+                )
+            imported = None
+            if report.sources:
+                outcome = self.gate.run(
+                    lambda: self.library.import_candidates(
+                        candidates, skipped=report.skipped, sources=report.sources, label="fetch"
+                    )
+                )
+                imported = outcome.result
+                self.post_message(_store_changed(outcome.delta))
+            text, severity = _fetch_summary(days, report, imported, stop.is_set())
+            ended = OnlineEnded("Fetch", text, severity)
+        finally:
+            self.post_message(ended)
+
+    # -- enrich --------------------------------------------------------------------------------------
+
+    def enrich(self, papers: list[Paper], where: str) -> None:
+        from reader.online.github import paper_repo
+
+        with_repo = [paper for paper in papers if paper_repo(paper)]
+        if not with_repo:
+            self.notify(f"No paper in {where} links a GitHub repository.", title="GitHub", severity="warning")
+            return
+        stop = self._begin_online(f"GitHub metadata for {_plural(len(with_repo), 'paper')}")
+        if stop is not None:
+            self._enrich_worker(with_repo, stop)
+
+    @work(thread=True, exclusive=True, group=ONLINE_GROUP, exit_on_error=False, name="GitHub")
+    def _enrich_worker(self, papers: list[Paper], stop: threading.Event) -> None:
+        from reader.online.github import GitHubCache, apply_enrichment, default_cache_path, enrich_papers
+
+        ended = OnlineEnded("GitHub", None)
+        try:
+            token = (os.environ.get("GITHUB_TOKEN") or "").strip() or None
+            cache = GitHubCache.load(default_cache_path())
+            problems = [cache.problem] if cache.problem else []
+
+            def on_progress(repo: str, done: int, total: int) -> None:
+                self.post_message(OnlineProgress(done, total, repo))
+
+            with self._client() as client:
+                updates, report = enrich_papers(
+                    client,
+                    papers,
+                    base_url=self.config.github_api_url,
+                    token=token,
+                    cache=cache,
+                    concurrency=ENRICH_CONCURRENCY,
+                    on_progress=on_progress,
+                    stop=stop,
+                )
+            try:
+                cache.save()
+            except ReaderError as exc:
+                problems.append(f"could not save the GitHub cache: {exc}")
+            updated = 0
+            if updates:
+                outcome = self.gate.run(lambda: apply_enrichment(self.library, updates))
+                updated = len(outcome.result.ids) if outcome.result else 0
+                self.post_message(_store_changed(outcome.delta))
+            text, severity = _enrich_summary(report, updated, token is not None, stop.is_set())
+            if problems:
+                text += " " + printable("; ".join(problems)) + "."
+                severity = "warning" if severity == "information" else severity
+            ended = OnlineEnded("GitHub", text, severity)
+        finally:
+            self.post_message(ended)
+
+    # -- check links --------------------------------------------------------------------------------
+
+    def check_links(self, papers: list[Paper], what: str) -> None:
+        from reader.online.linkcheck import paper_urls
+
+        urls = paper_urls(papers)
+        count = len({url for links in urls.values() for url in links})
+        if not count:
+            self.notify(f"No links to check in {what}.", title="Links", severity="warning")
+            return
+        stop = self._begin_online(f"Checking {_plural(count, 'link')} of {what}")
+        if stop is not None:
+            self._links_worker(urls, stop)
+
+    @work(thread=True, exclusive=True, group=ONLINE_GROUP, exit_on_error=False, name="Link check")
+    def _links_worker(self, urls: dict[str, list[str]], stop: threading.Event) -> None:
+        from reader.online.http import NetworkError
+        from reader.online.linkcheck import apply_link_results, check_links, summarise
+
+        ended = OnlineEnded("Links", None)
+        try:
+            distinct = list(dict.fromkeys(url for links in urls.values() for url in links))
+
+            def on_progress(status, done: int, total: int) -> None:
+                self.post_message(OnlineProgress(done, total, status.url))
+
+            try:
+                with self._client() as client:
+                    results = check_links(
+                        client, distinct, concurrency=LINK_CONCURRENCY, on_progress=on_progress, stop=stop
+                    )
+            except NetworkError as exc:
+                ended = OnlineEnded("Links", printable(str(exc)), "error")
+                return
+            outcome = self.gate.run(lambda: apply_link_results(self.library, results, urls.keys()))
+            self.post_message(_store_changed(outcome.delta))
+            text, severity = _links_summary(summarise(urls, results), stop.is_set())
+            ended = OnlineEnded("Links", text, severity)
+        finally:
+            self.post_message(ended)
+
+
+def _store_changed(delta):
+    from reader.tui.messages import StoreChanged
+
+    return StoreChanged(delta)
+
+
+# -- the main screen's side: actions ----------------------------------------------------------------
+
+
+class OnlineActions:
+    """Mixin of ``MainScreen``: the keys and palette entries of the online commands and the sort."""
+
+    sort_mode: str = SORT_RANK
+
+    def _today(self) -> date:
+        return date.fromisoformat(self.app.clock()[:10])
+
+    def action_fetch_today(self) -> None:
+        self.app.fetch_daily([self._today()])
+
+    def action_fetch_days(self) -> None:
+        def answered(days: list[date] | None) -> None:
+            if days:
+                self.app.fetch_daily(days)
+
+        self.app.push_screen(FetchDatesModal(self._today()), answered)
+
+    def action_enrich_list(self) -> None:
+        targets = self._results_targets()
+        if targets is not None:
+            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
+            self.app.enrich(papers, self._where())
+
+    def action_check_links(self) -> None:
+        targets = self._targets()
+        if targets is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
+        self.app.check_links(papers, targets.description)
+
+    def action_check_list_links(self) -> None:
+        targets = self._results_targets()
+        if targets is not None:
+            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
+            self.app.check_links(papers, self._where())
+
+    def action_sort_stars(self) -> None:
+        self.sort_mode = SORT_RANK if self.sort_mode == SORT_STARS else SORT_STARS
+        self.paper_list.show_stars = self.sort_mode == SORT_STARS
+        if self.sort_mode == SORT_STARS:
+            self.notify("Sorted by GitHub stars (papers without stars last). S again: back.", title="Sort")
+        else:
+            self.notify("Sorted by rank (newest first without a search).", title="Sort")
+        self.run_search(keep=self.paper_list.current_id)
+
+    def sorted_rows(self, rows: list[str], catalog) -> list[str]:
+        """Rows in the chosen sort mode (called from the search worker)."""
+        if self.sort_mode == SORT_STARS:
+            return sort_by_stars(rows, catalog.papers)
+        return rows
