@@ -186,9 +186,15 @@ async def test_a_second_task_waits_for_the_first(small_library, make_app):
         await pilot.press("E")
         await pilot.pause()
         assert any("still running" in text for text in notifications(app))
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        assert "Fetch daily papers for a date…" in commands and "Check links of every paper in the list" in commands
+        stop = commands["Stop: Fetching daily papers of 2026-01-01"]  # the palette's way to stop
+        stop.callback()
+        assert "stopping" in _online_status(app).text
         release.set()
         await settle(pilot)
-        assert "Paper 1 of 2026-01-01" in _titles(library)
+        assert "Paper 1 of 2026-01-01" in _titles(library)  # the day under way when stopped is kept
+        assert not any(command.title.startswith("Stop:") for command in app.get_system_commands(app.screen))
 
 
 async def test_escape_stops_a_fetch_and_keeps_the_days_already_fetched(small_library, make_app):
@@ -357,3 +363,17 @@ async def test_check_links_offline_marks_nothing(small_library, make_app):
         assert not any("links" in paper.extra for paper in library.papers())
         assert any("could not reach any" in note and "nothing was marked" in note for note in notifications(app))
         assert "dead" not in detail_text(app)
+
+
+async def test_enrich_offline_is_a_notification_and_changes_nothing(small_library, make_app):
+    library, _ = small_library
+    before = library.generation
+    app = make_app(library, http_client_factory=_factory(_offline))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await settle(pilot)
+        assert library.generation == before
+        [note] = [text for text in notifications(app) if "GitHub" in text]
+        assert "2 failed" in note and "connection refused" in note and "Updated 0 papers" in note
+        assert not _online_status(app).has_class("-active")
