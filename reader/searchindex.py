@@ -537,6 +537,36 @@ CACHE_MAGIC = b"READER-SEARCH-INDEX\n"
 CACHE_FORMAT = 1
 
 
+# Up to this many abstracts are read one by one (by offset); more, in one pass over the file.
+ABSTRACT_READS_MAX = 20000
+
+
+def _build_abstract_postings(pairs, capacity: int) -> "_Postings":
+    """Abstract postings from (slot, text) pairs in any order, without keeping the texts.
+
+    :meth:`_Postings.from_docs` wants increasing slots; the library streams
+    abstracts in file order, which is nearly always slot order. Pairs that
+    come out of order are kept aside and added to the overlay afterwards.
+    """
+    late: list[tuple[int, str]] = []
+
+    def in_order():
+        last = -1
+        for slot, text in pairs:
+            if not text:
+                continue
+            if slot > last:
+                last = slot
+                yield slot, abstract_terms(text)
+            else:
+                late.append((slot, text))
+
+    postings = _Postings.from_docs(in_order(), capacity, byte_terms=True, pace=True)
+    for slot, text in late:
+        postings.set_doc(slot, abstract_terms(text))
+    return postings
+
+
 def _fingerprint(text: str) -> int:
     data = text.encode("utf-8", "surrogatepass")
     return (len(data) << 32) | zlib.crc32(data)
@@ -1128,40 +1158,49 @@ class SearchIndex:
             self._vocab.add_many(term.decode("utf-8", "surrogatepass") for term in new_terms)
 
     def _prepare_abstracts(self) -> None:
-        """Load abstracts and make them searchable: from the saved index where valid, else by indexing."""
+        """Make abstracts searchable: from the saved index where valid, else by indexing.
+
+        Abstracts are streamed from the library (:meth:`Library.iter_abstracts`)
+        or read one by one (:meth:`Library.abstract`), never all held at once.
+        """
         started = time.perf_counter()
         library = self.library
         generation = library.generation
-        abstracts = dict(library.abstracts())  # a copy: the library may change meanwhile
-        self.timings["load abstracts"] = time.perf_counter() - started
         with self._lock:
             self.sync()
-            slot_of = self._slot_of
-            slots = {pid: slot_of[pid] for pid in abstracts if pid in slot_of}
+            slot_of = dict(self._slot_of)  # a copy: the library may change meanwhile
+            pids = list(self._pids)
             capacity = len(self._alive)
             state = self._abstract_state
-        started = time.perf_counter()
+        saved = self._saved_index() if state != UNVERIFIED else None
+        reusable = saved is not None and saved.abstract_fp is not None and ABSTRACT in saved.fields
         fingerprints = np.zeros(capacity, np.uint64)
-        with_text = [(slot, abstracts[pid]) for pid, slot in slots.items() if abstracts[pid]]
-        if with_text:
-            where, texts = zip(*with_text)
-            fingerprints[list(where)] = _fingerprints(list(texts))
-            del texts
+        slots: dict[str, int] = {}  # papers with an abstract entry -> their slot
+        streamed = self._streamed_abstracts(slot_of, fingerprints, slots)
+        postings = None
+        if state != UNVERIFIED and not reusable:
+            # Nothing saved to reuse: index while reading, in one pass over the abstracts.
+            postings = _build_abstract_postings(streamed, capacity)
+            self._saved = None
+            self._needs_save = True
+            self.timings["index abstracts"] = time.perf_counter() - started
+        else:
+            for _ in streamed:
+                pass
+            self.timings["load abstracts"] = time.perf_counter() - started
+            started = time.perf_counter()
         if state == UNVERIFIED:
             with self._lock:
                 size = min(len(self._abstract_fp), capacity)
                 for slot in np.flatnonzero(self._abstract_fp[:size] != fingerprints[:size]).tolist():
-                    text = abstracts.get(self._pids[slot], "") if self._alive[slot] else ""
+                    text = library.abstract(self._pids[slot]) if self._alive[slot] else ""
                     self._check_abstract(slot, text)
                 self._abstract_state = READY
                 self._reconcile_abstracts(generation)
             self.timings["verify abstracts"] = time.perf_counter() - started
             return
-        todo = [slot for slot, _ in with_text]
-        del with_text
-        postings = None
-        saved = self._saved_index()
-        if saved is not None and saved.abstract_fp is not None and ABSTRACT in saved.fields:
+        if postings is None:
+            todo = [slot for slot in slots.values() if fingerprints[slot]]
             slot_of_position = _slots_of(slots, saved.pids)
             known = slot_of_position >= 0
             same = np.zeros(len(saved.pids), bool)
@@ -1172,23 +1211,16 @@ class SearchIndex:
             todo = [slot for slot in todo if not reused[slot]]
             if len(todo) <= max(2000, len(slots) // 3):
                 postings = _remap(saved.fields[ABSTRACT], slot_of_position, capacity, byte_terms=True)
-                pids = self._pids
-                for slot in todo:
-                    postings.set_doc(slot, abstract_terms(abstracts[pids[slot]]))
+                for slot, text in self._abstract_texts(todo, pids):
+                    postings.set_doc(slot, abstract_terms(text) if text else None)
                 if len(todo) > max(1000, len(slots) // 50):
                     self._needs_save = True
                 self.timings["abstracts from saved index"] = time.perf_counter() - started
-        self._saved = None  # read once: free it
-        if postings is None:
-            pids = self._pids
-            postings = _Postings.from_docs(
-                ((slot, abstract_terms(abstracts[pids[slot]])) for slot in sorted(todo)),
-                capacity,
-                byte_terms=True,
-                pace=True,
-            )
-            self._needs_save = True
-            self.timings["index abstracts"] = time.perf_counter() - started
+            self._saved = None  # read once: free it
+            if postings is None:
+                postings = _build_abstract_postings(self._abstract_texts(todo, pids), capacity)
+                self._needs_save = True
+                self.timings["index abstracts"] = time.perf_counter() - started
         words = [term.decode("utf-8", "surrogatepass") for term in postings.terms]
         with self._lock:
             self._grow(capacity)
@@ -1202,6 +1234,43 @@ class SearchIndex:
             self._reconcile_abstracts(generation)
             if self._needs_save and self._count_alive() >= self.persist_min_papers:
                 self._save(include_abstracts=True)
+
+    def _streamed_abstracts(self, slot_of: dict[str, int], fingerprints: np.ndarray, slots: dict[str, int]):
+        """(slot, abstract) of every paper with an abstract, streamed from the library.
+
+        As a side effect fills ``fingerprints`` (by slot) and ``slots`` (every
+        paper with an abstract entry, empty or not) once the stream is consumed.
+        """
+        batch_slots: list[int] = []
+        batch_texts: list[str] = []
+        capacity = len(fingerprints)
+        for pid, text in self.library.iter_abstracts():
+            slot = slot_of.get(pid)
+            if slot is None or slot >= capacity:
+                continue
+            slots[pid] = slot
+            if not text:
+                continue
+            batch_slots.append(slot)
+            batch_texts.append(text)
+            if len(batch_texts) >= 5000:
+                fingerprints[batch_slots] = _fingerprints(batch_texts)
+                batch_slots, batch_texts = [], []
+            yield slot, text
+        if batch_texts:
+            fingerprints[batch_slots] = _fingerprints(batch_texts)
+
+    def _abstract_texts(self, todo: list[int], pids: list[str]):
+        """(slot, abstract) for the slots in ``todo``: read one by one when few, else one pass over all."""
+        if len(todo) <= ABSTRACT_READS_MAX:
+            for slot in sorted(todo):
+                yield slot, self.library.abstract(pids[slot])
+            return
+        wanted = {pids[slot]: slot for slot in todo}
+        for pid, text in self.library.iter_abstracts():
+            slot = wanted.get(pid)
+            if slot is not None:
+                yield slot, text
 
     def _reconcile_abstracts(self, generation: int) -> None:
         """Re-check abstracts of papers that changed while they were being indexed."""
@@ -1489,8 +1558,9 @@ class _Scorer:
                     if finder.in_parts(link_terms([link.url for link in papers[slot].links])[0])
                 ]
             else:
-                abstracts, pids = index.library.abstracts(), index._pids
-                matched = finder.find_in_texts(candidates, [abstracts.get(pids[slot], "") for slot in candidates])
+                texts = dict(index._abstract_texts(candidates, index._pids))
+                matched = finder.find_in_texts(candidates, [texts.get(slot, "") for slot in candidates])
+                del texts
             if matched:
                 found = np.array(matched, np.int64)
                 value = np.float32(1.0 + self.beta * FIELD_BONUS[number])

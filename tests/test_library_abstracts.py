@@ -237,3 +237,55 @@ def test_undo_of_an_abstract_change_restores_it(library):
     fresh.compact()
     assert json.loads(fresh.abstracts_path.read_text())["abstracts"]  # still a TinyDB table
     assert _reopen(fresh).abstract(pid) == expected[pid]
+
+
+def _search_library(library: Library, count: int = 30) -> dict[str, str]:
+    candidates = [
+        Candidate(
+            title=f"Study {n} of things",
+            abstract=f"Common words here. Marker{n}x appears once; the zebra crossing {n}.",
+            source="s.html",
+        )
+        for n in range(count)
+    ]
+    report = library.import_candidates(candidates, sources=["s.html"])
+    library.compact()
+    return dict(zip(report.added, (c.abstract for c in candidates)))
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_search_index_searches_abstracts_without_keeping_them(library, monkeypatch, saved):
+    from reader.search import SearchIndex
+
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 0)
+    expected = _search_library(library)
+    pids = list(expected)
+    if saved:  # a saved index to reuse, then one abstract changed by another process
+        SearchIndex(_reopen(library)).prepare()
+        library.put([library.get(pids[2])], {pids[2]: "Now about a giraffe."}, label="edit")
+        library.compact()
+    fresh = _reopen(library)
+    index = SearchIndex(fresh)
+    index.prepare()
+    assert [hit.paper.title for hit in index.search("marker7x")] == ["Study 7 of things"]
+    assert len(index.search('"zebra crossing"', limit=100)) == len(pids) - saved  # a phrase: checks texts
+    assert [hit.paper.title for hit in index.search("giraffe")] == (["Study 2 of things"] if saved else [])
+    assert fresh._abstracts_loaded is False
+
+
+def test_search_index_with_abstracts_out_of_slot_order(library, monkeypatch):
+    from reader.search import SearchIndex
+
+    expected = _search_library(library, 12)
+    real = Library.iter_abstracts
+
+    def backwards(self):
+        yield from reversed(list(real(self)))
+
+    fresh = _reopen(library)
+    monkeypatch.setattr(Library, "iter_abstracts", backwards)
+    index = SearchIndex(fresh)
+    index.prepare()
+    for n in range(12):
+        assert [hit.paper.title for hit in index.search(f"marker{n}x")] == [f"Study {n} of things"]
+    assert len(index.search("zebra", limit=100)) == len(expected)
