@@ -346,6 +346,11 @@ class OnlineWork:
                 status.stopping(self._online_label)
         return True
 
+    def on_unmount(self) -> None:
+        """Quitting: the days, repositories or links not started yet are skipped (the process exits sooner)."""
+        if self._online_stop is not None:
+            self._online_stop.set()
+
     def get_system_commands(self, screen: Screen):
         yield from super().get_system_commands(screen)
         if self._online_stop is not None:
