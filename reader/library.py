@@ -386,6 +386,8 @@ class _Spans:
         return cls(ids, packed, (file[0], file[1], file[2]))
 
 
+# A document longer than this (while scanning) means a damaged file, not a long abstract.
+_MAX_DOCUMENT = 64 * 1024 * 1024
 _ABSTRACTS_HEAD = '{"abstracts": {'
 _HEAD_RE = re.compile(r'\s*\{\s*"abstracts"\s*:\s*\{\s*')
 _CLOSE_RE = re.compile(r'\s*\}')
@@ -471,8 +473,9 @@ def _scan_documents(handle, chunk_size: int | None = None) -> Iterator[tuple[int
                         if sep.group(1) is None:
                             break  # the table's closing brace
                         continue
-            # Not a whole entry in what was read: read more, or give up at the end of the file.
-            if eof:
+            # Not a whole entry in what was read: read more, or give up at the end of the file
+            # (or when no document could be that long: the file is damaged, read it whole).
+            if eof or len(buf) - pos > _MAX_DOCUMENT:
                 raise _OtherLayout
             buf = buf[pos:]
             base += pos

@@ -114,6 +114,7 @@ def test_another_process_compacting_makes_offsets_stale(library):
     for pid in pids[1:]:
         assert library.abstract(pid) == expected[pid]
     assert library._abstracts_loaded is False  # found again by one scan, not loaded
+    assert library._spans.file == other._spans.file  # the offsets now describe the new file
     library.refresh()
     assert library.abstract(pids[0]) == "A much longer abstract. " * 40
 
@@ -289,3 +290,18 @@ def test_search_index_with_abstracts_out_of_slot_order(library, monkeypatch):
     for n in range(12):
         assert [hit.paper.title for hit in index.search(f"marker{n}x")] == [f"Study {n} of things"]
     assert len(index.search("zebra", limit=100)) == len(expected)
+
+
+def test_damage_in_the_middle_of_the_abstracts_file_is_reported(library, monkeypatch):
+    expected = _fill(library, 30)
+    library.compact()
+    raw = library.abstracts_path.read_bytes()
+    middle = raw.index(b'"abstract": ', len(raw) // 2)
+    library.abstracts_path.write_bytes(raw[:middle] + b'"abstract" ' + raw[middle + 12 :])  # a colon lost
+    monkeypatch.setattr(library_module, "STREAM_CHUNK", 64)
+    monkeypatch.setattr(library_module, "_MAX_DOCUMENT", 4096)  # gives up scanning early
+    fresh = _reopen(library)
+    with pytest.raises(LibraryError, match="abstracts.json is not valid JSON"):
+        fresh.abstract(list(expected)[-1])
+    with pytest.raises(LibraryError, match="not valid JSON"):
+        dict(fresh.iter_abstracts())
