@@ -165,10 +165,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     hits = search(library, query, limit=args.limit)
     if args.json:
-        abstracts = library.abstracts() if args.abstracts else None
         _print_json(
             [
-                paper_json(hit.paper, score=hit.score, abstract=abstracts.get(hit.paper.id, "") if abstracts else None)
+                paper_json(
+                    hit.paper,
+                    score=hit.score,
+                    abstract=library.abstract(hit.paper.id) if args.abstracts else None,  # just the hits'
+                )
                 for hit in hits
             ]
         )

@@ -352,10 +352,7 @@ class ReaderApp(OnlineWork, App[int]):
 
     @work(thread=True, group="abstract", exclusive=True, exit_on_error=False, name="Reading the abstract")
     def load_abstract(self, pid: str) -> None:
-        loaded = bool(self._abstracts)
-        text = self.library.abstract(pid)  # the first call loads every abstract
-        if not loaded:
-            self._freeze_heap()
+        text = self.library.abstract(pid)  # one document read by its offset, not every abstract
         self.post_message(AbstractLoaded(pid, text))
 
     @on(AbstractLoaded)
