@@ -59,6 +59,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reader.fileio import fsync_dir as _fsync_dir
+from reader.fileio import write_atomically
 from reader.errors import LibraryBusy, LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate, Skipped
 from reader.papers import (
@@ -172,19 +174,6 @@ class Change:
 # -- small file helpers ------------------------------------------------------------
 
 
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a directory; the rename is still atomic
-    finally:
-        os.close(fd)
-
-
 def _signature(path: Path) -> tuple[int, int, int] | None:
     try:
         info = path.stat()
@@ -200,24 +189,10 @@ def _os_error(action: str, path: Path, exc: OSError) -> LibraryError:
 
 def atomic_write(path: Path, chunks: Iterable[str]) -> None:
     """Write ``chunks`` to a temporary file beside ``path``, fsync, rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        # Also when producing the chunks failed (e.g. a damaged file being rewritten).
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise _os_error("write", path, exc) from None
-        raise
-    _fsync_dir(path.parent)
+        write_atomically(path, chunks)
+    except OSError as exc:
+        raise _os_error("write", path, exc) from None
 
 
 # An import computes each title's key several times (dedupe, ids, the title index).

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from reader.fileio import write_atomically
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -603,31 +605,7 @@ class _SavedIndex:
 
 
 def _write_bytes_atomically(path: Path, chunks) -> None:
-    """Like :func:`reader.library.atomic_write`, for binary data."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        with open(tmp, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a directory; the rename is still atomic
-    finally:
-        os.close(fd)
+    write_atomically(path, chunks, binary=True)
 
 
 def _save_index(path: Path, saved: _SavedIndex) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reader.errors import ReaderError
+from reader.fileio import fsync_dir
 
 
 class ExportError(ReaderError):
@@ -23,19 +24,6 @@ class ExportError(ReaderError):
 
 class OutputExists(ExportError):
     """The target file exists and replacing it was not asked for."""
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems cannot fsync a directory; the rename is atomic anyway
-    finally:
-        os.close(fd)
 
 
 def check_output_path(path: str | os.PathLike, *, replace: bool = False) -> Path:
@@ -86,7 +74,7 @@ def write_output(path: str | os.PathLike, chunks: Iterable[str], *, replace: boo
             tmp.unlink(missing_ok=True)
         except OSError:
             pass  # a stray temporary file is harmless; the target is what matters
-    _fsync_directory(out.parent)
+    fsync_dir(out.parent)
     return out
 
 

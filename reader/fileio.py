@@ -1,0 +1,49 @@
+"""Writing files so that a crash leaves either the old or the new version, never half."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (where the OS allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems cannot fsync a directory; the rename is still atomic
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, chunks: Iterable[str] | Iterable[bytes], *, binary: bool = False) -> None:
+    """Write ``chunks`` to a temporary file beside ``path``, fsync, rename over ``path``.
+
+    Raises the ``OSError`` (the temporary file is removed); anything raised while
+    producing the chunks propagates the same way and leaves ``path`` untouched.
+    """
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        if binary:
+            handle = open(tmp, "wb")
+        else:
+            handle = open(tmp, "w", encoding="utf-8", newline="\n")
+        with handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass  # a leftover temporary is removed by the library's next compaction
+        raise
+    fsync_dir(path.parent)
