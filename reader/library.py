@@ -986,10 +986,20 @@ class Library:
             raise _os_error("read", self.abstracts_path, exc) from None
         with handle:
             try:
-                for _offset, _length, doc in _scan_documents(handle):
+                # Note where each document is on the way: a full pass leaves the
+                # offsets current (e.g. after the files were copied), so that the
+                # next single abstract() does not need a pass of its own.
+                signature = _file_signature(os.fstat(handle.fileno()))
+                ids: list[str] = []
+                spans = array("q")
+                for offset, length, doc in _scan_documents(handle):
                     found = _abstract_of(doc)
                     if found is not None:
+                        ids.append(found[0])
+                        spans.append(offset)
+                        spans.append(length)
                         yield found
+                self._spans = _Spans(ids, spans, signature)
                 return
             except _OtherLayout:
                 pass
@@ -1023,6 +1033,52 @@ class Library:
                     loaded[pid] = text
             self._abstracts = loaded
             self._abstracts_loaded = True
+
+    def read_abstracts(self, pids: Iterable[str]) -> dict[str, str]:
+        """Abstracts of ``pids`` (papers of the library) read by offset, the file opened once.
+
+        For a few thousand papers (a phrase checked against candidate abstracts)
+        this is several times faster than one :meth:`abstract` call each.
+        """
+        wanted = [pid for pid in dict.fromkeys(pids) if pid in self._papers]
+        found: dict[str, str] = {}
+        todo: list[tuple[int, int, str]] = []
+        spans = self._spans
+        for pid in wanted:
+            text = self._abstracts.get(pid)
+            if text is not None:
+                found[pid] = text
+            elif self._abstracts_loaded:
+                found[pid] = ""
+            else:
+                where = spans.where(pid) if spans is not None else None
+                if where is None:
+                    found[pid] = self.abstract(pid)  # handles stale or missing offsets
+                else:
+                    todo.append((where[0], where[1], pid))
+        if not todo:
+            return found
+        todo.sort()
+        try:
+            fd = os.open(self.abstracts_path, os.O_RDONLY)
+        except OSError:
+            fd = None
+        try:
+            trusted = fd is not None and _file_signature(os.fstat(fd)) == spans.file
+            for offset, length, pid in todo:
+                text = None
+                if trusted:
+                    try:
+                        got = _abstract_of(json.loads(os.pread(fd, length, offset)))
+                    except (OSError, ValueError):
+                        got = None
+                    if got is not None and got[0] == pid:
+                        text = got[1]
+                found[pid] = text if text is not None else self.abstract(pid)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return found
 
     def _abstracts_of(self, pids: Iterable[str]) -> dict[str, str]:
         """The current abstracts of ``pids`` (papers of the library), reading the file once for many."""

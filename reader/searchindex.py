@@ -1241,8 +1241,9 @@ class SearchIndex:
     def _abstract_texts(self, todo: list[int], pids: list[str]):
         """(slot, abstract) for the slots in ``todo``: read one by one when few, else one pass over all."""
         if len(todo) <= ABSTRACT_READS_MAX:
+            texts = self.library.read_abstracts(pids[slot] for slot in todo)
             for slot in sorted(todo):
-                yield slot, self.library.abstract(pids[slot])
+                yield slot, texts.get(pids[slot], "")
             return
         wanted = {pids[slot]: slot for slot in todo}
         for pid, text in self.library.iter_abstracts():
