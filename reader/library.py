@@ -986,20 +986,10 @@ class Library:
             raise _os_error("read", self.abstracts_path, exc) from None
         with handle:
             try:
-                # Note where each document is on the way: a full pass leaves the
-                # offsets current (e.g. after the files were copied), so that the
-                # next single abstract() does not need a pass of its own.
-                signature = _file_signature(os.fstat(handle.fileno()))
-                ids: list[str] = []
-                spans = array("q")
-                for offset, length, doc in _scan_documents(handle):
+                for _offset, _length, doc in _scan_documents(handle):
                     found = _abstract_of(doc)
                     if found is not None:
-                        ids.append(found[0])
-                        spans.append(offset)
-                        spans.append(length)
                         yield found
-                self._spans = _Spans(ids, spans, signature)
                 return
             except _OtherLayout:
                 pass

@@ -316,18 +316,3 @@ def test_read_abstracts_reads_many_by_offset_at_once(library, monkeypatch):
     assert got == expected
     assert reopened._abstracts_loaded is False
 
-
-def test_a_full_stream_refreshes_stale_offsets(library, tmp_path, monkeypatch):
-    import shutil
-
-    expected = _fill(library, 20)
-    library.compact()
-    copy_dir = tmp_path / "copy"
-    copy_dir.mkdir()
-    for path in (library.path, library.abstracts_path):
-        shutil.copy(path, copy_dir / path.name)  # a new file: the recorded offsets do not trust it
-    copied = Library.open(copy_dir / library.path.name, backup_interval=0)
-    assert dict(copied.iter_abstracts()) == expected
-    _no_scan(monkeypatch)
-    pid = next(iter(expected))
-    assert copied.abstract(pid) == expected[pid], "the stream left offsets for this file behind"
