@@ -31,11 +31,9 @@ async def main():
     app = ReaderApp(library, config=Config(), poll_interval=None)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("s")  # load the sample papers
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if len(library) and type(app.screen).__name__ == "MainScreen":
-                break
+        await pilot.press("s")  # load the sample papers (in a worker)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         paper_list = app.screen.query_one("PaperList")
         print("papers", len(library))
         print("border", paper_list.styles.border_top[0])  # set by styles/reader.tcss
