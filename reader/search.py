@@ -36,6 +36,12 @@ def index_for(library) -> SearchIndex:
         return index
 
 
+def forget_index(library) -> None:
+    """Drop the shared index of ``library`` (the next :func:`index_for` builds a new one)."""
+    with _indexes_lock:
+        _indexes.pop(library, None)
+
+
 def search(library, query: str, limit: int | None = None) -> SearchResult:
     """Papers matching ``query``, best first (newest first for an empty query).
 
@@ -46,4 +52,4 @@ def search(library, query: str, limit: int | None = None) -> SearchResult:
     return index_for(library).search(query, limit)
 
 
-__all__ = ["QueryError", "Hit", "RankedIds", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for"]
+__all__ = ["QueryError", "Hit", "RankedIds", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for", "forget_index"]

@@ -23,6 +23,10 @@ class SearchResult:
     partial: bool = False  # abstracts were not searched yet
 
 
+# From this many papers on, the first search index is built in a child process.
+CHILD_BUILD_PAPERS = 20_000
+
+
 class Searcher:
     def __init__(self, library) -> None:
         self.library = library
@@ -41,8 +45,35 @@ class Searcher:
         return self._index is not None and self._index.abstracts_ready
 
     def warm_up(self) -> None:
-        """Index everything now (seconds at 100,000 papers the first time; then read from a saved index)."""
+        """Index everything now (seconds at 100,000 papers the first time; then read from a saved index).
+
+        The first index of a big library is built in a child process
+        (``reader.search_build``) and then loaded from where it saved it: the
+        build's memory never adds to the app's, and the UI keeps the GIL.
+        """
+        if self._index is None and len(self.library) >= CHILD_BUILD_PAPERS and self._build_in_child():
+            from reader.search import forget_index
+
+            forget_index(self.library)  # a search made meanwhile used an index without the saved file
+            self._index = None
         self.index.prepare()
+
+    def _build_in_child(self) -> bool:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        if Path(str(self.library.path) + ".search").exists():
+            return False  # saved already: loading it is cheap
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "reader.search_build", str(self.library.path)],
+                capture_output=True,
+                timeout=600,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False  # build it here instead
+        return done.returncode == 0
 
     def search(self, query: str, list_id: str = ALL, limit: int | None = None) -> SearchResult:
         """Papers matching ``query`` within the smart list ``list_id``, best first (at most ``limit``)."""
