@@ -454,10 +454,9 @@ async def test_changes_from_another_process_appear_by_themselves(small_library, 
         await settle(pilot)
         other = Library.open(db_path)
         other.import_candidates([Candidate(title="A Brand New Paper", abstract="Fresh.", source="cli")])
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if "A Brand New Paper" in list_rows(app)[0]:
-                break
+        app._poll()  # what the poll timer (set up by poll_interval) runs; no waiting for its tick
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert "A Brand New Paper" in list_rows(app)[0]
         assert status_text(app) == "5 papers"
 
