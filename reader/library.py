@@ -63,6 +63,8 @@ from reader.fileio import fsync_dir as _fsync_dir
 from reader.fileio import write_atomically
 from reader.errors import LibraryBusy, LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate, Skipped
+from reader.snapshot import MIN_PAPERS as SNAPSHOT_MIN_PAPERS
+from reader.snapshot import read_snapshot, source_signature, write_snapshot
 from reader.papers import (
     Link,
     Paper,
@@ -290,6 +292,32 @@ def _file_signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _numbered(docs: Iterable[dict]) -> dict[str, dict]:
+    """Documents keyed by TinyDB ids as :func:`_table_chunks` writes them: "1", "2", ..."""
+    return {str(number): doc for number, doc in enumerate(docs, start=1)}
+
+
+def _json_trip(value):
+    """``value`` as writing it to JSON and reading it back gives it."""
+    return json.loads(json.dumps(value))
+
+
+def _history_records(table: object) -> list[dict]:
+    """The stored history table's records, oldest first (anything malformed left out)."""
+    if not isinstance(table, dict):
+        return []
+    records = [h for h in table.values() if isinstance(h, dict) and isinstance(h.get("seq"), int)]
+    return sorted(records, key=lambda h: h["seq"])
+
+
+_OWN_TABLES = ("meta", "papers", "history", "abstracts_at")
+
+
+def _other_tables(data: dict) -> dict[str, dict]:
+    """Tables another program added to the papers file: kept and written back as they are."""
+    return {k: v for k, v in data.items() if k not in _OWN_TABLES and isinstance(v, dict)}
+
+
 class _Spans:
     """Where each paper's document sits in the abstracts file: ``(offset, length)`` by id.
 
@@ -500,6 +528,7 @@ class Library:
         )
         self.wal_path = self.path.with_name(self.path.name + ".wal")
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.snapshot_path = self.path.with_name(self.path.name + ".snapshot")
         self.clock = clock
         self.lock_timeout = lock_timeout
         self.auto_compact = auto_compact
@@ -525,6 +554,7 @@ class Library:
         self._by_title: dict[str, str] | None = None
         self._by_arxiv: dict[str, str] | None = None
         self._mutex = threading.RLock()
+        self.opened_from_snapshot = False  # the last load used the snapshot (see reader.snapshot)
         # (generation, ids changed) for the last changes; None means "reloaded: everything".
         self._change_log: list[tuple[int, frozenset[str] | None]] = []
 
@@ -568,7 +598,7 @@ class Library:
             changed |= ids
         return changed
 
-    def _read_json_file(self, path: Path) -> dict | None:
+    def _read_bytes(self, path: Path) -> bytes | None:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
@@ -578,6 +608,9 @@ class Library:
             raise LibraryError(f"{path} is a directory, not a library file") from None
         except OSError as exc:
             raise _os_error("read", path, exc) from None
+        return data
+
+    def _parse_json(self, path: Path, data: bytes) -> dict:
         if not data.strip():
             raise LibraryError(f"{path} is empty (truncated?); it was not changed")
         try:
@@ -588,13 +621,45 @@ class Library:
             raise LibraryError(f"{path} is not a TinyDB database (top level is not an object); it was not changed")
         return value
 
+    def _read_json_file(self, path: Path) -> dict | None:
+        data = self._read_bytes(path)
+        return None if data is None else self._parse_json(path, data)
+
     def _load_main(self) -> None:
         with _gc_paused():
             self._load_main_files()
 
     def _load_main_files(self) -> None:
         sig = _signature(self.path)
-        data = self._read_json_file(self.path)
+        raw = self._read_bytes(self.path)
+        snapshot = None
+        if raw is not None and os.path.exists(self.snapshot_path):
+            source = source_signature(raw)
+            del raw  # not held while the snapshot loads (we hold the lock: the file cannot change)
+            snapshot = read_snapshot(self.snapshot_path, source, schema=SCHEMA_VERSION)
+            if snapshot is None:
+                raw = self._read_bytes(self.path)
+        if snapshot is not None:
+            # The same content as the JSON below, several times faster (reader.snapshot).
+            papers, seq, history, others = snapshot.papers, snapshot.seq, snapshot.history, snapshot.others
+            spans = _Spans.from_doc(snapshot.spans_doc)
+        else:
+            papers, seq, history, others, spans = self._parse_main(None if raw is None else self._parse_json(self.path, raw))
+        self.opened_from_snapshot = snapshot is not None
+        self._papers = papers
+        self._seq = seq
+        self._main_sig = sig
+        self._other_tables = others
+        self._history = history
+        self._abstracts = {}
+        self._abstracts_loaded = False
+        self._abstracts_dirty = False
+        self._spans = spans
+        self._by_title = None
+        self._by_arxiv = None
+
+    def _parse_main(self, data: dict | None):
+        """(papers, seq, history, other tables, spans) from the parsed papers file."""
         papers: dict[str, Paper] = {}
         seq = 0
         others: dict[str, dict] = {}
@@ -622,28 +687,12 @@ class Library:
                 except ValueError as exc:
                     raise LibraryError(f"{self.path}: paper document {doc_id} is malformed ({exc}); not changed") from None
                 papers[paper.id] = paper
-            history_table = data.get("history", {})
-            if isinstance(history_table, dict):
-                history = [h for h in history_table.values() if isinstance(h, dict) and isinstance(h.get("seq"), int)]
+            history = _history_records(data.get("history", {}))
             spans_table = data.get("abstracts_at")
             if isinstance(spans_table, dict) and spans_table:
                 spans = _Spans.from_doc(next(iter(spans_table.values())))
-            others = {
-                k: v
-                for k, v in data.items()
-                if k not in ("meta", "papers", "history", "abstracts_at") and isinstance(v, dict)
-            }
-        self._papers = papers
-        self._seq = seq
-        self._main_sig = sig
-        self._other_tables = others
-        self._history = sorted(history, key=lambda h: h["seq"])
-        self._abstracts = {}
-        self._abstracts_loaded = False
-        self._abstracts_dirty = False
-        self._spans = spans
-        self._by_title = None
-        self._by_arxiv = None
+            others = _other_tables(data)
+        return papers, seq, history, others, spans
 
     def _meta_from(self, data: dict) -> dict:
         meta_table = data.get("meta")
@@ -1352,6 +1401,43 @@ class Library:
             # Last, so that reading the meta table from the file's first bytes stays cheap.
             tables["abstracts_at"] = [spans.to_doc()]
         atomic_write(self.path, self._database_chunks(tables))
+        self._write_snapshot(spans)
+
+    def _write_snapshot(self, spans: "_Spans | None") -> None:
+        """After the papers file was written: its snapshot, for fast opening (reader.snapshot).
+
+        Optional: when it cannot be written, opening parses the JSON as before
+        (a stale snapshot never matches the new file, so it is never used).
+        """
+        if len(self._papers) >= SNAPSHOT_MIN_PAPERS:
+            try:
+                source = source_signature(self.path.read_bytes())
+                # History and other tables as reading the file gives them back.
+                history = _history_records(_json_trip(_numbered(self._history[-HISTORY_KEEP:])))
+                others = _json_trip({name: _numbered(table.values()) for name, table in self._other_tables.items()})
+                write_snapshot(
+                    self.snapshot_path,
+                    source,
+                    schema=SCHEMA_VERSION,
+                    seq=self._seq,
+                    papers=list(self._papers.values()),
+                    history=history,
+                    others=others,
+                    spans_doc=spans.to_doc() if spans is not None else None,
+                )
+                return
+            except (OSError, ValueError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                self.warnings.append(
+                    f"could not write {self.snapshot_path} ({reason}); the library is saved, "
+                    "it only opens more slowly until the next compaction"
+                )
+        try:
+            os.unlink(self.snapshot_path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            self.warnings.append(f"could not remove the old snapshot {self.snapshot_path}: {exc.strerror or exc}")
 
     def _finish_compaction(self) -> None:
         self._abstracts_dirty = False
@@ -1373,7 +1459,9 @@ class Library:
     def _remove_stale_temporaries(self) -> None:
         """Delete temporary files a killed process left behind (we hold the exclusive lock,
         and only holders of that lock write these files, so none is in use)."""
-        prefixes = tuple(f".{p.name}.tmp-" for p in (self.path, self.abstracts_path, self.wal_path))
+        prefixes = tuple(
+            f".{p.name}.tmp-" for p in (self.path, self.abstracts_path, self.wal_path, self.snapshot_path)
+        )
         try:
             entries = list(os.scandir(self.path.parent))
         except OSError:

@@ -108,6 +108,14 @@ SCENARIOS = [
     ),
     Scenario("tag-compacts", lambda lib: lib.tag([lib.ids()[2]], ["fault"]), limits={"COMPACT_RECORDS": 1}),
     Scenario("compact", lambda lib: lib.compact(), is_change=False),
+    Scenario(  # the snapshot written after the papers file (reader/snapshot.py)
+        "compact-snapshot", lambda lib: lib.compact(), is_change=False, limits={"SNAPSHOT_MIN_PAPERS": 1}
+    ),
+    Scenario(
+        "tag-compacts-snapshot",
+        lambda lib: lib.tag([lib.ids()[2]], ["fault"]),
+        limits={"COMPACT_RECORDS": 1, "SNAPSHOT_MIN_PAPERS": 1},
+    ),
     Scenario("first-backup", lambda lib: lib.tag([lib.ids()[2]], ["fault"]), backup_interval=TINY_INTERVAL),
     Scenario(
         "next-backup",  # unchanged files are hard-linked to the previous backup's copy

@@ -174,6 +174,9 @@ def set_store_limits(compact_records: int | None = None, direct_write: int | Non
         library_module.COMPACT_RECORDS = compact_records
     if direct_write:
         library_module.DIRECT_WRITE_PAPERS = direct_write
+    if compact_records or direct_write:
+        # These small libraries get a snapshot too, so kills also land while it is written.
+        library_module.SNAPSHOT_MIN_PAPERS = 1
 
 
 ENV_PREFIX = "READER_FAULT_"
