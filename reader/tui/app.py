@@ -159,7 +159,9 @@ class ReaderApp(OnlineWork, App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, WelcomeScreen):
-            yield SystemCommand("Load the sample papers", "Key: s", screen.action_load_samples)
+            for spec in keys.KEYS:
+                if keys.WELCOME in spec.owners and spec.palette:
+                    yield SystemCommand(spec.description, self._key_hint(spec), getattr(screen, f"action_{spec.action}"))
             return
         main = self.main_screen
         for spec in keys.KEYS:

@@ -91,8 +91,8 @@ KEYS: tuple[KeySpec, ...] = (
     _spec("copy", "y", "copy", "Copy: title, code link, Markdown link or abstract", "Copy and export", [MAIN], True, "Copy"),
     _spec("export", "e", "export", "Export the list (or the selection) as Markdown", "Copy and export", [MAIN], True, "Export"),
     # Online
-    _spec("fetch_today", "f", "fetch_today", "Fetch today's daily papers (Hugging Face)", "Online", [MAIN]),
-    _spec("fetch_days", "F", "fetch_days", "Fetch daily papers for a date…", "Online", [MAIN]),
+    _spec("fetch_today", "f", "fetch_today", "Fetch today's daily papers (Hugging Face)", "Online", [MAIN, WELCOME]),
+    _spec("fetch_days", "F", "fetch_days", "Fetch daily papers for a date…", "Online", [MAIN, WELCOME]),
     _spec("enrich_list", "E", "enrich_list", "Enrich papers with GitHub metadata (the list)", "Online", [MAIN]),
     _spec("check_links", "l", "check_links", "Check links (the selection, else this paper)", "Online", [MAIN]),
     _spec("check_list_links", "L", "check_list_links", "Check links of every paper in the list", "Online", [MAIN]),

@@ -333,6 +333,8 @@ class OnlineWork:
         self._online_label = label
         if status := self._online_status():
             status.start(label)
+        if status is None or self.screen is not self._mounted_main():
+            self.notify(f"{label}…", title="Online")  # the progress line is not in sight (the welcome)
         return self._online_stop
 
     def cancel_online(self) -> bool:
@@ -518,10 +520,8 @@ def _store_changed(delta):
 # -- the main screen's side: actions ----------------------------------------------------------------
 
 
-class OnlineActions:
-    """Mixin of ``MainScreen``: the keys and palette entries of the online commands and the sort."""
-
-    sort_mode: str = SORT_RANK
+class FetchActions:
+    """Mixin of a screen (the main one, the welcome): fetch today's daily papers, or chosen days."""
 
     def _today(self) -> date:
         return date.fromisoformat(self.app.clock()[:10])
@@ -535,6 +535,12 @@ class OnlineActions:
                 self.app.fetch_daily(days)
 
         self.app.push_screen(FetchDatesModal(self._today()), answered)
+
+
+class OnlineActions(FetchActions):
+    """Mixin of ``MainScreen``: the keys and palette entries of the online commands and the sort."""
+
+    sort_mode: str = SORT_RANK
 
     def action_enrich_list(self) -> None:
         targets = self._results_targets()

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reader.tui import keys
+from reader.tui.online import FetchActions
 
 WELCOME = """\
 Your reading list is empty.
@@ -22,11 +23,13 @@ paste into a file) and import it from a shell:
 
 Papers imported while this window is open show up here by themselves.
 
-Press  s  to load the sample papers and look around,
+Press  f  to fetch today's daily papers from Hugging Face,
+       F  for other days,
+       s  to load the sample papers and look around,
        ?  for every key,  q  to quit."""
 
 
-class WelcomeScreen(Screen[None]):
+class WelcomeScreen(FetchActions, Screen[None]):
     BINDINGS = keys.bindings(keys.WELCOME)
 
     class LoadSamplesRequested(Message):

@@ -123,6 +123,25 @@ async def test_fetch_today_imports_the_days_papers(small_library, make_app):
         assert paper.arxiv_id == "2601.01001" and paper.authors == ("Ada Lovelace", "Alan Turing")
 
 
+async def test_fetch_from_the_welcome_of_an_empty_library(library, make_app):
+    from reader.tui.main_screen import MainScreen
+    from reader.tui.welcome import WelcomeScreen
+
+    seen: list[str] = []
+    app = make_app(library, http_client_factory=_factory(_daily_handler(seen=seen)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert "f  to fetch today's daily papers" in str(app.screen.query_one("#welcome-text").render())
+        await pilot.press("f")
+        await settle(pilot)
+        assert seen == ["2026-01-01"]
+        assert _titles(library) == {"Paper 1 of 2026-01-01", "Paper 2 of 2026-01-01"}
+        assert isinstance(app.screen, MainScreen)  # papers arrived: the welcome made way
+        assert "Paper 1 of 2026-01-01" in "\n".join(list_rows(app))
+        assert any("Fetching daily papers of 2026-01-01" in text for text in notifications(app))
+
+
 async def test_fetch_a_range_keeps_the_good_days_and_reports_the_failing_one(small_library, make_app):
     library, _ = small_library
     bad = {

@@ -14,7 +14,7 @@ async def test_empty_library_shows_the_welcome_and_s_loads_the_samples(library, 
         await settle(pilot)
         assert isinstance(app.screen, WelcomeScreen)
         text = str(app.screen.query_one("#welcome-text").render())
-        assert "reader import" in text and "Press  s  to load the sample papers" in text
+        assert "reader import" in text and "s  to load the sample papers" in text
         await pilot.press("s")
         await settle(pilot)
         assert len(library) == 442
