@@ -555,6 +555,7 @@ class Library:
         self._by_arxiv: dict[str, str] | None = None
         self._mutex = threading.RLock()
         self.opened_from_snapshot = False  # the last load used the snapshot (see reader.snapshot)
+        self._snapshot_current = False  # the snapshot matches library.json as it is now
         # (generation, ids changed) for the last changes; None means "reloaded: everything".
         self._change_log: list[tuple[int, frozenset[str] | None]] = []
 
@@ -645,7 +646,7 @@ class Library:
             spans = _Spans.from_doc(snapshot.spans_doc)
         else:
             papers, seq, history, others, spans = self._parse_main(None if raw is None else self._parse_json(self.path, raw))
-        self.opened_from_snapshot = snapshot is not None
+        self.opened_from_snapshot = self._snapshot_current = snapshot is not None
         self._papers = papers
         self._seq = seq
         self._main_sig = sig
@@ -1400,8 +1401,15 @@ class Library:
         if spans is not None:
             # Last, so that reading the meta table from the file's first bytes stays cheap.
             tables["abstracts_at"] = [spans.to_doc()]
+        self._snapshot_current = False
         atomic_write(self.path, self._database_chunks(tables))
         self._write_snapshot(spans)
+
+    @property
+    def needs_snapshot(self) -> bool:
+        """Big enough for a snapshot but without a usable one (written by an older reader, a
+        restored backup, another program's edit): :meth:`compact` writes it."""
+        return len(self._papers) >= SNAPSHOT_MIN_PAPERS and not self._snapshot_current
 
     def _write_snapshot(self, spans: "_Spans | None") -> None:
         """After the papers file was written: its snapshot, for fast opening (reader.snapshot).
@@ -1425,6 +1433,7 @@ class Library:
                     others=others,
                     spans_doc=spans.to_doc() if spans is not None else None,
                 )
+                self._snapshot_current = True
                 return
             except (OSError, ValueError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -183,3 +183,15 @@ def test_a_snapshot_that_cannot_be_written_is_a_warning_and_the_change_is_saved(
     reopened = Library.open(db_path)
     assert not reopened.opened_from_snapshot
     assert "saved" in reopened.get(pid).tags
+
+
+def test_a_library_opened_without_its_snapshot_says_so_until_compacted(sample_library, db_path, monkeypatch):
+    sample_library.snapshot_path.unlink(missing_ok=True)  # as a library written by an older reader
+    assert Library.open(db_path).needs_snapshot
+    sample_library.compact()
+    reopened = Library.open(db_path)
+    assert not reopened.needs_snapshot
+    reopened.tag(reopened.ids()[:1], ["journal only"])
+    assert not reopened.needs_snapshot  # the journal goes on top of the snapshot
+    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", len(reopened) + 1)
+    assert not Library.open(db_path).needs_snapshot  # small libraries do without

@@ -133,6 +133,8 @@ class ReaderApp(OnlineWork, App[int]):
         """After the first frame: count the smart lists, prepare the search index, start polling."""
         self._rebuild_catalog()
         self._warm_up_search()
+        if self.library.needs_snapshot:
+            self._write_snapshot()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll)
 
@@ -181,6 +183,18 @@ class ReaderApp(OnlineWork, App[int]):
 
     def _palette_run(self, action: str) -> None:
         self.call_later(self.run_action, action, self.main_screen)
+
+    @work(thread=True, group="store", exit_on_error=False, name="Writing the library's snapshot")
+    def _write_snapshot(self) -> None:
+        """A big library opened without its snapshot (see reader.snapshot): compacting writes one,
+        so the next start is fast again."""
+        try:
+            outcome = self.gate.run(self.library.compact)
+        except ReaderError as exc:
+            self.post_message(StoreChanged(set(), printable(f"Could not compact the library: {exc}"), "warning"))
+            return
+        if outcome.changed:
+            self.post_message(StoreChanged(outcome.delta))
 
     @work(thread=True, group="search-index", exit_on_error=False, name="Preparing search")
     def _warm_up_search(self) -> None:
