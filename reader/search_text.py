@@ -181,8 +181,23 @@ def abstract_terms(text: str) -> set[bytes]:
     flowattention). Camel-case names are kept whole (LayerDiffusion ->
     layerdiffusion): splitting them costs too much over 100,000 abstracts.
     """
+    return abstract_tokens_and_terms(text)[1]
+
+
+def abstract_tokens(text: str) -> list[bytes]:
+    """The words of a long text in order, as UTF-8 bytes: what a quoted phrase is matched against.
+
+    The same cut as :func:`normalised_words` (``flow-matching,  and`` ->
+    flow, matching, and); every token is also one of :func:`abstract_terms`.
+    """
+    return folded_bytes(text).translate(_BYTES_SPLIT).split()
+
+
+def abstract_tokens_and_terms(text: str) -> tuple[list[bytes], set[bytes]]:
+    """:func:`abstract_tokens` and :func:`abstract_terms` of ``text``, cutting it once."""
     data = folded_bytes(text)
-    terms = set(data.translate(_BYTES_SPLIT).split())
+    tokens = data.translate(_BYTES_SPLIT).split()
+    terms = set(tokens)
     if b"-" in data:
         kept = data.translate(_BYTES_KEEP_HYPHEN)
         position = kept.find(b"-")
@@ -195,12 +210,12 @@ def abstract_terms(text: str) -> set[bytes]:
             if b"-" in compound:
                 terms.add(compound.replace(b"-", b""))
             position = kept.find(b"-", end)
-    return terms
+    return tokens, terms
 
 
 def normalised_words(text: str) -> bytes:
     """Folded text with punctuation and spacing reduced to single spaces, padded: b' a b c '."""
-    return b" " + b" ".join(folded_bytes(text).translate(_BYTES_SPLIT).split()) + b" "
+    return b" " + b" ".join(abstract_tokens(text)) + b" "
 
 
 def link_parts(url: str) -> list[str]:
@@ -235,6 +250,8 @@ __all__ = [
     "title_terms",
     "forget_cut_words",
     "abstract_terms",
+    "abstract_tokens",
+    "abstract_tokens_and_terms",
     "first_word_term",
     "normalised_words",
     "link_parts",
