@@ -28,6 +28,13 @@ abstracts are loaded and indexed by :meth:`SearchIndex.prepare` (which
 are saved beside the library (``library.json.search``) and reused when every
 paper's text still has the fingerprint recorded for it: a saved index is never
 trusted for a paper whose text changed, and a damaged file is ignored.
+
+A quoted phrase is narrowed to the papers having all its words, then checked
+word by word in order. In an abstract that check uses the word positions
+saved by the last build from every abstract (``library.json.phrases``, see
+:mod:`reader.phrase_index`, memory-mapped and loaded on the first phrase
+query) for every abstract whose fingerprint is still the one saved there; the
+others (added or changed since) are read and searched as text.
 """
 
 from __future__ import annotations
@@ -52,10 +59,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from reader.papers import CODE, PROJECT, Paper
+from reader.phrase_index import PhraseIndex, PhraseIndexBuilder
 from reader.search_query import Query, QueryError, Term, parse_query
 from reader.search_text import (
     TOKENIZER_VERSION,
     abstract_terms,
+    abstract_tokens_and_terms,
     fold,
     forget_cut_words,
     link_terms,
@@ -541,16 +550,28 @@ CACHE_FORMAT = 1
 
 # Up to this many abstracts are read one by one (by offset); more, in one pass over the file.
 ABSTRACT_READS_MAX = 20000
+# A saved abstract index is patched when at most this many abstracts (or a third of them)
+# changed since it was saved; past that every abstract is indexed again.
+PATCH_MAX_CHANGED = 2000
 
 
-def _build_abstract_postings(pairs, capacity: int) -> "_Postings":
+def _build_abstract_postings(pairs, capacity: int, phrases: PhraseIndexBuilder | None = None) -> "_Postings":
     """Abstract postings from (slot, text) pairs in any order, without keeping the texts.
 
     :meth:`_Postings.from_docs` wants increasing slots; the library streams
     abstracts in file order, which is nearly always slot order. Pairs that
     come out of order are kept aside and added to the overlay afterwards.
+    With ``phrases``, each abstract's token sequence is added to it too (the
+    same cut of the text serves both).
     """
     late: list[tuple[int, str]] = []
+
+    def terms_of(slot: int, text: str) -> set[bytes]:
+        if phrases is None:
+            return abstract_terms(text)
+        tokens, terms = abstract_tokens_and_terms(text)
+        phrases.add(slot, tokens)
+        return terms
 
     def in_order():
         last = -1
@@ -559,13 +580,13 @@ def _build_abstract_postings(pairs, capacity: int) -> "_Postings":
                 continue
             if slot > last:
                 last = slot
-                yield slot, abstract_terms(text)
+                yield slot, terms_of(slot, text)
             else:
                 late.append((slot, text))
 
     postings = _Postings.from_docs(in_order(), capacity, byte_terms=True, pace=True)
     for slot, text in late:
-        postings.set_doc(slot, abstract_terms(text))
+        postings.set_doc(slot, terms_of(slot, text))
     return postings
 
 
@@ -798,6 +819,13 @@ class SearchIndex:
         # Abstracts.
         self._abstract_state = NOT_LOADED
         self._abstract_fp = np.zeros(0, np.uint64)
+        # Where each abstract word stands (for phrases), saved beside the library; loaded lazily.
+        self.phrases_path = Path(str(library.path) + ".phrases")
+        self.phrases_error: str | None = None  # why that file could not be saved, if it could not
+        self._phrases: PhraseIndex | None = None
+        self._phrases_checked = False
+        self._phrase_fp = np.zeros(0, np.uint64)  # per slot: fingerprint of the abstract the file holds, 0: none
+        self._phrase_doc_slots = np.zeros(0, np.int64)  # per document of the file: its slot, -1: none
 
     # -- public ----------------------------------------------------------------------------
 
@@ -889,7 +917,7 @@ class SearchIndex:
             return
         for name in (
             "_alive", "_read", "_code", "_project", "_inserted",
-            "_title_len", "_title_first", "_meta_fp", "_abstract_fp",
+            "_title_len", "_title_first", "_meta_fp", "_abstract_fp", "_phrase_fp",
         ):
             setattr(self, name, _grown(getattr(self, name), capacity))
         size = len(self._alive)
@@ -1150,15 +1178,18 @@ class SearchIndex:
             pids = list(self._pids)
             capacity = len(self._alive)
             state = self._abstract_state
+            persist = self._count_alive() >= self.persist_min_papers
         saved = self._saved_index() if state != UNVERIFIED else None
         reusable = saved is not None and saved.abstract_fp is not None and ABSTRACT in saved.fields
         fingerprints = np.zeros(capacity, np.uint64)
         slots: dict[str, int] = {}  # papers with an abstract entry -> their slot
         streamed = self._streamed_abstracts(slot_of, fingerprints, slots)
         postings = None
+        # A build from every abstract also records where each word stands (the phrases file).
+        phrases = PhraseIndexBuilder() if persist and state != UNVERIFIED else None
         if state != UNVERIFIED and not reusable:
             # Nothing saved to reuse: index while reading, in one pass over the abstracts.
-            postings = _build_abstract_postings(streamed, capacity)
+            postings = _build_abstract_postings(streamed, capacity, phrases)
             self._saved = None
             self._needs_save = True
             self.timings["index abstracts"] = time.perf_counter() - started
@@ -1187,18 +1218,27 @@ class SearchIndex:
             reused = np.zeros(capacity, bool)
             reused[slot_of_position[same]] = True
             todo = [slot for slot in todo if not reused[slot]]
-            if len(todo) <= max(2000, len(slots) // 3):
+            if len(todo) <= max(PATCH_MAX_CHANGED, len(slots) // 3):
                 postings = _remap(saved.fields[ABSTRACT], slot_of_position, capacity, byte_terms=True)
                 for slot, text in self._abstract_texts(todo, pids):
                     postings.set_doc(slot, abstract_terms(text) if text else None)
                 if len(todo) > max(1000, len(slots) // 50):
                     self._needs_save = True
+                phrases = None  # the saved index was patched, not rebuilt: the phrases file stays as it is
                 self.timings["abstracts from saved index"] = time.perf_counter() - started
             self._saved = None  # read once: free it
             if postings is None:
-                postings = _build_abstract_postings(self._abstract_texts(todo, pids), capacity)
+                # Too much changed to patch the saved index: index every abstract again, not
+                # only the changed ones (streamed again: the fingerprints come with the texts).
+                fingerprints = np.zeros(capacity, np.uint64)
+                postings = _build_abstract_postings(
+                    self._streamed_abstracts(slot_of, fingerprints, {}), capacity, phrases
+                )
                 self._needs_save = True
                 self.timings["index abstracts"] = time.perf_counter() - started
+        if phrases is not None:
+            self._write_phrases(phrases, pids, fingerprints)
+            del phrases
         words = [term.decode("utf-8", "surrogatepass") for term in postings.terms]
         with self._lock:
             self._grow(capacity)
@@ -1212,6 +1252,78 @@ class SearchIndex:
             self._reconcile_abstracts(generation)
             if self._needs_save and self._count_alive() >= self.persist_min_papers:
                 self._save(include_abstracts=True)
+
+    def _write_phrases(self, phrases: PhraseIndexBuilder, pids: list[str], fingerprints: np.ndarray) -> None:
+        """Save where the abstracts' words stand and forget the file loaded before.
+
+        ``fingerprints[slot]`` is the fingerprint of the abstract indexed for ``slot``.
+        """
+        started = time.perf_counter()
+        if phrases.too_big:
+            self.phrases_error = "too many words in the abstracts for a phrase index"
+            return
+        try:
+            phrases.write(self.phrases_path, pids, fingerprints, pace=True)
+        except OSError as exc:
+            self.phrases_error = f"cannot save the phrase index to {self.phrases_path}: {exc.strerror or exc}"
+        else:
+            self.phrases_error = None
+        with self._lock:
+            self._forget_phrases()
+        self.timings["save phrases"] = time.perf_counter() - started
+
+    def _forget_phrases(self) -> None:
+        """Drop the loaded phrases file (read again on the next phrase query). Call with the lock held."""
+        self._phrases = None
+        self._phrases_checked = False
+        self._phrase_fp[:] = 0
+
+    def _phrase_index(self) -> PhraseIndex | None:
+        """The saved word positions, loaded on first use (None: no usable file). Call with the lock held."""
+        if not self._phrases_checked:
+            self._phrases_checked = True
+            started = time.perf_counter()
+            phrases = PhraseIndex.load(self.phrases_path)
+            self._phrase_fp = np.zeros(len(self._alive), np.uint64)
+            if phrases is not None:
+                slot_of_doc = _slots_of(self._slot_of, phrases.pids)
+                phrases.pids = None  # mapped to slots: not needed any more
+                known = slot_of_doc >= 0
+                self._phrase_fp[slot_of_doc[known]] = phrases.fingerprints[known]
+                self._phrase_doc_slots = slot_of_doc
+            self._phrases = phrases
+            self.timings["read phrases"] = time.perf_counter() - started
+        return self._phrases
+
+    def _abstract_phrase(self, finder: "_PhraseFinder", candidates: list[int]) -> list[int]:
+        """The ``candidates`` (slots with every word of the phrase) whose abstract has the phrase.
+
+        From the phrases file for the abstracts it still holds (same
+        fingerprint as the one indexed); the others are read and searched.
+        Call with the lock held.
+        """
+        rest = candidates
+        matched: list[int] = []
+        phrases = self._phrase_index() if self._abstract_state == READY else None
+        if phrases is not None:
+            slots = np.array(candidates, np.int64)
+            indexed = self._abstract_fp[slots]
+            covered = (self._phrase_fp[slots] == indexed) & (indexed != 0)
+            if covered.any():
+                docs = phrases.find([part.encode("utf-8", "surrogatepass") for part in finder.parts])
+                if docs is None:  # damaged positions: do without the file until it is written again
+                    self._phrases = None
+                    self._phrase_fp[:] = 0
+                else:
+                    has_phrase = np.zeros(len(self._alive), bool)
+                    doc_slots = self._phrase_doc_slots[docs]
+                    has_phrase[doc_slots[doc_slots >= 0]] = True
+                    matched = slots[covered & has_phrase[slots]].tolist()
+                    rest = slots[~covered].tolist()
+        if rest:
+            texts = dict(self._abstract_texts(rest, self._pids))
+            matched += finder.find_in_texts(rest, [texts.get(slot, "") for slot in rest])
+        return matched
 
     def _streamed_abstracts(self, slot_of: dict[str, int], fingerprints: np.ndarray, slots: dict[str, int]):
         """(slot, abstract) of every paper with an abstract, streamed from the library.
@@ -1537,9 +1649,7 @@ class _Scorer:
                     if finder.in_parts(link_terms([link.url for link in papers[slot].links])[0])
                 ]
             else:
-                texts = dict(index._abstract_texts(candidates, index._pids))
-                matched = finder.find_in_texts(candidates, [texts.get(slot, "") for slot in candidates])
-                del texts
+                matched = index._abstract_phrase(finder, candidates)
             if matched:
                 found = np.array(matched, np.int64)
                 value = np.float32(1.0 + self.beta * FIELD_BONUS[number])
