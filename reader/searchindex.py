@@ -1791,7 +1791,9 @@ class _PhraseFinder:
         """The slots whose text (``texts[i]`` for ``slots[i]``) contains the phrase."""
         if self.ascii:
             joined = "\x00".join(texts)
-            if joined.isascii():  # the usual case: one search over all the texts at once
+            # The usual case: one search over all the texts at once (NUL separates them,
+            # so a text holding one is searched like non-ASCII text, where NUL is punctuation).
+            if joined.isascii() and joined.count("\x00") == len(texts) - 1:
                 return self._search_joined(slots, texts, joined)
         found: list[int] = []
         batch: list[int] = []
@@ -1799,7 +1801,7 @@ class _PhraseFinder:
         for slot, text in zip(slots, texts):
             if not text:
                 continue
-            if self.ascii and text.isascii():
+            if self.ascii and text.isascii() and "\x00" not in text:
                 batch.append(slot)
                 batch_texts.append(text)
             elif self.padded in normalised_words(text):

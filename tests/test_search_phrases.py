@@ -324,6 +324,24 @@ def test_changes_made_by_another_process_are_exact(phrase_library, db_path, cloc
     assert answers(index, queries) == text_answers(library, queries)
 
 
+def test_control_characters_separate_words_on_both_paths(library):
+    # A NUL (possible in a JSON backup) separates words like any other punctuation, in ASCII text or not.
+    library.import_candidates(
+        [
+            cand("Nul Ascii", "We study flow\x00matching here."),
+            cand("Nul Accented", "Café flow\x00matching too."),
+            cand("Nul Inside", "And overflow\x00matchingly not."),
+        ]
+    )
+    index = SearchIndex(library)
+    index.prepare()
+    queries = ['"flow matching"', '"study flow"', '"overflow matching"']
+    got = answers(index, queries)
+    assert got == text_answers(library, queries)
+    titles = [library.get(pid).title for pid in got['"flow matching"'][0]]
+    assert sorted(titles) == ["Nul Accented", "Nul Ascii"]
+
+
 def test_phrases_in_a_library_of_two_papers(library):
     library.import_candidates([cand("Only", "plain words here"), cand("Other", "and more words")])
     index = SearchIndex(library)
