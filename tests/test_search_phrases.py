@@ -342,6 +342,49 @@ def test_control_characters_separate_words_on_both_paths(library):
     assert sorted(titles) == ["Nul Accented", "Nul Ascii"]
 
 
+PIECES = [
+    "flow", "Flow", "FLOW", "matching", "Matching", "of", "the", "The", "naïve", "Naive", "café", "cafe",
+    "GPT-4", "gpt4", "gpt", "4", "x2", "Layer", "LayerDiffusion", "diffusion", "don't", "état", "etat",
+    "扩散", "模型", "Straße", "strasse", "ÅNGSTRÖM", "angstrom", "a", "A",
+]
+SEPARATORS = [" ", "  ", "-", ", ", ".\n", "\u2014", "\u00a0", "\t", "/", "_", "'", "\x00", " (", ") ", "\u2011", ""]
+
+
+def test_random_texts_and_phrases_agree_with_the_text_path(library):
+    rng = random.Random(17)
+    texts = []
+    for _ in range(150):
+        parts = []
+        for _ in range(rng.randint(3, 30)):
+            parts.append(rng.choice(PIECES))
+            parts.append(rng.choice(SEPARATORS))
+        texts.append("".join(parts))
+    library.import_candidates([cand(f"Random {number}", text) for number, text in enumerate(texts)])
+    index = SearchIndex(library)
+    index.prepare()
+    queries = []
+    for _ in range(120):
+        words = " ".join(rng.choice(PIECES) for _ in range(rng.randint(2, 4)))
+        queries.append(rng.choice(['"{}"', '"{}"', 'random -"{}"']).format(words))
+    got = answers(index, queries)
+    assert got == text_answers(library, queries)
+    assert sum(1 for query in queries if got[query][2] and query.startswith('"')) >= 20  # many phrases found
+
+
+def test_a_reloaded_library_is_not_answered_from_the_file_before_it_is_checked(phrase_library, db_path, clock):
+    index = SearchIndex(phrase_library)
+    index.prepare()
+    phrase = '"mixture of experts"'
+    edited = abstract_only(phrase_library, index, phrase)[0]
+    other = Library.open(db_path, clock=clock)
+    other.put([other.get(edited)], {edited: "Rewritten elsewhere without the phrase."}, label="edit")
+    phrase_library.load()  # everything reloaded: the index cannot know which abstracts changed
+    early = index.search_ids(phrase, partial_ok=True)  # before the abstracts are checked again
+    assert edited not in early.ids
+    index.prepare()
+    assert edited not in index.search_ids(phrase).ids
+
+
 def test_phrases_in_a_library_of_two_papers(library):
     library.import_candidates([cand("Only", "plain words here"), cand("Other", "and more words")])
     index = SearchIndex(library)
