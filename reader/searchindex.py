@@ -1262,14 +1262,14 @@ class SearchIndex:
         if phrases.too_big:
             self.phrases_error = "too many words in the abstracts for a phrase index"
             return
+        with self._lock:
+            self._forget_phrases()  # unmapped before it is replaced (Windows cannot replace a mapped file)
         try:
             phrases.write(self.phrases_path, pids, fingerprints, pace=True)
         except OSError as exc:
             self.phrases_error = f"cannot save the phrase index to {self.phrases_path}: {exc.strerror or exc}"
         else:
             self.phrases_error = None
-        with self._lock:
-            self._forget_phrases()
         self.timings["save phrases"] = time.perf_counter() - started
 
     def _forget_phrases(self) -> None:

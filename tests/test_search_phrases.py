@@ -528,6 +528,16 @@ def test_a_rebuild_after_many_changes_keeps_every_abstract(db_path, clock, monke
     assert reads == []
 
 
+def test_a_phrases_file_that_cannot_be_written_is_reported_not_raised(phrase_library):
+    phrases_path(phrase_library).mkdir()  # something in the way
+    index = SearchIndex(phrase_library)
+    index.prepare()
+    assert index.phrases_error and "cannot save the phrase index" in index.phrases_error
+    assert index.cache_path.exists()  # the search index itself was saved
+    found = [phrase_library.get(pid).title for pid in index.search_ids('"flow matching"').ids]
+    assert {"Tricky Capitals", "Tricky Punctuation", "Tricky Lines"} <= set(found)
+
+
 def test_the_child_process_build_writes_the_phrases_file(sample_library, monkeypatch):
     monkeypatch.setattr(SearchIndex, "persist_min_papers", 10**6)  # the build saves whatever the size
     sample_library.compact()
