@@ -6,7 +6,8 @@
 For each size it builds a synthetic library (seeded: ``benchmarks/synth.py``,
 realistic titles, ~1.5 KB abstracts) and measures, several times each:
 
-* open: a fresh process-equivalent ``Library.open`` plus listing every paper;
+* open: a fresh process-equivalent ``Library.open`` plus listing every paper,
+  from the snapshot a compaction writes and from the JSON alone;
 * change: one durable tag or read change (journal append + fsync), on a
   freshly opened library (the CLI's path) and on a long-lived one (the TUI's);
 * import: the papers as page dumps (1,000 per file) into an empty library,
@@ -43,6 +44,7 @@ from synth import make_candidates, write_page_dumps  # noqa: E402
 
 from reader.exporters.markdown import render_reading_list  # noqa: E402
 from reader.importers.hf_pages import parse_page_file  # noqa: E402
+import reader.library as library_module  # noqa: E402
 from reader.library import Library  # noqa: E402
 
 TARGETS = {  # seconds, at 100,000 papers (issue: scale)
@@ -176,17 +178,29 @@ def bench_size(size: int, repeat: int, work: Path) -> list[dict]:
     row("import new (page dumps)", import_times, naive_import)
     row("re-import (all duplicates)", reimport, naive_reimport_times)
 
-    # Open and list.
+    # Open and list: from the snapshot written at the last compaction (reader/snapshot.py),
+    # and from the JSON alone (a library without a usable snapshot: an older reader's, a restored backup).
     def ours_open():
         lib = Library.open(db)
         lib.papers()
+        assert lib.opened_from_snapshot
+
+    def ours_open_json():
+        saved = library_module.read_snapshot
+        library_module.read_snapshot = lambda *args, **kwargs: None
+        try:
+            Library.open(db).papers()
+        finally:
+            library_module.read_snapshot = saved
 
     def naive_open():
         from tinydb import TinyDB
 
         TinyDB(naive_path).table("papers").all()
 
-    row("open + list", timed(ours_open, repeat), timed(naive_open, max(1, min(repeat, 3))))
+    naive_open_times = timed(naive_open, max(1, min(repeat, 3)))
+    row("open + list", timed(ours_open, repeat), naive_open_times)
+    row("open + list, JSON alone", timed(ours_open_json, repeat), naive_open_times)
 
     # Durable single changes.
     ids = Library.open(db).ids()
