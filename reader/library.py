@@ -641,11 +641,13 @@ class Library:
             if snapshot is None:
                 raw = self._read_bytes(self.path)
         if snapshot is not None:
-            # The same content as the JSON below, several times faster (reader.snapshot).
+            # The same content as the JSON below, in about half the time (reader.snapshot).
             papers, seq, history, others = snapshot.papers, snapshot.seq, snapshot.history, snapshot.others
             spans = _Spans.from_doc(snapshot.spans_doc)
         else:
-            papers, seq, history, others, spans = self._parse_main(None if raw is None else self._parse_json(self.path, raw))
+            data = None if raw is None else self._parse_json(self.path, raw)
+            del raw
+            papers, seq, history, others, spans = self._parse_main(data)
         self.opened_from_snapshot = self._snapshot_current = snapshot is not None
         self._papers = papers
         self._seq = seq

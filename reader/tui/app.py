@@ -163,7 +163,8 @@ class ReaderApp(OnlineWork, App[int]):
         if isinstance(screen, WelcomeScreen):
             for spec in keys.KEYS:
                 if keys.WELCOME in spec.owners and spec.palette:
-                    yield SystemCommand(spec.description, self._key_hint(spec), getattr(screen, f"action_{spec.action}"))
+                    action = getattr(screen, f"action_{spec.action}")
+                    yield SystemCommand(spec.description, self._key_hint(spec), action)
             return
         main = self.main_screen
         for spec in keys.KEYS:
