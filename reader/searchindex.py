@@ -33,8 +33,14 @@ A quoted phrase is narrowed to the papers having all its words, then checked
 word by word in order. In an abstract that check uses the word positions
 saved by the last build from every abstract (``library.json.phrases``, see
 :mod:`reader.phrase_index`, memory-mapped and loaded on the first phrase
-query) for every abstract whose fingerprint is still the one saved there; the
-others (added or changed since) are read and searched as text.
+query, read again when another process replaced it) for every abstract whose
+fingerprint is still the one saved there; the others (added or changed since)
+are read and searched as text. A saved index that is reused or patched
+leaves that file as it is: :meth:`SearchIndex.phrases_stale` tells when it
+covers too few abstracts and :meth:`SearchIndex.write_phrases` writes it
+alone (the TUI does both at start-up, see :mod:`reader.tui.searching`). In a
+title, words are also cut where their case changes (LayerDiffusion); only the
+titles where that can make a difference are cut (:meth:`_PhraseFinder.may_match_cut`).
 """
 
 from __future__ import annotations
@@ -64,6 +70,7 @@ from reader.search_query import Query, QueryError, Term, parse_query
 from reader.search_text import (
     TOKENIZER_VERSION,
     abstract_terms,
+    abstract_tokens,
     abstract_tokens_and_terms,
     fold,
     forget_cut_words,
@@ -553,6 +560,10 @@ ABSTRACT_READS_MAX = 20000
 # A saved abstract index is patched when at most this many abstracts (or a third of them)
 # changed since it was saved; past that every abstract is indexed again.
 PATCH_MAX_CHANGED = 2000
+# A phrases file is worth writing again (SearchIndex.phrases_stale) when it answers for
+# fewer than this share of the abstracts, or leaves more than this many of them to be read.
+PHRASES_MIN_COVERAGE = 0.9
+PHRASES_MAX_UNCOVERED = 5000
 
 
 def _build_abstract_postings(pairs, capacity: int, phrases: PhraseIndexBuilder | None = None) -> "_Postings":
@@ -588,6 +599,15 @@ def _build_abstract_postings(pairs, capacity: int, phrases: PhraseIndexBuilder |
     for slot, text in late:
         postings.set_doc(slot, terms_of(slot, text))
     return postings
+
+
+def _file_signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, None when there is none: tells a replaced file."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _fingerprint(text: str) -> int:
@@ -824,6 +844,7 @@ class SearchIndex:
         self.phrases_error: str | None = None  # why that file could not be saved, if it could not
         self._phrases: PhraseIndex | None = None
         self._phrases_checked = False
+        self._phrases_signature: tuple | None = None  # (inode, size, mtime) of the file when it was read
         self._phrase_fp = np.zeros(0, np.uint64)  # per slot: fingerprint of the abstract the file holds, 0: none
         self._phrase_doc_slots = np.zeros(0, np.int64)  # per document of the file: its slot, -1: none
 
@@ -881,8 +902,8 @@ class SearchIndex:
         result says ``partial``.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.needs_text and not partial_ok and self._abstract_state != READY:
-            self.prepare()
+        if parsed.needs_text and not partial_ok:
+            self._ready_for_text()
         with self._lock:
             self.sync()
             if parsed.needs_text:
@@ -896,8 +917,8 @@ class SearchIndex:
         what a list view that shows a window of rows needs.
         """
         parsed = parse_query(query) if isinstance(query, str) else query
-        if parsed.needs_text and not partial_ok and self._abstract_state != READY:
-            self.prepare()
+        if parsed.needs_text and not partial_ok:
+            self._ready_for_text()
         with self._lock:
             self.sync()
             if parsed.needs_text:
@@ -905,6 +926,14 @@ class SearchIndex:
             slots, scores, total, partial = self._ranked(parsed, limit)
             pids = self._pids
             return RankedIds([pids[slot] for slot in slots], scores, total, partial)
+
+    def _ready_for_text(self) -> None:
+        """Prepare the abstracts if they are not ready, counting changes made to the library meanwhile."""
+        if self._abstract_state == READY:
+            with self._lock:
+                self.sync()  # a library reloaded since (another process compacted it) unsettles them
+        if self._abstract_state != READY:
+            self.prepare()
 
     def count(self, query: str | Query, *, partial_ok: bool = False) -> int:
         """How many papers match ``query``."""
@@ -1253,6 +1282,82 @@ class SearchIndex:
             if self._needs_save and self._count_alive() >= self.persist_min_papers:
                 self._save(include_abstracts=True)
 
+    def phrases_coverage(self) -> tuple[int, int]:
+        """(abstracts the phrases file answers for, abstracts in the library).
+
+        An abstract is covered when the file holds it as it is now (same
+        fingerprint); the others are read when a phrase query needs them.
+        Cheap once :meth:`prepare` has run (the file is memory-mapped, its
+        positions are not read); before, the abstracts are streamed once to
+        fingerprint them (about a second at 100,000 papers, nothing indexed).
+        """
+        with self._lock:
+            self.sync()
+            if self._abstract_state == READY:
+                return self._phrases_coverage(self._abstract_fp)
+            slot_of = dict(self._slot_of)  # a copy: the library may change meanwhile
+            capacity = len(self._alive)
+        fingerprints = np.zeros(capacity, np.uint64)
+        for _ in self._streamed_abstracts(slot_of, fingerprints, {}):
+            pass
+        with self._lock:
+            return self._phrases_coverage(fingerprints)
+
+    def _phrases_coverage(self, fingerprints: np.ndarray) -> tuple[int, int]:
+        """:meth:`phrases_coverage` given each slot's abstract fingerprint. Call with the lock held."""
+        count = min(len(self._pids), len(fingerprints))
+        current = fingerprints[:count]
+        has_abstract = (current != 0) & self._alive[:count]
+        total = int(np.count_nonzero(has_abstract))
+        if not total or self._phrase_index() is None:
+            return 0, total
+        covered = has_abstract & (self._phrase_fp[:count] == current)
+        return int(np.count_nonzero(covered)), total
+
+    def phrases_stale(self) -> bool:
+        """True when the phrases file is worth writing (again): :meth:`write_phrases`.
+
+        That is, for a library big enough to have its index saved
+        (``persist_min_papers``), when the file is missing, damaged, or answers
+        for fewer than 90% of the abstracts or leaves more than 5,000 of them
+        to be read (papers added or changed since it was written).
+        """
+        with self._lock:
+            self.sync()
+            if self._count_alive() < self.persist_min_papers:
+                return False
+        covered, total = self.phrases_coverage()
+        uncovered = total - covered
+        return uncovered > PHRASES_MAX_UNCOVERED or covered < PHRASES_MIN_COVERAGE * total
+
+    def write_phrases(self) -> bool:
+        """Write the phrases file from every abstract, leaving the search index as it is.
+
+        For a library whose saved index is reused (so no build writes the
+        file) but whose phrases file is missing or stale. Streams the
+        abstracts once and cuts them as a full build does; seconds and ~150 MB
+        at 100,000 papers (the TUI runs it in ``reader.search_build``, a child
+        process, from 20,000 papers on). Returns True when the file was saved;
+        otherwise :attr:`phrases_error` says why. Raises
+        :class:`reader.errors.ReaderError` when the library cannot be read.
+        """
+        with self._prepare_lock:  # one big build at a time
+            started = time.perf_counter()
+            with self._lock:
+                self.sync()
+                slot_of = dict(self._slot_of)  # a copy: the library may change meanwhile
+                pids = list(self._pids)
+                capacity = len(self._alive)
+            fingerprints = np.zeros(capacity, np.uint64)
+            builder = PhraseIndexBuilder()
+            for number, (slot, text) in enumerate(self._streamed_abstracts(slot_of, fingerprints, {})):
+                builder.add(slot, abstract_tokens(text))
+                if number % 500 == 499:
+                    time.sleep(0)  # let another thread (the UI) run
+            self.timings["index phrases"] = time.perf_counter() - started
+            self._write_phrases(builder, pids, fingerprints)
+            return self.phrases_error is None
+
     def _write_phrases(self, phrases: PhraseIndexBuilder, pids: list[str], fingerprints: np.ndarray) -> None:
         """Save where the abstracts' words stand and forget the file loaded before.
 
@@ -1279,9 +1384,17 @@ class SearchIndex:
         self._phrase_fp[:] = 0
 
     def _phrase_index(self) -> PhraseIndex | None:
-        """The saved word positions, loaded on first use (None: no usable file). Call with the lock held."""
+        """The saved word positions, loaded on first use (None: no usable file). Call with the lock held.
+
+        Read again when the file was replaced since (``reader.search_build``
+        writes it in another process while the TUI runs): one ``stat`` per phrase query.
+        """
+        signature = _file_signature(self.phrases_path)
+        if self._phrases_checked and signature != self._phrases_signature:
+            self._forget_phrases()
         if not self._phrases_checked:
             self._phrases_checked = True
+            self._phrases_signature = signature
             started = time.perf_counter()
             phrases = PhraseIndex.load(self.phrases_path)
             self._phrase_fp = np.zeros(len(self._alive), np.uint64)
@@ -1295,18 +1408,18 @@ class SearchIndex:
             self.timings["read phrases"] = time.perf_counter() - started
         return self._phrases
 
-    def _abstract_phrase(self, finder: "_PhraseFinder", candidates: list[int]) -> list[int]:
+    def _abstract_phrase(self, finder: "_PhraseFinder", candidates: np.ndarray) -> np.ndarray:
         """The ``candidates`` (slots with every word of the phrase) whose abstract has the phrase.
 
         From the phrases file for the abstracts it still holds (same
         fingerprint as the one indexed); the others are read and searched.
         Call with the lock held.
         """
-        rest = candidates
-        matched: list[int] = []
+        slots = np.asarray(candidates, np.int64)
+        rest = slots
+        matched = np.zeros(0, np.int64)
         phrases = self._phrase_index() if self._abstract_state == READY else None
         if phrases is not None:
-            slots = np.array(candidates, np.int64)
             indexed = self._abstract_fp[slots]
             covered = (self._phrase_fp[slots] == indexed) & (indexed != 0)
             if covered.any():
@@ -1318,11 +1431,13 @@ class SearchIndex:
                     has_phrase = np.zeros(len(self._alive), bool)
                     doc_slots = self._phrase_doc_slots[docs]
                     has_phrase[doc_slots[doc_slots >= 0]] = True
-                    matched = slots[covered & has_phrase[slots]].tolist()
-                    rest = slots[~covered].tolist()
-        if rest:
-            texts = dict(self._abstract_texts(rest, self._pids))
-            matched += finder.find_in_texts(rest, [texts.get(slot, "") for slot in rest])
+                    matched = slots[covered & has_phrase[slots]]
+                    rest = slots[~covered]
+        if len(rest):
+            rest_slots = rest.tolist()
+            texts = dict(self._abstract_texts(rest_slots, self._pids))
+            found = finder.find_in_texts(rest_slots, [texts.get(slot, "") for slot in rest_slots])
+            matched = np.concatenate([matched, np.array(found, np.int64)])
         return matched
 
     def _streamed_abstracts(self, slot_of: dict[str, int], fingerprints: np.ndarray, slots: dict[str, int]):
@@ -1627,31 +1742,37 @@ class _Scorer:
                 seen[~allowed] = 0
             if number == ABSTRACT:
                 seen[score > 0] = 0  # already found in a better field
-            candidates = np.flatnonzero(seen == len(lists)).tolist()
-            if not candidates:
+            candidate_slots = np.flatnonzero(seen == len(lists))
+            if not len(candidate_slots):
                 continue
-            if number == TITLE:
+            if number == ABSTRACT:  # (up to every paper: kept in an array)
+                matched = index._abstract_phrase(finder, candidate_slots)
+            elif number == TITLE:
+                candidates = candidate_slots.tolist()
                 titles = [papers[slot].title for slot in candidates]
                 matched = finder.find_in_texts(candidates, titles)
                 if len(matched) < len(candidates):  # LayerDiffusion also reads "layer diffusion"
                     done = set(matched)
+                    rest = [at for at, slot in enumerate(candidates) if slot not in done]
+                    rest_slots = [candidates[at] for at in rest]
+                    rest_titles = [titles[at] for at in rest]
                     matched += [
                         slot
-                        for slot, title in zip(candidates, titles)
-                        if slot not in done and finder.in_parts(text_terms(title)[0])
+                        for slot, title in finder.may_match_cut(rest_slots, rest_titles)
+                        if finder.in_parts(text_terms(title)[0])
                     ]
             elif number == TAGS:
-                matched = [slot for slot in candidates if any(finder.in_words(tag) for tag in papers[slot].tags)]
-            elif number == LINKS:
                 matched = [
-                    slot
-                    for slot in candidates
-                    if finder.in_parts(link_terms([link.url for link in papers[slot].links])[0])
+                    slot for slot in candidate_slots.tolist() if any(finder.in_words(tag) for tag in papers[slot].tags)
                 ]
             else:
-                matched = index._abstract_phrase(finder, candidates)
-            if matched:
-                found = np.array(matched, np.int64)
+                matched = [
+                    slot
+                    for slot in candidate_slots.tolist()
+                    if finder.in_parts(link_terms([link.url for link in papers[slot].links])[0])
+                ]
+            if len(matched):
+                found = np.asarray(matched, np.int64)
                 value = np.float32(1.0 + self.beta * FIELD_BONUS[number])
                 score[found] = np.maximum(score[found], value)
                 if number == TITLE:
@@ -1787,6 +1908,64 @@ class _PhraseFinder:
     def _in_ascii(self, low: str) -> bool:
         return self.pattern.search(low) is not None
 
+    def may_match_cut(self, slots: list[int], texts: list[str]) -> list[tuple[int, str]]:
+        """The (slot, title) pairs that may hold the phrase once their words are cut into parts.
+
+        For titles :meth:`find_in_texts` did not match. :func:`text_terms` cuts
+        a word where its case changes (LayerDiffusion, NeRFs, ABCDef), between
+        letters and digits (GPT4) and folds accents, so a title can hold the
+        phrase in its parts without holding it in its lower-cased words. Cutting
+        every title costs ~8 us each (100 ms for the 12,000 candidates of
+        ``"of the"`` at 100,000 papers); this keeps only those that can gain a
+        match: non-ASCII titles, and ASCII titles where a word of the phrase
+        stands inside a longer word at a place such a cut falls. A necessary
+        condition only (never a wrong answer): the caller cuts the pairs kept.
+        """
+        kept: list[tuple[int, str]] = []
+        joined = "\x00".join(texts)
+        if not joined.isascii() or joined.count("\x00") != len(texts) - 1:
+            plain_slots: list[int] = []
+            plain_texts: list[str] = []
+            for slot, text in zip(slots, texts):
+                if not text.isascii() or "\x00" in text:
+                    kept.append((slot, text))  # folded by text_terms: checked the slow way
+                else:
+                    plain_slots.append(slot)
+                    plain_texts.append(text)
+            slots, texts = plain_slots, plain_texts
+            joined = "\x00".join(texts)
+        if not texts or not self.ascii:  # (an ASCII title never holds a non-ASCII word)
+            return kept
+        data = np.frombuffer(joined.encode("ascii"), np.uint8)
+        low = np.frombuffer(joined.lower().encode("ascii"), np.uint8)
+        size = len(data)
+        starts = np.zeros(len(texts), np.int64)
+        starts[1:] = np.flatnonzero(data == 0) + 1  # (no text holds a NUL here)
+        possible = np.zeros(len(texts), bool)
+        for part in dict.fromkeys(self.parts):
+            where = _occurrences(low, part.encode("ascii"))
+            if not len(where):
+                continue
+            end = where + len(part)
+            before = np.where(where > 0, data[np.maximum(where - 1, 0)], 0)
+            after = np.where(end < size, data[np.minimum(end, size - 1)], 0)
+            if part.isalpha():
+                # A piece of letters starts inside a word after a digit, or with a capital
+                # (after anything); it never has a lower-case letter after it. It ends inside
+                # a word before a capital or a digit.
+                first = data[where]
+                starts_inside = _ASCII_ALNUM[before] & (_ASCII_UPPER[first] | _ASCII_DIGIT[before])
+                ends_inside = ~_ASCII_ALNUM[before] & (_ASCII_UPPER[after] | _ASCII_DIGIT[after])
+                hit = (starts_inside & ~_ASCII_LOWER[after]) | ends_inside
+            elif part.isdigit():
+                # A piece of digits is all the digits there, with a letter on one side.
+                hit = ~_ASCII_DIGIT[before] & ~_ASCII_DIGIT[after] & (_ASCII_LETTER[before] | _ASCII_LETTER[after])
+            else:  # not a part a query makes: anything may do
+                hit = np.ones(len(where), bool)
+            possible[np.searchsorted(starts, where[hit], side="right") - 1] = True
+        kept += [(slots[i], texts[i]) for i in np.flatnonzero(possible).tolist()]
+        return kept
+
     def find_in_texts(self, slots: list[int], texts: list[str]) -> list[int]:
         """The slots whose text (``texts[i]`` for ``slots[i]``) contains the phrase."""
         if self.ascii:
@@ -1848,8 +2027,28 @@ class _PhraseFinder:
         return [slots[i] for i in np.flatnonzero(found).tolist()]
 
 
-_ASCII_ALNUM = np.zeros(256, bool)
-_ASCII_ALNUM[list(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = True
+_ASCII_LOWER = np.zeros(256, bool)
+_ASCII_LOWER[list(b"abcdefghijklmnopqrstuvwxyz")] = True
+_ASCII_UPPER = np.zeros(256, bool)
+_ASCII_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
+_ASCII_DIGIT = np.zeros(256, bool)
+_ASCII_DIGIT[list(b"0123456789")] = True
+_ASCII_LETTER = _ASCII_LOWER | _ASCII_UPPER
+_ASCII_ALNUM = _ASCII_LETTER | _ASCII_DIGIT
+
+
+def _occurrences(data: np.ndarray, word: bytes) -> np.ndarray:
+    """Every place ``word`` starts in the bytes ``data``, overlapping ones included (increasing)."""
+    span = len(data) - len(word) + 1
+    if span <= 0 or not word:
+        return np.zeros(0, np.int64)
+    hits = data[:span] == word[0]
+    for at in range(1, min(len(word), 3)):  # the first letters over the whole text...
+        hits &= data[at : at + span] == word[at]
+    where = np.flatnonzero(hits)
+    for at in range(3, len(word)):  # ...the others only where those matched
+        where = where[data[where + at] == word[at]]
+    return where
 
 
 def _any_of(masks, count: int):

@@ -580,3 +580,239 @@ def test_find_agrees_with_a_plain_scan(tmp_path):
         if docs[number] and docs[number + 1]:
             pair = [docs[number][-1], docs[number + 1][0]]
             assert (number in saved.find(pair).tolist()) == (number in scan(pair))
+
+
+# -- phrases in titles: only the titles a cut can change are cut ---------------------------------
+
+# Words that text_terms cuts differently from their lower-cased form (case changes inside a word,
+# letters against digits, acronym plurals, accents) and words it does not.
+TITLE_WORDS = [
+    "LayerDiffusion", "Layer", "layer", "Diffusion", "diffusion", "GPT4", "GPT-4", "gpt", "4", "GPT",
+    "LLMs", "LLM", "llms", "MLLMs", "LLMsX", "NeRFs", "NeRF", "ne", "rfs", "ABCDef", "abc", "Def", "def",
+    "3D", "d", "3", "x2", "X2Go", "go", "of", "the", "Of", "The", "OF", "THE", "OfThe", "ofThe", "THEory",
+    "Proof", "other", "Poincaré", "poincare", "Ångström", "angstrom", "naïve", "Naive", "résumé", "Resume",
+    "Mixture", "MoE", "Mo", "E", "s", "S", "LayerS", "Ss", "SsS", "aA", "AaA", "a", "A", "Llama2", "llama",
+    "2", "22", "2nd", "nd", "R2D2", "r", "R", "Ds", "DDs",
+]
+TITLE_SEPARATORS = [" ", " ", " ", "-", ": ", ", ", "/", "_", "'", " (", ") ", ".", "\u2014", "\u00a0", ""]
+
+
+def random_title(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 9)):
+        parts.append(rng.choice(TITLE_WORDS))
+        parts.append(rng.choice(TITLE_SEPARATORS))
+    return "".join(parts).strip() or "Untitled"
+
+
+def _cut_everything(self, slots, texts):
+    """The unfiltered path: every title the fast finder did not match is cut with text_terms."""
+    return list(zip(slots, texts))
+
+
+def test_the_filter_keeps_every_title_a_cut_can_match():
+    """may_match_cut is a necessary condition: it never drops a title whose parts hold the phrase."""
+    from reader.search_query import parse_query
+    from reader.search_text import text_terms
+
+    rng = random.Random(23)
+    titles = [random_title(rng) for _ in range(600)]
+    phrases = set()
+    for title in titles[:300]:  # phrases cut from the titles' parts: many real matches
+        parts = text_terms(title)[0]
+        if len(parts) >= 2:
+            size = rng.randint(2, min(4, len(parts)))
+            start = rng.randrange(len(parts) - size + 1)
+            phrases.add(tuple(parts[start : start + size]))
+    for _ in range(200):  # and phrases typed as people write them
+        parsed = parse_query('"' + " ".join(rng.choice(TITLE_WORDS) for _ in range(rng.randint(2, 3))) + '"')
+        if parsed.phrases:
+            phrases.add(parsed.phrases[0])
+    slots = list(range(len(titles)))
+    cut_matches = 0
+    for parts in phrases:
+        finder = searchindex._PhraseFinder(parts)
+        fast = set(finder.find_in_texts(slots, titles))
+        rest = [slot for slot in slots if slot not in fast]
+        kept = dict(finder.may_match_cut(rest, [titles[slot] for slot in rest]))
+        for slot in rest:
+            if finder.in_parts(text_terms(titles[slot])[0]):
+                cut_matches += 1
+                assert slot in kept, (parts, titles[slot])
+    assert cut_matches >= 100  # the cases where cutting matters are really exercised
+
+
+@pytest.mark.parametrize(
+    "title, phrase, found",
+    [
+        ("LayerDiffusion: Transparent Images", '"layer diffusion transparent"', True),
+        ("LayerDiffusion: Transparent Images", '"layerdiffusion transparent"', True),
+        ("The GPT4 Technical Report", '"gpt 4 technical"', True),
+        ("The GPT4 Technical Report", '"gpt4 technical"', True),
+        ("LLMs Are Few-Shot Learners", '"llms are"', True),
+        ("MLLMs Are Few-Shot Learners", '"llms are"', False),
+        ("Scaling NeRFs to Cities", '"ne rfs to"', True),
+        ("Scaling NeRFs to Cities", '"nerfs to"', True),
+        ("ABCDef of Things", '"def of things"', True),
+        ("ABCDef of Things", '"abcdef of"', True),
+        ("Proof of the Theorem", '"of the"', True),
+        ("ProofOf The Theorem", '"of the"', True),
+        ("Theory of Other Things", '"of the"', False),
+        ("A THEory of Mind", '"e ory of"', False),
+        ("A THEory of Mind", '"th eory of"', True),
+        ("Poincaré Embeddings for Graphs", '"poincare embeddings"', True),
+        ("Learning 3D Scenes", '"3 d scenes"', True),
+        ("Learning 3D Scenes", '"learning 3"', True),
+        ("R2D2 Reviews", '"d 2 reviews"', True),
+    ],
+)
+def test_title_phrases_across_cut_words(library, monkeypatch, title, phrase, found):
+    library.import_candidates([cand(title, ""), cand("Something Else Entirely", "")])
+    index = SearchIndex(library)
+    index.prepare()
+    titles = [hit.paper.title for hit in index.search(phrase)]
+    assert (title in titles) == found, titles
+    monkeypatch.setattr(searchindex._PhraseFinder, "may_match_cut", _cut_everything)
+    assert [hit.paper.title for hit in SearchIndex(library).search(phrase)] == titles
+
+
+def test_title_phrases_agree_with_the_unfiltered_path(library, monkeypatch):
+    rng = random.Random(29)
+    titles = list(dict.fromkeys(random_title(rng) for _ in range(400)))
+    library.import_candidates([cand(title, "") for title in titles])
+    queries = []
+    for _ in range(150):
+        words = " ".join(rng.choice(TITLE_WORDS) for _ in range(rng.randint(2, 3)))
+        queries.append(rng.choice(['"{}"', '"{}"', 'a -"{}"']).format(words))
+    for title in rng.sample(titles, 60):  # a stretch of a title, as typed and lower-cased
+        words = title.split()
+        if len(words) >= 2:
+            start = rng.randrange(len(words) - 1)
+            stretch = " ".join(words[start : start + rng.randint(2, 3)])
+            queries += [f'"{stretch}"', f'"{stretch.lower()}"']
+    index = SearchIndex(library)
+    index.prepare()
+    got = answers(index, queries)
+    monkeypatch.setattr(searchindex._PhraseFinder, "may_match_cut", _cut_everything)
+    unfiltered = SearchIndex(library)
+    unfiltered.prepare()
+    assert got == answers(unfiltered, queries)
+    assert sum(1 for query in queries if got[query][2] and query.startswith('"')) >= 50
+
+
+# -- writing the phrases file alone ----------------------------------------------------------------
+
+
+def without_phrases(library) -> Path:
+    """Save the library's search index, then remove its phrases file (as an older version left it)."""
+    SearchIndex(library).prepare()
+    phrases_path(library).unlink()
+    return Path(str(library.path) + ".search")
+
+
+def rewrite_abstracts(db_path, clock, count: int, *, skip: int = 0) -> list[str]:
+    """Change ``count`` abstracts from another process's point of view; returns their ids."""
+    other = Library.open(db_path, clock=clock)
+    papers = [paper for paper in other.papers() if paper.has_abstract][skip : skip + count]
+    texts = {paper.id: f"Rewritten {paper.id}: a mixture of experts again." for paper in papers}
+    other.put(papers, texts, label="edit")
+    other.compact()
+    return [paper.id for paper in papers]
+
+
+def test_write_phrases_for_a_saved_index_without_one(phrase_library, db_path, clock, monkeypatch):
+    cache = without_phrases(phrase_library)
+    cached = cache.stat()
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 300)  # the library (312 papers) is big enough
+    assert SearchIndex(Library.open(db_path, clock=clock)).phrases_stale()  # told before anything else ran
+    library = Library.open(db_path, clock=clock)
+    index = SearchIndex(library)
+    index.prepare()
+    assert "abstracts from saved index" in index.timings  # reused: no build wrote the file
+    assert not phrases_path(library).exists()
+    abstracts = sum(1 for paper in library.papers() if paper.has_abstract)
+    assert index.phrases_coverage() == (0, abstracts) and index.phrases_stale()
+    assert index.write_phrases() and index.phrases_error is None
+    assert index.phrases_coverage() == (abstracts, abstracts) and not index.phrases_stale()
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (cached.st_ino, cached.st_mtime_ns)  # left alone
+    with counting_reads(library) as reads:
+        assert index.search_ids('"mixture of experts"').total >= 10
+    assert reads == []
+    queries = FIXED_QUERIES + sampled_queries(library, 12)
+    assert answers(index, queries) == text_answers(library, queries)
+    # The same file as a full build writes.
+    written = phrases_path(library).read_bytes()
+    cache.unlink()
+    SearchIndex(Library.open(db_path, clock=clock)).prepare()
+    assert phrases_path(library).read_bytes() == written
+
+
+def test_coverage_counts_the_abstracts_changed_since(phrase_library, db_path, clock, monkeypatch):
+    SearchIndex(phrase_library).prepare()
+    abstracts = sum(1 for paper in phrase_library.papers() if paper.has_abstract)
+    few = abstracts // 20  # 5%: still worth keeping
+    rewrite_abstracts(db_path, clock, few)
+    library = Library.open(db_path, clock=clock)
+    fresh = SearchIndex(library)
+    assert fresh.phrases_coverage() == (abstracts - few, abstracts)  # before prepare: abstracts streamed
+    fresh.prepare()
+    assert fresh.phrases_coverage() == (abstracts - few, abstracts)
+    assert not fresh.phrases_stale()
+    monkeypatch.setattr(searchindex, "PHRASES_MAX_UNCOVERED", few - 1)  # too many left out, in numbers
+    assert fresh.phrases_stale()
+    monkeypatch.setattr(searchindex, "PHRASES_MAX_UNCOVERED", 5000)
+    rewrite_abstracts(db_path, clock, abstracts // 10, skip=few)  # 15% in all: too few covered
+    library.refresh()
+    assert fresh.phrases_coverage() == (abstracts - few - abstracts // 10, abstracts)
+    assert fresh.phrases_stale()
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 10**6)  # a library too small to save anything
+    assert not fresh.phrases_stale()
+
+
+def test_a_file_written_by_another_process_is_used_on_the_next_phrase_query(phrase_library, db_path, clock):
+    index = SearchIndex(phrase_library)
+    index.prepare()
+    changed = rewrite_abstracts(db_path, clock, 40)
+    phrase_library.refresh()
+    index.prepare()  # the library was reloaded: its abstracts are checked again
+    phrase = '"mixture of experts"'
+    with counting_reads(phrase_library) as reads:
+        found = index.search_ids(phrase).ids
+    in_abstract_only = {pid for pid in changed if "mixture of experts" not in phrase_library.get(pid).title.lower()}
+    assert set(changed) <= set(found) and in_abstract_only <= set(reads)  # read: the file predates them
+    other = SearchIndex(Library.open(db_path, clock=clock))
+    assert other.phrases_stale() and other.write_phrases()  # "another process"
+    with counting_reads(phrase_library) as reads:
+        assert index.search_ids(phrase).ids == found
+    assert reads == []  # the new file was picked up: it holds the changed abstracts
+    queries = FIXED_QUERIES + sampled_queries(phrase_library, 12)
+    assert answers(index, queries) == text_answers(phrase_library, queries)
+
+
+def test_search_build_writes_only_a_missing_phrases_file(phrase_library, db_path, clock):
+    cache = without_phrases(phrase_library)
+    cached = cache.stat()
+    assert search_build_main(["--phrases", str(db_path)]) == 0
+    written = phrases_path(phrase_library).stat()
+    assert (cache.stat().st_ino, cache.stat().st_mtime_ns) == (cached.st_ino, cached.st_mtime_ns)
+    index = SearchIndex(Library.open(db_path, clock=clock))
+    abstracts = sum(1 for paper in phrase_library.papers() if paper.has_abstract)
+    assert index.phrases_coverage() == (abstracts, abstracts)
+    # Current already: neither file is written again, with or without --phrases.
+    assert search_build_main(["--phrases", str(db_path)]) == 0
+    assert search_build_main([str(db_path)]) == 0
+    assert phrases_path(phrase_library).stat().st_mtime_ns == written.st_mtime_ns
+    assert cache.stat().st_mtime_ns == cached.st_mtime_ns
+    # Without --phrases, a missing phrases file is written too (the saved index reused as it is).
+    phrases_path(phrase_library).unlink()
+    assert search_build_main([str(db_path)]) == 0
+    assert phrases_path(phrase_library).exists() and cache.stat().st_mtime_ns == cached.st_mtime_ns
+
+
+def test_search_build_reports_a_phrases_file_it_cannot_write(phrase_library, db_path, capsys):
+    without_phrases(phrase_library)
+    phrases_path(phrase_library).mkdir()  # something in the way
+    assert search_build_main(["--phrases", str(db_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cannot save the phrase index" in err
+    assert search_build_main(["--phrases"]) == 2
