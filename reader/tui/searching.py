@@ -6,11 +6,19 @@ the abstracts (:meth:`Searcher.warm_up`, run at start-up), searches look in
 titles, tags and links only and say so (``partial``), so typing never waits
 for seconds of indexing. A malformed query raises
 :class:`reader.search.QueryError`.
+
+Start-up also keeps the phrases file (``library.json.phrases``, exact phrases
+in abstracts) current when a saved index was reused, which never writes it:
+see :meth:`Searcher.warm_up`.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from reader.tui.catalog import ALL, HAS_CODE, READ, TAG_PREFIX, UNREAD
 
@@ -31,6 +39,9 @@ class Searcher:
     def __init__(self, library) -> None:
         self.library = library
         self._index = None
+        self._phrases_thread: threading.Thread | None = None
+        # How the last refresh of the phrases file went: None (none ran or it went well) or why not.
+        self.phrases_problem: str | None = None
 
     @property
     def index(self):
@@ -50,30 +61,80 @@ class Searcher:
         The first index of a big library is built in a child process
         (``reader.search_build``) and then loaded from where it saved it: the
         build's memory never adds to the app's, and the UI keeps the GIL.
+
+        Then, when the saved index was reused but the phrases file is missing
+        or stale (:meth:`SearchIndex.phrases_stale`: a library made by an older
+        version, or many papers added since), the file is written again: for a
+        big library by a child process started here and not waited for (the
+        index reads the new file on its next phrase query; meanwhile phrases
+        are checked in the abstracts' text, as exact and slower); for a smaller
+        one (seconds at most) here, before returning.
         """
-        if self._index is None and len(self.library) >= CHILD_BUILD_PAPERS and self._build_in_child():
+        big = len(self.library) >= CHILD_BUILD_PAPERS
+        if self._index is None and big and self._build_in_child():
             from reader.search import forget_index
 
             forget_index(self.library)  # a search made meanwhile used an index without the saved file
             self._index = None
-        self.index.prepare()
+        index = self.index
+        index.prepare()
+        self._refresh_phrases(index, big)
+
+    def _refresh_phrases(self, index, big: bool) -> None:
+        from reader.errors import ReaderError
+
+        try:
+            if not index.phrases_stale():
+                return
+            if big:
+                self._start_phrases_child()
+            elif not index.write_phrases():
+                self.phrases_problem = index.phrases_error
+        except ReaderError as exc:  # the library could not be read: phrases are read from the texts
+            self.phrases_problem = f"cannot write the phrase index: {exc}"
+
+    def _start_phrases_child(self) -> None:
+        command = [
+            sys.executable, "-m", "reader.search_build", "--phrases", "--background", str(self.library.path)
+        ]
+
+        def run() -> None:
+            try:
+                done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                self.phrases_problem = f"cannot write the phrase index: {exc}"
+                return
+            if done.returncode != 0:
+                lines = done.stderr.strip().splitlines()
+                self.phrases_problem = lines[-1] if lines else f"reader.search_build exited with {done.returncode}"
+
+        # A plain daemon thread, not a worker: the app does not wait for it to quit (the child,
+        # left on its own, finishes writing a complete file or none).
+        self._phrases_thread = threading.Thread(target=run, name="Writing the phrase index", daemon=True)
+        self._phrases_thread.start()
+
+    def wait_for_phrases(self, timeout: float | None = None) -> bool:
+        """Wait for a phrases file being written in a child process; True once none is running."""
+        thread = self._phrases_thread
+        if thread is not None:
+            thread.join(timeout)
+            if thread.is_alive():
+                return False
+        return True
 
     def _build_in_child(self) -> bool:
-        import subprocess
-        import sys
-        from pathlib import Path
-
-        if Path(str(self.library.path) + ".search").exists():
+        cache = Path(str(self.library.path) + ".search")
+        if cache.exists():
             return False  # saved already: loading it is cheap
         try:
-            done = subprocess.run(
+            subprocess.run(
                 [sys.executable, "-m", "reader.search_build", str(self.library.path)],
                 capture_output=True,
                 timeout=600,
             )
         except (OSError, subprocess.TimeoutExpired):
             return False  # build it here instead
-        return done.returncode == 0
+        return cache.exists()  # saved (even if its phrases file could not be)
 
     def search(self, query: str, list_id: str = ALL, limit: int | None = None) -> SearchResult:
         """Papers matching ``query`` within the smart list ``list_id``, best first (at most ``limit``)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 import reader.tui.searching as searching
-from reader.search import index_for
+from reader.library import Library
+from reader.search import SearchIndex, forget_index, index_for
 from reader.tui.searching import Searcher
 
 
@@ -27,3 +30,96 @@ def test_small_libraries_build_in_process(sample_library, monkeypatch):
     searcher = Searcher(sample_library)
     searcher.warm_up()
     assert calls == [] and searcher.ready
+
+
+# -- the phrases file of a library whose saved index is reused ---------------------------------------
+
+
+def _phrases(library):
+    return library.path.with_name(library.path.name + ".phrases")
+
+
+def _saved_without_phrases(library, monkeypatch):
+    """A library whose saved search index has no phrases file beside it (as an older version left it)."""
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 100)  # the sample library counts as big enough
+    library.compact()
+    SearchIndex(library).prepare()
+    _phrases(library).unlink()
+    return library.path.with_name(library.path.name + ".search")
+
+
+def _abstracts(library) -> int:
+    return sum(1 for paper in library.papers() if paper.has_abstract)
+
+
+def test_a_big_library_gets_its_missing_phrases_file_from_a_child(sample_library, monkeypatch):
+    cache = _saved_without_phrases(sample_library, monkeypatch)
+    cached = cache.stat().st_mtime_ns
+    monkeypatch.setattr(searching, "CHILD_BUILD_PAPERS", 100)
+    searcher = Searcher(sample_library)
+    searcher.warm_up()
+    assert searcher.ready  # searches do not wait for the phrases file
+    assert searcher.wait_for_phrases(timeout=120)
+    assert searcher.phrases_problem is None
+    assert _phrases(sample_library).exists(), "the child wrote the phrases file"
+    assert cache.stat().st_mtime_ns == cached  # and only that
+    abstracts = _abstracts(sample_library)
+    assert searcher.index.phrases_coverage() == (abstracts, abstracts)
+    # The app's index uses the new file on its next phrase query: no abstract is read.
+    read: list[str] = []
+    original = sample_library.read_abstracts
+
+    def counting(pids):
+        pids = list(pids)
+        read.extend(pids)
+        return original(pids)
+
+    monkeypatch.setattr(sample_library, "read_abstracts", counting)
+    result = searcher.search('"large language models"')
+    assert result.total >= 10 and read == []
+
+
+def test_a_phrases_file_covering_too_few_abstracts_is_written_again(sample_library, db_path, clock, monkeypatch):
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 100)
+    sample_library.compact()
+    SearchIndex(sample_library).prepare()
+    before = _phrases(sample_library).stat().st_mtime_ns
+    other = Library.open(db_path, clock=clock)
+    papers = [paper for paper in other.papers() if paper.has_abstract][:60]  # more than 10%
+    other.put(papers, {paper.id: "A new abstract about walrus migration." for paper in papers}, label="edit")
+    other.compact()
+    library = Library.open(db_path, clock=clock)
+    monkeypatch.setattr(searching, "CHILD_BUILD_PAPERS", 100)
+    searcher = Searcher(library)
+    searcher.warm_up()
+    abstracts = _abstracts(library)
+    assert searcher.wait_for_phrases(timeout=120) and searcher.phrases_problem is None
+    assert _phrases(library).stat().st_mtime_ns != before
+    assert searcher.index.phrases_coverage() == (abstracts, abstracts)
+    assert searcher.search('"walrus migration"').total == 60
+
+
+def test_a_smaller_library_writes_its_phrases_file_in_the_worker(sample_library, monkeypatch):
+    _saved_without_phrases(sample_library, monkeypatch)
+    monkeypatch.setattr(Searcher, "_start_phrases_child", lambda self: pytest.fail("no child below CHILD_BUILD_PAPERS"))
+    searcher = Searcher(sample_library)
+    searcher.warm_up()
+    abstracts = _abstracts(sample_library)
+    assert _phrases(sample_library).exists()  # written before warm_up returned
+    assert searcher.index.phrases_coverage() == (abstracts, abstracts)
+
+
+def test_a_current_phrases_file_or_a_small_library_starts_nothing(sample_library, monkeypatch):
+    monkeypatch.setattr(Searcher, "_start_phrases_child", lambda self: pytest.fail("nothing to write"))
+    monkeypatch.setattr(SearchIndex, "write_phrases", lambda self: pytest.fail("nothing to write"))
+    sample_library.compact()
+    searcher = Searcher(sample_library)  # below persist_min_papers (5,000): nothing is saved
+    searcher.warm_up()
+    assert searcher.ready and not _phrases(sample_library).exists()
+    monkeypatch.setattr(searching, "CHILD_BUILD_PAPERS", 100)
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 100)
+    SearchIndex(sample_library).prepare()  # writes both files (a full build)
+    forget_index(sample_library)
+    searcher = Searcher(sample_library)
+    searcher.warm_up()
+    assert searcher.ready and searcher.wait_for_phrases(timeout=0)
