@@ -292,6 +292,20 @@ def _file_signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _writer_alive(temporary: str) -> bool:
+    """Is the process that names this temporary file (``.NAME.tmp-PID-THREAD``) still running?"""
+    pid = temporary.rpartition(".tmp-")[2].partition("-")[0]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (perhaps another user's): leave its file alone
+    return True
+
+
 def _numbered(docs: Iterable[dict]) -> dict[str, dict]:
     """Documents keyed by TinyDB ids as :func:`_table_chunks` writes them: "1", "2", ..."""
     return {str(number): doc for number, doc in enumerate(docs, start=1)}
@@ -1468,17 +1482,22 @@ class Library:
         self._wal_records = 0
 
     def _remove_stale_temporaries(self) -> None:
-        """Delete temporary files a killed process left behind (we hold the exclusive lock,
-        and only holders of that lock write these files, so none is in use)."""
-        prefixes = tuple(
-            f".{p.name}.tmp-" for p in (self.path, self.abstracts_path, self.wal_path, self.snapshot_path)
-        )
+        """Delete temporary files a killed process left behind.
+
+        The library's own files are written only by holders of the exclusive
+        lock, which we hold: none of their temporaries is in use. The search
+        caches are written without the lock (by ``reader.search_build`` in a
+        child process, for one): theirs go only once the process named in the
+        file name (``.NAME.tmp-PID-THREAD``) is gone.
+        """
+        own = tuple(f".{p.name}.tmp-" for p in (self.path, self.abstracts_path, self.wal_path, self.snapshot_path))
+        caches = tuple(f".{self.path.name}.{suffix}.tmp-" for suffix in ("search", "phrases"))
         try:
             entries = list(os.scandir(self.path.parent))
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith(prefixes):
+            if entry.name.startswith(own) or (entry.name.startswith(caches) and not _writer_alive(entry.name)):
                 try:
                     os.unlink(entry.path)
                 except OSError as exc:

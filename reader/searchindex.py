@@ -1383,6 +1383,19 @@ class SearchIndex:
         self._phrases_checked = False
         self._phrase_fp[:] = 0
 
+    def _drop_damaged_phrases(self) -> None:
+        """The loaded phrases file failed a check when used: stop using it, and delete it (unless
+        another process replaced it meanwhile) so that the next start writes a new one. Lock held."""
+        if _file_signature(self.phrases_path) == self._phrases_signature:
+            try:
+                os.unlink(self.phrases_path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                self.phrases_error = f"cannot remove the damaged {self.phrases_path}: {exc.strerror or exc}"
+        self._phrases = None
+        self._phrase_fp[:] = 0
+
     def _phrase_index(self) -> PhraseIndex | None:
         """The saved word positions, loaded on first use (None: no usable file). Call with the lock held.
 
@@ -1424,9 +1437,8 @@ class SearchIndex:
             covered = (self._phrase_fp[slots] == indexed) & (indexed != 0)
             if covered.any():
                 docs = phrases.find([part.encode("utf-8", "surrogatepass") for part in finder.parts])
-                if docs is None:  # damaged positions: do without the file until it is written again
-                    self._phrases = None
-                    self._phrase_fp[:] = 0
+                if docs is None:  # damaged positions: do without the file, and remove it to be written again
+                    self._drop_damaged_phrases()
                 else:
                     has_phrase = np.zeros(len(self._alive), bool)
                     doc_slots = self._phrase_doc_slots[docs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import json
 
 import pytest
@@ -315,3 +316,19 @@ def test_compaction_removes_temporaries_left_by_a_killed_process(sample_library,
     sample_library.compact()
     assert not stale.exists()
     assert other.read_text() == "mine"
+
+
+def test_compaction_leaves_a_running_index_build_alone_and_cleans_up_after_a_dead_one(sample_library, db_path):
+    """reader.search_build writes the search caches without the library's lock, from another process."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(done.stdout)  # a process that has exited
+    running = db_path.parent / f".{db_path.name}.search.tmp-{os.getpid()}-7"
+    dead = db_path.parent / f".{db_path.name}.phrases.tmp-{dead_pid}-7"
+    for path in (running, dead):
+        path.write_bytes(b"half an index")
+    sample_library.compact()
+    assert running.exists(), "a build in progress lost its file"
+    assert not dead.exists()

@@ -494,6 +494,8 @@ def test_a_damaged_file_gives_the_same_answers(phrase_library, monkeypatch, how)
     assert answers(index, queries) == expected  # and again, once the damage is known
     if how in ("flipped positions", "unsorted positions"):
         assert index._phrases is None  # found out when used, and dropped
+        assert not phrases_path(phrase_library).exists()  # removed, so the next start writes a new one
+        assert index.phrases_stale()
 
 
 # -- building it -------------------------------------------------------------------------------------
