@@ -570,6 +570,7 @@ class Library:
         self._mutex = threading.RLock()
         self.opened_from_snapshot = False  # the last load used the snapshot (see reader.snapshot)
         self._snapshot_current = False  # the snapshot matches library.json as it is now
+        self._saved_spans_file: tuple[int, int, int] | None = None  # the abstracts file library.json's offsets describe
         # (generation, ids changed) for the last changes; None means "reloaded: everything".
         self._change_log: list[tuple[int, frozenset[str] | None]] = []
 
@@ -663,6 +664,7 @@ class Library:
             del raw
             papers, seq, history, others, spans = self._parse_main(data)
         self.opened_from_snapshot = self._snapshot_current = snapshot is not None
+        self._saved_spans_file = spans.file if spans is not None else None
         self._papers = papers
         self._seq = seq
         self._main_sig = sig
@@ -1358,6 +1360,7 @@ class Library:
         finally:
             self._drop_aside(previous_abstracts)
         self._spans = spans
+        self._saved_spans_file = spans.file if spans is not None else None
         if rewrite and not self._abstracts_loaded:
             self._abstracts = {}  # they are all in the file now, where abstract() finds them
         self._finish_compaction()
@@ -1426,6 +1429,39 @@ class Library:
         """Big enough for a snapshot but without a usable one (written by an older reader, a
         restored backup, another program's edit): :meth:`compact` writes it."""
         return len(self._papers) >= SNAPSHOT_MIN_PAPERS and not self._snapshot_current
+
+    @property
+    def needs_tidying(self) -> bool:
+        """A big library that would open or read faster after :meth:`tidy`: no usable snapshot,
+        or abstract offsets recorded for another abstracts file (a copied or restored library),
+        which the first abstract read must find again by scanning the whole file."""
+        if len(self._papers) < SNAPSHOT_MIN_PAPERS:
+            return False
+        if not self._snapshot_current:
+            return True
+        try:
+            current = _file_signature(os.stat(self.abstracts_path))
+        except OSError:
+            return False
+        return self._saved_spans_file != current
+
+    def tidy(self) -> None:
+        """Find stale abstract offsets again and compact, which saves them and writes the snapshot.
+
+        Changes no paper; safe at any time (the TUI runs it in the background
+        when :attr:`needs_tidying`).
+        """
+        with self._mutex:
+            if not self._abstracts_loaded and not self._abstracts_dirty:
+                try:
+                    current = _file_signature(os.stat(self.abstracts_path))
+                except OSError:
+                    current = None
+                if current is not None and (self._spans is None or self._spans.file != current):
+                    # One scan records where each abstract is in the file as it is, so compacting
+                    # saves those offsets instead of rewriting the whole abstracts file.
+                    self._index_abstracts_file()
+            self.compact()
 
     def _write_snapshot(self, spans: "_Spans | None") -> None:
         """After the papers file was written: its snapshot, for fast opening (reader.snapshot).

@@ -133,8 +133,6 @@ class ReaderApp(OnlineWork, App[int]):
         """After the first frame: count the smart lists, prepare the search index, start polling."""
         self._rebuild_catalog()
         self._warm_up_search()
-        if self.library.needs_snapshot:
-            self._write_snapshot()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll)
 
@@ -185,12 +183,13 @@ class ReaderApp(OnlineWork, App[int]):
     def _palette_run(self, action: str) -> None:
         self.call_later(self.run_action, action, self.main_screen)
 
-    @work(thread=True, group="store", exit_on_error=False, name="Writing the library's snapshot")
-    def _write_snapshot(self) -> None:
-        """A big library opened without its snapshot (see reader.snapshot): compacting writes one,
-        so the next start is fast again."""
+    @work(thread=True, group="store", exit_on_error=False, name="Tidying the library")
+    def _tidy_library(self) -> None:
+        """A big library opened without its snapshot, or copied (see Library.needs_tidying):
+        tidying it makes the next start fast again. After the search index is ready, so
+        that the two never hold their working memory at the same time."""
         try:
-            outcome = self.gate.run(self.library.compact)
+            outcome = self.gate.run(self.library.tidy)
         except ReaderError as exc:
             self.post_message(StoreChanged(set(), printable(f"Could not compact the library: {exc}"), "warning"))
             return
@@ -207,6 +206,8 @@ class ReaderApp(OnlineWork, App[int]):
     def _search_ready(self) -> None:
         if main := self._mounted_main():
             main.search_ready()
+        if self.library.needs_tidying:
+            self._tidy_library()
 
     # -- reacting to store work -----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from reader.library import Library
 
 async def test_a_library_without_its_snapshot_gets_one_after_start_up(sample_library, db_path, make_app, monkeypatch):
     monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 100)  # the sample library counts as big
-    assert sample_library.needs_snapshot and not sample_library.snapshot_path.exists()
+    assert sample_library.needs_tidying and not sample_library.snapshot_path.exists()
     app = make_app(sample_library)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -29,3 +29,28 @@ async def test_a_library_with_its_snapshot_is_not_rewritten(sample_library, db_p
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
     assert (db_path.stat().st_mtime_ns, library.snapshot_path.stat().st_mtime_ns) == before
+
+
+async def test_a_copied_library_gets_its_abstract_offsets_saved_again(sample_library, db_path, make_app, monkeypatch):
+    """A copy (or a restored backup) has new files: the recorded offsets of the abstracts no longer apply,
+    and every start would scan the whole abstracts file to find them again."""
+    import shutil
+
+    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 100)
+    sample_library.compact()
+    copy = db_path.parent.parent / "copy" / "library.json"
+    copy.parent.mkdir()
+    for path in db_path.parent.iterdir():
+        if path.is_file() and not path.name.endswith(".lock"):
+            shutil.copy(path, copy.parent / path.name)
+    library = Library.open(copy)
+    assert library.opened_from_snapshot and library.needs_tidying
+    abstracts_inode = library.abstracts_path.stat().st_ino
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    reopened = Library.open(copy)
+    assert not reopened.needs_tidying
+    assert reopened.abstracts_path.stat().st_ino == abstracts_inode  # offsets saved, the file not rewritten
+    pid = reopened.ids()[5]
+    assert reopened.abstract(pid) == sample_library.abstract(pid)
