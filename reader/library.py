@@ -64,7 +64,7 @@ from reader.fileio import write_atomically
 from reader.errors import LibraryBusy, LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate, Skipped
 from reader.snapshot import MIN_PAPERS as SNAPSHOT_MIN_PAPERS
-from reader.snapshot import read_snapshot, source_signature, write_snapshot
+from reader.snapshot import bytes_signature, read_snapshot, source_signature, write_snapshot
 from reader.papers import (
     Link,
     Paper,
@@ -650,7 +650,7 @@ class Library:
         raw = self._read_bytes(self.path)
         snapshot = None
         if raw is not None and os.path.exists(self.snapshot_path):
-            source = source_signature(raw)
+            source = bytes_signature(raw)
             del raw  # not held while the snapshot loads (we hold the lock: the file cannot change)
             snapshot = read_snapshot(self.snapshot_path, source, schema=SCHEMA_VERSION)
             if snapshot is None:
@@ -1471,7 +1471,7 @@ class Library:
         """
         if len(self._papers) >= SNAPSHOT_MIN_PAPERS:
             try:
-                source = source_signature(self.path.read_bytes())
+                source = source_signature(self.path)
                 # History and other tables as reading the file gives them back.
                 history = _history_records(_json_trip(_numbered(self._history[-HISTORY_KEEP:])))
                 others = _json_trip({name: _numbered(table.values()) for name, table in self._other_tables.items()})

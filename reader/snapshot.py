@@ -79,10 +79,10 @@ _AS_STORED = {
 }
 
 
-def stored_columns(papers: list[Paper]) -> list[list]:
-    """The papers as columns of plain values, each exactly as :meth:`Paper.from_doc` gives it
-    back after :meth:`Paper.to_stored_doc` and a trip through JSON."""
-    columns: list[list] = []
+def stored_columns(papers: list[Paper]):
+    """The papers as columns of plain values (one list per field, made one at a time), each
+    exactly as :meth:`Paper.from_doc` gives it back after :meth:`Paper.to_stored_doc` and a
+    trip through JSON."""
     for name in _FIELDS:
         column = list(map(operator.attrgetter(name), papers))
         convert = _AS_STORED.get(name)
@@ -90,13 +90,22 @@ def stored_columns(papers: list[Paper]) -> list[list]:
             column = [value if paper.read else None for paper, value in zip(papers, column)]
         elif convert is not None:
             column = list(map(convert, column))
-        columns.append(column)
-    return columns
+        yield column
 
 
-def source_signature(data: bytes) -> tuple[int, int]:
+def bytes_signature(data: bytes) -> tuple[int, int]:
     """What a snapshot is checked against: the size and CRC-32 of the papers file's bytes."""
     return len(data), zlib.crc32(data)
+
+
+def source_signature(path: Path) -> tuple[int, int]:
+    """:func:`bytes_signature` of the file at ``path``, read a piece at a time; raises OSError."""
+    size = crc = 0
+    with open(path, "rb") as handle:
+        while piece := handle.read(1 << 20):
+            size += len(piece)
+            crc = zlib.crc32(piece, crc)
+    return size, crc
 
 
 def write_snapshot(
@@ -112,17 +121,30 @@ def write_snapshot(
 ) -> None:
     """Write the snapshot of a papers file whose bytes have the signature ``source``; raises OSError."""
     # One marshal call per column, each preceded by its length: a UI thread gets the
-    # interpreter back between columns while a 100,000-paper library is written.
+    # interpreter back between columns while a 100,000-paper library is written, and only
+    # one column is held as Python values at a time.
     parts = [marshal.dumps((schema, seq, history, others, spans_doc))]
     for column in stored_columns(papers):
         parts.append(marshal.dumps(column))
+        del column
         time.sleep(0)
-    payload = b"".join(_SIZE.pack(len(part)) + part for part in parts)
+    length = crc = 0
+    for part in parts:
+        size = _SIZE.pack(len(part))
+        length += len(size) + len(part)
+        crc = zlib.crc32(part, zlib.crc32(size, crc))
     header = _HEADER.pack(
-        FORMAT, marshal.version, sys.version_info[0], sys.version_info[1],
-        source[0], source[1], len(payload), zlib.crc32(payload),
+        FORMAT, marshal.version, sys.version_info[0], sys.version_info[1], source[0], source[1], length, crc
     )
-    write_atomically(path, [MAGIC, header, payload], binary=True)
+
+    def chunks():
+        yield MAGIC
+        yield header
+        for part in parts:
+            yield _SIZE.pack(len(part))
+            yield part
+
+    write_atomically(path, chunks(), binary=True)
 
 
 def _parts(payload: bytes) -> list:
@@ -189,4 +211,4 @@ def read_snapshot(path: Path, source: tuple[int, int], *, schema: int) -> Snapsh
     return Snapshot(seq, papers, history, others, spans_doc)
 
 
-__all__ = ["MIN_PAPERS", "Snapshot", "read_snapshot", "source_signature", "write_snapshot"]
+__all__ = ["MIN_PAPERS", "Snapshot", "bytes_signature", "read_snapshot", "source_signature", "write_snapshot"]

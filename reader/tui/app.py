@@ -183,11 +183,10 @@ class ReaderApp(OnlineWork, App[int]):
     def _palette_run(self, action: str) -> None:
         self.call_later(self.run_action, action, self.main_screen)
 
-    @work(thread=True, group="store", exit_on_error=False, name="Tidying the library")
     def _tidy_library(self) -> None:
         """A big library opened without its snapshot, or copied (see Library.needs_tidying):
-        tidying it makes the next start fast again. After the search index is ready, so
-        that the two never hold their working memory at the same time."""
+        tidying it makes the next start fast again. Runs in the search warm-up worker before
+        the index loads, so that the two never hold their working memory at the same time."""
         try:
             outcome = self.gate.run(self.library.tidy)
         except ReaderError as exc:
@@ -198,6 +197,8 @@ class ReaderApp(OnlineWork, App[int]):
 
     @work(thread=True, group="search-index", exit_on_error=False, name="Preparing search")
     def _warm_up_search(self) -> None:
+        if self.library.needs_tidying:
+            self._tidy_library()
         self.searcher.warm_up()
         self._freeze_heap()
         self.post_message(SearchReady())
@@ -206,8 +207,6 @@ class ReaderApp(OnlineWork, App[int]):
     def _search_ready(self) -> None:
         if main := self._mounted_main():
             main.search_ready()
-        if self.library.needs_tidying:
-            self._tidy_library()
 
     # -- reacting to store work -----------------------------------------------------------------
 
