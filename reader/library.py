@@ -297,6 +297,8 @@ def _writer_alive(temporary: str) -> bool:
     pid = temporary.rpartition(".tmp-")[2].partition("-")[0]
     if not pid.isdigit():
         return False
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would end the process there: leave the file alone
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
