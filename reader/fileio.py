@@ -47,3 +47,30 @@ def write_atomically(path: Path, chunks: Iterable[str] | Iterable[bytes], *, bin
             pass  # a leftover temporary is removed by the library's next compaction
         raise
     fsync_dir(path.parent)
+
+
+def writer_alive(temporary: str) -> bool:
+    """Is the process named in a temporary file's name (``.NAME.tmp-PID-THREAD``, as
+    :func:`write_atomically` names them) still running?"""
+    pid = temporary.rpartition(".tmp-")[2].partition("-")[0]
+    if not pid.isdigit():
+        return False
+    if os.name == "nt":
+        return True  # os.kill(pid, 0) would end the process there: assume it runs
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (perhaps another user's)
+    return True
+
+
+def being_written(path: Path) -> bool:
+    """Is a live process writing ``path`` right now (a temporary of :func:`write_atomically` beside it)?"""
+    prefix = f".{path.name}.tmp-"
+    try:
+        names = [entry.name for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
+    except OSError:
+        return False
+    return any(writer_alive(name) for name in names)

@@ -60,11 +60,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reader.fileio import fsync_dir as _fsync_dir
-from reader.fileio import write_atomically
+from reader.fileio import write_atomically, writer_alive
 from reader.errors import LibraryBusy, LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate, Skipped
 from reader.snapshot import MIN_PAPERS as SNAPSHOT_MIN_PAPERS
-from reader.snapshot import bytes_signature, read_snapshot, source_signature, write_snapshot
+from reader.snapshot import bytes_signature, read_snapshot, write_snapshot
 from reader.papers import (
     Link,
     Paper,
@@ -290,22 +290,6 @@ def _decode_record(line: bytes) -> dict | None:
 
 def _file_signature(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-def _writer_alive(temporary: str) -> bool:
-    """Is the process that names this temporary file (``.NAME.tmp-PID-THREAD``) still running?"""
-    pid = temporary.rpartition(".tmp-")[2].partition("-")[0]
-    if not pid.isdigit():
-        return False
-    if os.name == "nt":
-        return True  # os.kill(pid, 0) would end the process there: leave the file alone
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists (perhaps another user's): leave its file alone
-    return True
 
 
 def _numbered(docs: Iterable[dict]) -> dict[str, dict]:
@@ -876,11 +860,27 @@ class Library:
         sig = _signature(self.path)
         if sig != self._main_sig:
             on_disk_seq = self._peek_main_seq()
-            if on_disk_seq is None or on_disk_seq > self._seq or sig is None:
+            # Another writer's compaction of what we hold already has our sequence number: keep
+            # our state. A higher one holds more; a lower one is an older state put back (a
+            # restored backup): both are read again.
+            if on_disk_seq is None or on_disk_seq != self._seq or sig is None:
                 self._load_locked()
                 return True
             self._main_sig = sig
         return self._read_wal()
+
+    def _newest_seq_on_disk(self) -> int:
+        """The highest change number in the papers file and the journal, read leniently (0: none)."""
+        newest = self._peek_main_seq() or 0
+        try:
+            with open(self.wal_path, "rb") as handle:
+                for line in handle:
+                    record = _decode_record(line.rstrip(b"\n"))
+                    if record is not None and isinstance(record.get("seq"), int):
+                        newest = max(newest, record["seq"])
+        except OSError:
+            pass  # no journal, or none readable: the papers file's number stands
+        return newest
 
     def _peek_main_seq(self) -> int | None:
         """The journal sequence number the papers file includes, read from its first bytes."""
@@ -1423,8 +1423,17 @@ class Library:
             # Last, so that reading the meta table from the file's first bytes stays cheap.
             tables["abstracts_at"] = [spans.to_doc()]
         self._snapshot_current = False
-        atomic_write(self.path, self._database_chunks(tables))
-        self._write_snapshot(spans)
+        written = [0, 0]  # size and CRC-32 of the bytes written: what the snapshot is checked against
+
+        def signed(chunks: Iterable[str]) -> Iterator[str]:
+            for chunk in chunks:
+                data = chunk.encode("utf-8")  # as the file is written
+                written[0] += len(data)
+                written[1] = zlib.crc32(data, written[1])
+                yield chunk
+
+        atomic_write(self.path, signed(self._database_chunks(tables)))
+        self._write_snapshot(spans, (written[0], written[1]))
 
     @property
     def needs_snapshot(self) -> bool:
@@ -1437,8 +1446,8 @@ class Library:
         """A big library that would open or read faster after :meth:`tidy`: no usable snapshot,
         or abstract offsets recorded for another abstracts file (a copied or restored library),
         which the first abstract read must find again by scanning the whole file."""
-        if len(self._papers) < SNAPSHOT_MIN_PAPERS:
-            return False
+        if len(self._papers) < SNAPSHOT_MIN_PAPERS or not os.access(self.path.parent, os.W_OK):
+            return False  # small, or nothing can be written here (a read-only library) anyway
         if not self._snapshot_current:
             return True
         try:
@@ -1465,15 +1474,16 @@ class Library:
                     self._index_abstracts_file()
             self.compact()
 
-    def _write_snapshot(self, spans: "_Spans | None") -> None:
+    def _write_snapshot(self, spans: "_Spans | None", source: tuple[int, int]) -> None:
         """After the papers file was written: its snapshot, for fast opening (reader.snapshot).
 
         Optional: when it cannot be written, opening parses the JSON as before
         (a stale snapshot never matches the new file, so it is never used).
+        ``source`` is the signature of the bytes just written (not read back:
+        without a lock, as on Windows, another writer may have replaced them).
         """
         if len(self._papers) >= SNAPSHOT_MIN_PAPERS:
             try:
-                source = source_signature(self.path)
                 # History and other tables as reading the file gives them back.
                 history = _history_records(_json_trip(_numbered(self._history[-HISTORY_KEEP:])))
                 others = _json_trip({name: _numbered(table.values()) for name, table in self._other_tables.items()})
@@ -1489,7 +1499,7 @@ class Library:
                 )
                 self._snapshot_current = True
                 return
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, TypeError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 self.warnings.append(
                     f"could not write {self.snapshot_path} ({reason}); the library is saved, "
@@ -1535,7 +1545,7 @@ class Library:
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith(own) or (entry.name.startswith(caches) and not _writer_alive(entry.name)):
+            if entry.name.startswith(own) or (entry.name.startswith(caches) and not writer_alive(entry.name)):
                 try:
                     os.unlink(entry.path)
                 except OSError as exc:
@@ -1778,6 +1788,7 @@ class Library:
         except LibraryError as exc:
             raise ReaderError(f"backup {number} does not load either: {exc}") from None
         with self._mutex, self._lock(shared=False):
+            newest_seq = max(self._seq, self._newest_seq_on_disk())  # the library may not load: no catch-up
             if self.path.exists():
                 try:
                     self._backup_locked(prune=False)  # so that restoring can itself be taken back
@@ -1794,6 +1805,10 @@ class Library:
                 elif dest == self.wal_path and dest.exists():
                     atomic_write(dest, [])  # the current journal continues a state we are leaving
             self._load_locked()
+            # The restored state gets a sequence number above any the library had, so that every
+            # other process (the TUI, say) sees it as newer than what it holds and reads it again.
+            self._seq = max(self._seq, newest_seq) + 1
+            self._compact_locked()
             self._prune_backups()
         return chosen
 

@@ -59,7 +59,10 @@ def _json_value(value):
 
 
 def _strings(value):
-    return tuple(value) if value else ()
+    if not value:
+        return ()
+    "".join(value)  # TypeError unless all are strings, which reading the JSON would refuse: no snapshot
+    return tuple(value)
 
 
 # How each field comes back from Paper.from_doc(to_stored_doc()) after a trip through JSON:
@@ -96,16 +99,6 @@ def stored_columns(papers: list[Paper]):
 def bytes_signature(data: bytes) -> tuple[int, int]:
     """What a snapshot is checked against: the size and CRC-32 of the papers file's bytes."""
     return len(data), zlib.crc32(data)
-
-
-def source_signature(path: Path) -> tuple[int, int]:
-    """:func:`bytes_signature` of the file at ``path``, read a piece at a time; raises OSError."""
-    size = crc = 0
-    with open(path, "rb") as handle:
-        while piece := handle.read(1 << 20):
-            size += len(piece)
-            crc = zlib.crc32(piece, crc)
-    return size, crc
 
 
 def write_snapshot(
@@ -211,4 +204,4 @@ def read_snapshot(path: Path, source: tuple[int, int], *, schema: int) -> Snapsh
     return Snapshot(seq, papers, history, others, spans_doc)
 
 
-__all__ = ["MIN_PAPERS", "Snapshot", "bytes_signature", "read_snapshot", "source_signature", "write_snapshot"]
+__all__ = ["MIN_PAPERS", "Snapshot", "bytes_signature", "read_snapshot", "write_snapshot"]

@@ -178,3 +178,26 @@ def test_text_that_is_not_valid_unicode_survives_a_backup(library):
     assert text.isascii()
     backup = parse(text)
     assert backup.papers == [odd] and backup.abstracts == {"odd": "\ud800"}
+
+
+def test_a_restore_made_by_another_process_is_seen_and_never_undone(tmp_path):
+    """The TUI keeps running while `reader backup restore` puts an older state back."""
+    from reader.library import Library
+    from reader.papers import Paper
+
+    path = tmp_path / "library.json"
+    running = Library.open(path, backup_interval=0)
+    running.put([Paper(id="keep", title="Keep this")], {}, label="one")
+    running.compact()
+    running.backup()
+    running.put([Paper(id="mistake", title="Imported by mistake")], {}, label="two")
+    running.compact()
+
+    Library.open(path, backup_interval=0).restore_backup(1)  # the CLI, another process
+
+    running.refresh()
+    assert running.ids() == ["keep"]
+    running.tag(["keep"], ["x"])  # its next change and compaction keep the restored state
+    running.compact()
+    assert Library.open(path).ids() == ["keep"]
+    assert Library.open(path).get("keep").tags == ("x",)

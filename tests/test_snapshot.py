@@ -195,3 +195,23 @@ def test_a_library_opened_without_its_snapshot_says_so_until_compacted(sample_li
     assert not reopened.needs_snapshot  # the journal goes on top of the snapshot
     monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", len(reopened) + 1)
     assert not Library.open(db_path).needs_snapshot  # small libraries do without
+
+
+def test_a_paper_the_json_would_refuse_gets_no_snapshot_that_would_hide_it(sample_library, db_path):
+    pid = sample_library.ids()[0]
+    sample_library.modify([pid], lambda paper: replace(paper, tags=("fine", 3)), "a bad value from a bug")
+    sample_library.compact()
+    assert any("could not write" in warning and "snapshot" in warning for warning in sample_library.warnings)
+    with pytest.raises(LibraryError, match="malformed"):
+        Library.open(db_path)  # the file says what is wrong; no snapshot pretends it is fine
+
+
+def test_a_read_only_library_is_not_tidied(sample_library, db_path, monkeypatch):
+    import os
+
+    sample_library.snapshot_path.unlink(missing_ok=True)
+    reopened = Library.open(db_path)
+    assert reopened.needs_tidying
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if mode == os.W_OK else real_access(path, mode))
+    assert not reopened.needs_tidying  # every start would fail to compact it
