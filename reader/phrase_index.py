@@ -303,7 +303,7 @@ class PhraseIndex:
             or (documents and np.any(self.doc_starts[1:] <= self.doc_starts[:-1]))
             or self.end > MAX_POSITIONS
             or starts[0] != 0
-            or int(starts[-1]) != len(self._terms) + 1
+            or int(starts[-1]) != (len(self._terms) + 1 if terms else 0)
             or np.any(starts[1:] <= starts[:-1])
             or offsets[0] != 0
             or int(offsets[-1]) != positions

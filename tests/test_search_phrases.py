@@ -818,3 +818,13 @@ def test_search_build_reports_a_phrases_file_it_cannot_write(phrase_library, db_
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "cannot save the phrase index" in err
     assert search_build_main(["--phrases"]) == 2
+
+
+def test_a_library_whose_abstracts_have_no_words_gets_a_phrases_file_that_loads(library, monkeypatch):
+    monkeypatch.setattr(SearchIndex, "persist_min_papers", 0)
+    library.import_candidates([cand(f"Paper {n}", "... --- !!! ???") for n in range(5)])
+    index = SearchIndex(library)
+    index.prepare()
+    assert PhraseIndex.load(phrases_path(library)) is not None
+    assert not index.phrases_stale()
+    assert index.search('"paper 3"').total == 1

@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from reader.fileio import being_written
 from reader.tui.catalog import ALL, HAS_CODE, READ, TAG_PREFIX, UNREAD
 
 
@@ -84,9 +85,11 @@ class Searcher:
         from reader.errors import ReaderError
 
         try:
-            if not index.phrases_stale():
-                return
+            if index.phrases_error is not None or not index.phrases_stale():
+                return  # written just now, or it could not be (it would fail again in a child)
             if big:
+                if being_written(index.phrases_path):
+                    return  # another reader (a second window) is writing it already
                 self._start_phrases_child()
             elif not index.write_phrases():
                 self.phrases_problem = index.phrases_error

@@ -123,3 +123,29 @@ def test_a_current_phrases_file_or_a_small_library_starts_nothing(sample_library
     searcher = Searcher(sample_library)
     searcher.warm_up()
     assert searcher.ready and searcher.wait_for_phrases(timeout=0)
+
+
+def test_no_child_when_the_phrases_file_could_not_be_written_or_is_being_written(sample_library, monkeypatch):
+    import os
+
+    _saved_without_phrases(sample_library, monkeypatch)
+    monkeypatch.setattr(searching, "CHILD_BUILD_PAPERS", 100)
+    started = []
+    monkeypatch.setattr(Searcher, "_start_phrases_child", lambda self: started.append(1))
+    searcher = Searcher(sample_library)
+    searcher.warm_up()
+    assert started == [1]  # the file is missing: a child writes it
+
+    # Another window of reader is writing it right now (its temporary file, its live process).
+    writing = _phrases(sample_library).with_name(f".{_phrases(sample_library).name}.tmp-{os.getpid()}-1")
+    writing.write_bytes(b"half")
+    searcher = Searcher(sample_library)
+    searcher.warm_up()
+    assert started == [1]
+    writing.unlink()
+
+    # Writing it failed in this process (a read-only directory, a full disk): a child would fail too.
+    searcher = Searcher(sample_library)
+    searcher.index.phrases_error = "cannot save the phrase index: Read-only file system"
+    searcher.warm_up()
+    assert started == [1]
