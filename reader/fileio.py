@@ -49,6 +49,16 @@ def write_atomically(path: Path, chunks: Iterable[str] | Iterable[bytes], *, bin
     fsync_dir(path.parent)
 
 
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, None when there is none (or it cannot be read): tells a
+    rewritten or replaced file."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 def writer_alive(temporary: str) -> bool:
     """Is the process named in a temporary file's name (``.NAME.tmp-PID-THREAD``, as
     :func:`write_atomically` names them) still running?"""

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reader.fileio import fsync_dir as _fsync_dir
-from reader.fileio import write_atomically, writer_alive
+from reader.fileio import file_signature, write_atomically, writer_alive
 from reader.errors import LibraryBusy, LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate, Skipped
 from reader.snapshot import MIN_PAPERS as SNAPSHOT_MIN_PAPERS
@@ -174,14 +174,6 @@ class Change:
 
 
 # -- small file helpers ------------------------------------------------------------
-
-
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def _os_error(action: str, path: Path, exc: OSError) -> LibraryError:
@@ -632,7 +624,7 @@ class Library:
             self._load_main_files()
 
     def _load_main_files(self) -> None:
-        sig = _signature(self.path)
+        sig = file_signature(self.path)
         raw = self._read_bytes(self.path)
         snapshot = None
         if raw is not None and os.path.exists(self.snapshot_path):
@@ -857,7 +849,7 @@ class Library:
             return self._catch_up()
 
     def _catch_up(self) -> bool:
-        sig = _signature(self.path)
+        sig = file_signature(self.path)
         if sig != self._main_sig:
             on_disk_seq = self._peek_main_seq()
             # Another writer's compaction of what we hold already has our sequence number: keep
@@ -1325,10 +1317,7 @@ class Library:
         self._remove_stale_temporaries()
         previous_abstracts = None
         spans = self._spans
-        try:
-            current = _file_signature(os.stat(self.abstracts_path))
-        except OSError:
-            current = None
+        current = self._abstracts_signature()
         rewrite = self._abstracts_dirty or current is None or spans is None or spans.file != current
         if rewrite:
             where: list[tuple[str, int, int]] = []
@@ -1448,13 +1437,17 @@ class Library:
         which the first abstract read must find again by scanning the whole file."""
         if len(self._papers) < SNAPSHOT_MIN_PAPERS or not os.access(self.path.parent, os.W_OK):
             return False  # small, or nothing can be written here (a read-only library) anyway
-        if not self._snapshot_current:
+        if self.needs_snapshot:
             return True
+        current = self._abstracts_signature()
+        return current is not None and self._saved_spans_file != current
+
+    def _abstracts_signature(self) -> tuple[int, int, int] | None:
+        """The abstracts file's signature as offsets record it (see _Spans.file); None: no such file."""
         try:
-            current = _file_signature(os.stat(self.abstracts_path))
+            return _file_signature(os.stat(self.abstracts_path))
         except OSError:
-            return False
-        return self._saved_spans_file != current
+            return None
 
     def tidy(self) -> None:
         """Find stale abstract offsets again and compact, which saves them and writes the snapshot.
@@ -1464,10 +1457,7 @@ class Library:
         """
         with self._mutex:
             if not self._abstracts_loaded and not self._abstracts_dirty:
-                try:
-                    current = _file_signature(os.stat(self.abstracts_path))
-                except OSError:
-                    current = None
+                current = self._abstracts_signature()
                 if current is not None and (self._spans is None or self._spans.file != current):
                     # One scan records where each abstract is in the file as it is, so compacting
                     # saves those offsets instead of rewriting the whole abstracts file.
@@ -1514,7 +1504,7 @@ class Library:
 
     def _finish_compaction(self) -> None:
         self._abstracts_dirty = False
-        self._main_sig = _signature(self.path)
+        self._main_sig = file_signature(self.path)
         # Every journal record is now in the TinyDB files: start a new journal.
         token = os.urandom(8).hex()
         header = _encode_record({"seq": self._seq, "journal": token}).decode("ascii")

@@ -60,7 +60,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reader.fileio import write_atomically
+from reader.fileio import file_signature, write_atomically
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -599,15 +599,6 @@ def _build_abstract_postings(pairs, capacity: int, phrases: PhraseIndexBuilder |
     for slot, text in late:
         postings.set_doc(slot, terms_of(slot, text))
     return postings
-
-
-def _file_signature(path: Path) -> tuple[int, int, int] | None:
-    """(inode, size, mtime) of a file, None when there is none: tells a replaced file."""
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def _fingerprint(text: str) -> int:
@@ -1386,7 +1377,7 @@ class SearchIndex:
     def _drop_damaged_phrases(self) -> None:
         """The loaded phrases file failed a check when used: stop using it, and delete it (unless
         another process replaced it meanwhile) so that the next start writes a new one. Lock held."""
-        if _file_signature(self.phrases_path) == self._phrases_signature:
+        if file_signature(self.phrases_path) == self._phrases_signature:
             try:
                 os.unlink(self.phrases_path)
             except FileNotFoundError:
@@ -1402,7 +1393,7 @@ class SearchIndex:
         Read again when the file was replaced since (``reader.search_build``
         writes it in another process while the TUI runs): one ``stat`` per phrase query.
         """
-        signature = _file_signature(self.phrases_path)
+        signature = file_signature(self.phrases_path)
         if self._phrases_checked and signature != self._phrases_signature:
             self._forget_phrases()
         if not self._phrases_checked:

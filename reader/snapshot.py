@@ -1,11 +1,11 @@
-"""A binary snapshot of the papers file, so a big library opens in a fraction of the time.
+"""A binary snapshot of the papers file, so a big library opens in about half the time.
 
 ``library.json`` stays the one true store (TinyDB JSON). Parsing it at 100,000
 papers means decoding 27 MB of JSON into dicts, turning every dict into a
 :class:`Paper` and freeing the dicts again: about half a second. After each
 compaction the library also writes ``library.json.snapshot``: the same content
-as columns of plain values in :mod:`marshal` format, which loads several times
-faster.
+as columns of plain values in :mod:`marshal` format, which loads in about
+half the time.
 
 The snapshot is only a cache. It records the size and CRC-32 of the exact
 ``library.json`` bytes it was made from, and is used only when the file read
