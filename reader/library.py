@@ -837,9 +837,34 @@ class Library:
                         ) from None
                     time.sleep(delay)
                     delay = min(delay * 2, 0.05)
+            seq = self._seq
             yield
+            if not shared and self._seq != seq:
+                self._changed_under_lock()
         finally:
             handle.close()  # releases the lock
+
+    def _changed_under_lock(self) -> None:
+        """Every change, whatever made it, ends here while the writer lock is still held: the
+        search index beside the library (if it has one) takes the changed papers (see
+        :mod:`reader.search_engine`; it never raises, and a failure is a warning)."""
+        from reader.search_engine import library_changed
+
+        library_changed(self)
+
+    def changed_since(self, seq: int) -> set[str] | None:
+        """Ids of the papers the changes after change number ``seq`` touched (created, changed
+        or deleted); None when the history does not reach back that far."""
+        if seq == self._seq:
+            return set()
+        entries = [entry for entry in self._history if entry["seq"] > seq]
+        numbers = sorted(entry["seq"] for entry in entries)
+        if not numbers or numbers != list(range(seq + 1, self._seq + 1)):
+            return None
+        changed: set[str] = set()
+        for entry in entries:
+            changed.update(entry["before"], entry.get("created") or (), entry.get("before_abstracts") or ())
+        return changed
 
     # -- catching up with other processes ---------------------------------------------
 

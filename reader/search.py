@@ -4,52 +4,45 @@ One search serves the CLI (``reader list QUERY``) and the TUI:
 
 - :func:`parse_query` reads the query language (see :mod:`reader.search_query`
   for the grammar) and raises :class:`QueryError` for malformed input;
-- :class:`SearchIndex` keeps an index of one library up to date incrementally
-  and ranks papers for a query (see :mod:`reader.searchindex` for how);
-- :func:`search` is the one-call form for scripts and the CLI.
+- :func:`search` ranks a library's papers for a query, on the library's
+  tantivy index (see :mod:`reader.search_engine`: kept current by every
+  change, rebuilt when it is missing or unusable);
+- :func:`search_ids` is the same with paper ids instead of papers (what a
+  list view that shows a window of rows needs).
 
 Query language, in short: words (typo-tolerant; title matches rank above
-abstract matches, and papers matching more words rank higher), ``"exact
-phrase"``, ``-word``, ``tag:NAME``, ``-tag:NAME``, ``is:read``, ``is:unread``,
-``has:code``, ``has:project``, ``source:PAGE``. An empty query lists every
-paper, newest first.
+abstract matches, rare words above common ones, and papers matching more
+words rank higher), ``"exact phrase"``, ``-word``, ``tag:NAME``,
+``-tag:NAME``, ``is:read``, ``is:unread``, ``has:code``, ``has:project``,
+``has:notes``, ``source:PAGE``, ``author:NAME``, ``added:WHEN``,
+``published:WHEN``, ``id:PREFIX``. An empty query lists every paper, newest
+first.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-
+from reader.search_engine import Hit, RankedIds, SearchEngine, SearchResult, engine_for
 from reader.search_query import Query, QueryError, Term, parse_query
-from reader.searchindex import Hit, RankedIds, SearchIndex, SearchResult
-
-_indexes: "weakref.WeakKeyDictionary[object, SearchIndex]" = weakref.WeakKeyDictionary()
-_indexes_lock = threading.Lock()
 
 
-def index_for(library) -> SearchIndex:
-    """The shared :class:`SearchIndex` of ``library`` (one per library object)."""
-    with _indexes_lock:
-        index = _indexes.get(library)
-        if index is None:
-            index = _indexes[library] = SearchIndex(library)
-        return index
-
-
-def forget_index(library) -> None:
-    """Drop the shared index of ``library`` (the next :func:`index_for` builds a new one)."""
-    with _indexes_lock:
-        _indexes.pop(library, None)
-
-
-def search(library, query: str, limit: int | None = None) -> SearchResult:
+def search(library, query: str | Query, limit: int | None = None, *, today=None) -> SearchResult:
     """Papers matching ``query``, best first (newest first for an empty query).
 
     Returns a list of :class:`Hit` (a :class:`SearchResult`, whose ``total``
-    counts every match when ``limit`` cut the list). Raises :class:`QueryError`
-    for a malformed query.
+    counts every match when ``limit`` cut the list, and whose ``note`` says
+    when the index was rebuilt or could not be brought up to date). Raises
+    :class:`QueryError` for a malformed query. ``today`` is the day relative
+    dates (``added:7d``) count from.
     """
-    return index_for(library).search(query, limit)
+    return engine_for(library).search(query, limit, today=today)
 
 
-__all__ = ["QueryError", "Hit", "RankedIds", "Query", "Term", "SearchIndex", "SearchResult", "parse_query", "search", "index_for", "forget_index"]
+def search_ids(library, query: str | Query, limit: int | None = None, *, today=None) -> RankedIds:
+    """Like :func:`search`, with paper ids and scores instead of papers."""
+    return engine_for(library).search_ids(query, limit, today=today)
+
+
+__all__ = [
+    "QueryError", "Hit", "RankedIds", "Query", "Term", "SearchEngine", "SearchResult",
+    "parse_query", "search", "search_ids", "engine_for",
+]

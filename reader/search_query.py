@@ -11,28 +11,36 @@ Grammar (items are separated by spaces, any order, all combine with AND)::
     -word           leave out papers containing this exact word; -"phrase" likewise
     tag:NAME        papers tagged NAME (tag:"two words" works too); -tag:NAME: not tagged
     is:read         read papers; is:unread: unread papers
-    has:code        papers with a GitHub repository link; has:project: with a project page
+    has:code        papers with a GitHub repository link; has:project: with a project page;
+                    has:notes: with notes
     source:PAGE     papers imported from a page whose name contains PAGE
-                    (-is:, -has:, -source: negate)
+    author:NAME     papers with an author called NAME (typos and accents forgiven)
+    added:WHEN      added today, 7d (the last 7 days), 2024, 2024-03, 2024-03-01,
+                    >=2024-03-01 (also >, <, <=); published:WHEN likewise
+    id:PREFIX       papers whose id starts with PREFIX (several: any of them)
+                    (-is:, -has:, -source:, -author:, -added:, -published:, -id: negate)
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
 from reader.errors import ReaderError
 from reader.papers import normalise_tag
-from reader.search_text import fold, word_parts, words
+from reader.search_text import fold, positional_tokens, word_parts, words
 
 
 class QueryError(ReaderError):
     """A query that cannot be understood (the message says why)."""
 
 
-FILTER_KEYS = ("tag", "is", "has", "source")
+FILTER_KEYS = ("tag", "is", "has", "source", "author", "added", "published", "id")
 IS_VALUES = ("read", "unread")
-HAS_VALUES = ("code", "project")
+HAS_VALUES = ("code", "project", "notes")
+KNOWN_FILTERS = "tag:, is:, has:, source:, author:, added:, published:, id:"
 
 _KEY = re.compile(r"([A-Za-z]+):")
 _OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
@@ -45,6 +53,14 @@ class Term:
     text: str
     parts: tuple[str, ...]
     joined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """Days from ``first`` to ``last`` (inclusive, as YYYYMMDD numbers; None: open-ended)."""
+
+    first: int | None
+    last: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,14 @@ class Query:
     has_not: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     not_sources: tuple[str, ...] = ()
+    authors: tuple[tuple[str, ...], ...] = ()  # each: the folded words of one author: item
+    not_authors: tuple[tuple[str, ...], ...] = ()
+    added: tuple[DateRange, ...] = ()
+    not_added: tuple[DateRange, ...] = ()
+    published: tuple[DateRange, ...] = ()
+    not_published: tuple[DateRange, ...] = ()
+    ids: tuple[str, ...] = ()  # id prefixes: any of them
+    not_ids: tuple[str, ...] = ()
     contradiction: bool = field(default=False)  # e.g. is:read is:unread: nothing can match
 
     @property
@@ -78,6 +102,10 @@ class Query:
         return self == Query(text=self.text)
 
 
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _items(text: str):
     """Yield (negated, key, value, quoted) for each item of ``text``."""
     index, end = 0, len(text)
@@ -92,19 +120,28 @@ def _items(text: str):
             index += 1
         key = None
         match = _KEY.match(text, index)
-        if match and match.group(1).lower() in FILTER_KEYS:
-            key = match.group(1).lower()
-            index = match.end()
+        if match:
+            name = match.group(1).lower()
+            rest = text[match.end() : match.end() + 2]
+            if name in FILTER_KEYS:
+                key = name
+                index = match.end()
+            elif rest[:1] and not rest[:1].isspace() and rest != "//":
+                # A filter we do not have (date:, year:): searching its text would quietly find nothing useful.
+                stop = match.end()
+                while stop < end and not text[stop].isspace():
+                    stop += 1
+                raise QueryError(
+                    f"unknown filter {text[index:stop]!r}; the filters are {KNOWN_FILTERS} "
+                    f'(quote it, "{text[index:stop]}", to search for the text)'
+                )
         if index < end and text[index] in _OPENING_QUOTES:
             closing = _OPENING_QUOTES[text[index]]
             close = text.find(closing, index + 1)
             if close < 0 and closing != '"':
                 close = text.find('"', index + 1)
             if close < 0:
-                shown = text[start:]
-                if len(shown) > 40:
-                    shown = shown[:37] + "..."
-                raise QueryError(f"unclosed quote in {shown!r}: add the closing quote")
+                raise QueryError(f"unclosed quote in {_shorten(text[start:])!r}: add the closing quote")
             value = text[index + 1 : close]
             index = close + 1
             quoted = True
@@ -119,27 +156,93 @@ def _items(text: str):
 
 
 def _phrase(value: str) -> tuple[str, ...]:
-    parts: list[str] = []
-    for word in words(value):
-        parts.extend(word_parts(word)[0])
-    return tuple(parts)
+    """A phrase's words, cut as the index cuts text for positions (GPT-4V -> gpt, 4v)."""
+    return tuple(positional_tokens(value))
 
 
-def parse_query(text: str) -> Query:
-    """Parse a query; raises :class:`QueryError` when it is malformed."""
+# -- dates -------------------------------------------------------------------------------
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_DAYS = re.compile(r"(\d+)d")
+
+
+def day_number(day: _dt.date) -> int:
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _span(key: str, value: str) -> tuple[_dt.date, _dt.date]:
+    """The first and last day ``value`` (2024, 2024-03, 2024-03-01) names."""
+    match = _DATE.fullmatch(value)
+    if match is None:
+        raise ValueError
+    year = int(match.group(1))
+    if match.group(2) is None:
+        return _dt.date(year, 1, 1), _dt.date(year, 12, 31)
+    month = int(match.group(2))
+    if match.group(3) is None:
+        return _dt.date(year, month, 1), _dt.date(year, month, calendar.monthrange(year, month)[1])
+    day = _dt.date(year, month, int(match.group(3)))
+    return day, day
+
+
+def _date_range(key: str, value: str, today: _dt.date) -> DateRange:
+    text = value.strip().lower()
+    try:
+        if text == "today":
+            number = day_number(today)
+            return DateRange(number, number)
+        if text == "yesterday":
+            number = day_number(today - _dt.timedelta(days=1))
+            return DateRange(number, number)
+        days = _DAYS.fullmatch(text)
+        if days:
+            count = int(days.group(1))
+            if count < 1:
+                raise ValueError
+            return DateRange(day_number(today - _dt.timedelta(days=count - 1)), day_number(today))
+        for op in (">=", "<=", ">", "<"):
+            if text.startswith(op):
+                first, last = _span(key, text[len(op) :])
+                if op == ">=":
+                    return DateRange(day_number(first), None)
+                if op == ">":
+                    return DateRange(day_number(last + _dt.timedelta(days=1)), None)
+                if op == "<=":
+                    return DateRange(None, day_number(last))
+                return DateRange(None, day_number(first - _dt.timedelta(days=1)))
+        first, last = _span(key, text)
+        return DateRange(day_number(first), day_number(last))
+    except (ValueError, OverflowError):
+        shown = f"{value!r}" if value else "nothing"
+        raise QueryError(
+            f"{key}: takes a date such as today, 7d, 2024, 2024-03, 2024-03-01 or >=2024-03-01, not {shown}"
+        ) from None
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+def parse_query(text: str, *, today: _dt.date | None = None) -> Query:
+    """Parse a query; raises :class:`QueryError` when it is malformed.
+
+    ``today`` is the day ``added:today`` and ``added:7d`` count from (default: the local date).
+    """
     if not isinstance(text, str):
         raise QueryError("a query must be text")
     terms: list[Term] = []
     phrases: list[tuple[str, ...]] = []
     exclude_terms: list[str] = []
     exclude_phrases: list[tuple[str, ...]] = []
-    tags: list[str] = []
-    not_tags: list[str] = []
+    lists: dict[str, list] = {
+        name: []
+        for name in (
+            "tags", "not_tags", "has", "has_not", "sources", "not_sources", "authors", "not_authors",
+            "added", "not_added", "published", "not_published", "ids", "not_ids",
+        )
+    }
     read_states: set[bool] = set()
-    has: list[str] = []
-    has_not: list[str] = []
-    sources: list[str] = []
-    not_sources: list[str] = []
+    saw_or = False
+    saw_filter = False
 
     for negated, key, value, quoted in _items(text):
         if key is None:
@@ -148,6 +251,8 @@ def parse_query(text: str) -> Query:
                 if phrase:
                     (exclude_phrases if negated else phrases).append(phrase)
                 continue
+            if value == "OR" and not negated:
+                saw_or = True
             for word in words(value):
                 parts, joined = word_parts(word)
                 if not parts:
@@ -157,12 +262,14 @@ def parse_query(text: str) -> Query:
                 else:
                     terms.append(Term(word, tuple(parts), tuple(joined)))
             continue
+        saw_filter = True
         value = value.strip()
+        prefix = "not_" if negated else ""
         if key == "tag":
             tag = normalise_tag(value)
             if not tag:
                 raise QueryError("tag: needs a tag name, e.g. tag:to-read (or -tag:to-read to leave it out)")
-            (not_tags if negated else tags).append(tag)
+            lists[prefix + "tags"].append(tag)
         elif key == "is":
             state = value.lower()
             if state not in IS_VALUES:
@@ -173,34 +280,48 @@ def parse_query(text: str) -> Query:
             what = value.lower()
             if what not in HAS_VALUES:
                 shown = f"{value!r}" if value else "nothing"
-                raise QueryError(f"has: takes code or project (has:code, has:project), not {shown}")
-            (has_not if negated else has).append(what)
+                raise QueryError(f"has: takes code, project or notes (has:code, has:project, has:notes), not {shown}")
+            lists["has_not" if negated else "has"].append(what)
         elif key == "source":
             page = fold(value)
             if not page:
                 raise QueryError("source: needs a page name (or part of one), e.g. source:vision-mamba")
-            (not_sources if negated else sources).append(page)
+            lists[prefix + "sources"].append(page)
+        elif key == "author":
+            name = tuple(positional_tokens(value))
+            if not name:
+                raise QueryError('author: needs a name, e.g. author:hinton or author:"geoffrey hinton"')
+            lists[prefix + "authors"].append(name)
+        elif key in ("added", "published"):
+            when = _date_range(key, value, today or _dt.date.today())
+            lists[prefix + key].append(when)
+        elif key == "id":
+            start = value.lower()
+            if not start:
+                raise QueryError("id: needs the start of a paper id, e.g. id:2f3a")
+            lists[prefix + "ids"].append(start)
 
+    if saw_or and saw_filter:
+        raise QueryError("OR is not supported: every item of a query must match (they combine with AND)")
     read = None
     if len(read_states) == 1:
         read = read_states.pop()
+    unique = {name: tuple(dict.fromkeys(values)) for name, values in lists.items()}
     return Query(
         text=text,
         terms=tuple(terms),
         phrases=tuple(phrases),
         exclude_terms=tuple(dict.fromkeys(exclude_terms)),
         exclude_phrases=tuple(exclude_phrases),
-        tags=tuple(dict.fromkeys(tags)),
-        not_tags=tuple(dict.fromkeys(not_tags)),
         read=read,
-        has=tuple(dict.fromkeys(has)),
-        has_not=tuple(dict.fromkeys(has_not)),
-        sources=tuple(dict.fromkeys(sources)),
-        not_sources=tuple(dict.fromkeys(not_sources)),
         contradiction=len(read_states) > 1
-        or bool(set(tags) & set(not_tags))
-        or bool(set(has) & set(has_not)),
+        or bool(set(unique["tags"]) & set(unique["not_tags"]))
+        or bool(set(unique["has"]) & set(unique["has_not"])),
+        **unique,
     )
 
 
-__all__ = ["QueryError", "Query", "Term", "parse_query", "FILTER_KEYS", "IS_VALUES", "HAS_VALUES"]
+__all__ = [
+    "QueryError", "Query", "Term", "DateRange", "parse_query", "day_number",
+    "FILTER_KEYS", "IS_VALUES", "HAS_VALUES", "KNOWN_FILTERS",
+]

@@ -25,7 +25,7 @@ from reader.papers import fold_text
 
 # Bump when the way text is cut changes: persisted indexes made with another
 # version are rebuilt.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 # A word: letters/digits, possibly joined by inner punctuation (GPT-4, 50,176, U.S, don't).
 _WORD = re.compile(r"[^\W_]+(?:[-'’.,/_][^\W_]+)*")
@@ -129,29 +129,69 @@ def _cut(word: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return cut
 
 
-def forget_cut_words() -> None:
-    """Empty the cache of cut words (after cutting a whole library's titles)."""
-    _CUT_CACHE.clear()
+def positional_text(text: str) -> str:
+    """``text`` folded, with every run of punctuation and spacing turned into one space.
+
+    This is the cut the index keeps word positions for (quoted phrases are
+    matched against it): ``GPT-4V achieved`` -> ``gpt 4v achieved``,
+    ``PTB/WikiText-103`` -> ``ptb wikitext 103``. The query cuts a phrase the
+    same way, so a phrase is found wherever its words stand in that order.
+    """
+    if text.isascii():
+        data = text.encode("ascii")
+    else:
+        data = fold_text(text).translate(_UNICODE_SEPARATORS).encode("utf-8", "replace")
+    return data.translate(_BYTES_SPLIT).decode("utf-8", "replace")
 
 
-def title_terms(text: str) -> tuple[list[str], set[str], str | None]:
-    """Like :func:`text_terms`, plus the term of the first word, whole (BitNet -> bitnet)."""
-    parts: list[str] = []
-    terms: set[str] = set()
-    first = None
-    for word in _WORD.findall(text):
-        word_part_list, joined = _cut(word)
-        if first is None and word_part_list:
-            first = joined[-1] if joined else word_part_list[0]
-        parts.extend(word_part_list)
-        if joined:
-            terms.update(joined)
-    terms.update(parts)
-    return parts, terms, first
+def positional_tokens(text: str) -> list[str]:
+    """The words of :func:`positional_text`, in order."""
+    return positional_text(text).split()
+
+
+# Written between a field's words and its extra terms, and between the values of a
+# field with several (tags, links): no cut makes this word, so no phrase spans it.
+SEPARATOR = "|"
+
+
+def field_text(text: str) -> str:
+    """What the index holds for a short text (title, tag, author): its words in order, then the
+    extra terms it is also found by (MHS-VM -> mhsvm, LayerDiffusion -> layer diffusion, GPT-4V -> gpt4v)."""
+    tokens = positional_text(text)
+    extra = text_terms(text)[1].difference(tokens.split())
+    if not extra:
+        return tokens
+    return f"{tokens} {SEPARATOR} {' '.join(sorted(extra))}"
+
+
+def long_field_text(text: str) -> str:
+    """Like :func:`field_text` for a long text (an abstract), cut cheaply: the extra terms are
+    its hyphenated compounds joined (Flow-Attention -> flowattention); camel-case names stay whole."""
+    if "-" not in text:
+        return positional_text(text)
+    data = folded_bytes(text)
+    tokens = data.translate(_BYTES_SPLIT)
+    kept = data.translate(_BYTES_KEEP_HYPHEN)
+    compounds: set[bytes] = set()
+    position = kept.find(b"-")
+    while position >= 0:
+        start = kept.rfind(b" ", 0, position) + 1
+        end = kept.find(b" ", position)
+        if end < 0:
+            end = len(kept)
+        compound = kept[start:end].strip(b"-")
+        if b"-" in compound:
+            compounds.add(compound.replace(b"-", b""))
+        position = kept.find(b"-", end)
+    text_tokens = tokens.decode("utf-8", "replace")
+    if not compounds:
+        return text_tokens
+    extra = b" ".join(sorted(compounds)).decode("utf-8", "replace")
+    return f"{text_tokens} {SEPARATOR} {extra}"
 
 
 def text_terms(text: str) -> tuple[list[str], set[str]]:
-    """The parts of ``text`` in order (for phrases) and every term it is found by."""
+    """The parts of ``text`` in order and every term it is found by (parts and joined forms)."""
     parts: list[str] = []
     terms: set[str] = set()
     for word in _WORD.findall(text):
@@ -161,61 +201,6 @@ def text_terms(text: str) -> tuple[list[str], set[str]]:
             terms.update(joined)
     terms.update(parts)
     return parts, terms
-
-
-def first_word_term(text: str) -> str | None:
-    """The term for the first word of ``text``, whole (BitNet -> bitnet, MHS-VM -> mhsvm)."""
-    match = _WORD.search(text)
-    if match is None:
-        return None
-    parts, joined = _cut(match.group(0))
-    if joined:
-        return joined[-1]
-    return parts[0] if parts else None
-
-
-def abstract_terms(text: str) -> set[bytes]:
-    """Every term of a long text as UTF-8 bytes, cut cheaply (see the module doc).
-
-    Plain words, plus hyphenated compounds joined (Flow-Attention ->
-    flowattention). Camel-case names are kept whole (LayerDiffusion ->
-    layerdiffusion): splitting them costs too much over 100,000 abstracts.
-    """
-    return abstract_tokens_and_terms(text)[1]
-
-
-def abstract_tokens(text: str) -> list[bytes]:
-    """The words of a long text in order, as UTF-8 bytes: what a quoted phrase is matched against.
-
-    The same cut as :func:`normalised_words` (``flow-matching,  and`` ->
-    flow, matching, and); every token is also one of :func:`abstract_terms`.
-    """
-    return folded_bytes(text).translate(_BYTES_SPLIT).split()
-
-
-def abstract_tokens_and_terms(text: str) -> tuple[list[bytes], set[bytes]]:
-    """:func:`abstract_tokens` and :func:`abstract_terms` of ``text``, cutting it once."""
-    data = folded_bytes(text)
-    tokens = data.translate(_BYTES_SPLIT).split()
-    terms = set(tokens)
-    if b"-" in data:
-        kept = data.translate(_BYTES_KEEP_HYPHEN)
-        position = kept.find(b"-")
-        while position >= 0:
-            start = kept.rfind(b" ", 0, position) + 1
-            end = kept.find(b" ", position)
-            if end < 0:
-                end = len(kept)
-            compound = kept[start:end].strip(b"-")
-            if b"-" in compound:
-                terms.add(compound.replace(b"-", b""))
-            position = kept.find(b"-", end)
-    return tokens, terms
-
-
-def normalised_words(text: str) -> bytes:
-    """Folded text with punctuation and spacing reduced to single spaces, padded: b' a b c '."""
-    return b" " + b" ".join(abstract_tokens(text)) + b" "
 
 
 def link_parts(url: str) -> list[str]:
@@ -228,32 +213,27 @@ def link_parts(url: str) -> list[str]:
     return labels + [segment for segment in path.split("/") if segment]
 
 
-def link_terms(urls) -> tuple[list[str], set[str]]:
-    """Parts and terms of a paper's links (see :func:`link_parts`)."""
-    parts: list[str] = []
-    terms: set[str] = set()
+def links_text(urls) -> str:
+    """What the index holds for a paper's links: the words of each (see :func:`link_parts`)."""
+    values = []
     for url in urls:
-        for piece in link_parts(url):
-            piece_parts, piece_terms = text_terms(piece)
-            parts.extend(piece_parts)
-            terms |= piece_terms
-    terms -= _URL_NOISE
-    return parts, terms
+        pieces = [piece for piece in link_parts(url)]
+        if pieces:
+            values.append(field_text(" ".join(pieces)))
+    return f" {SEPARATOR} ".join(values)
 
 
 __all__ = [
     "TOKENIZER_VERSION",
+    "SEPARATOR",
     "fold",
     "word_parts",
     "words",
     "text_terms",
-    "title_terms",
-    "forget_cut_words",
-    "abstract_terms",
-    "abstract_tokens",
-    "abstract_tokens_and_terms",
-    "first_word_term",
-    "normalised_words",
+    "positional_text",
+    "positional_tokens",
+    "field_text",
+    "long_field_text",
     "link_parts",
-    "link_terms",
+    "links_text",
 ]

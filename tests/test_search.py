@@ -1,4 +1,6 @@
-"""Search: the query language, matching and ranking, keeping up with changes, the saved index, the CLI."""
+"""Search: the query language, matching and ranking, keeping up with changes, the CLI.
+
+The index itself (rebuilds, damage, two processes, kills) is tested in tests/test_search_index.py."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from reader.errors import ReaderError
 from reader.importers import Candidate
 from reader.library import Library
 from reader.papers import Link
-from reader.search import Hit, QueryError, SearchIndex, parse_query, search
+from reader.search import Hit, QueryError, parse_query, search, search_ids
 from tests.conftest import run_cli
 
 GH = "code"
@@ -88,7 +90,7 @@ def test_parse_query_handles_case_quotes_and_negated_states():
         ("mamba -tag:", "tag: needs a tag name"),
         ("is:maybe", "is: takes read or unread"),
         ("is:", "is: takes read or unread"),
-        ("has:slides", "has: takes code or project"),
+        ("has:slides", "has: takes code, project or notes"),
         ("source:", "source: needs a page name"),
         ('"flow matching', "unclosed quote"),
         ('tag:"to read', "unclosed quote"),
@@ -239,10 +241,10 @@ def test_empty_query_lists_newest_first(db_path):
 
 def test_limit_keeps_the_best_and_reports_the_total(papers):
     everything = search(papers, "flow")
-    top = SearchIndex(papers).search("flow", limit=2)
+    top = search(papers, "flow", limit=2)
     assert titles(top) == titles(everything)[:2]
     assert top.total == len(everything) > 2
-    assert SearchIndex(papers).count("flow") == len(everything)
+    assert search(papers, "flow", limit=0).total == len(everything)
 
 
 def test_scores_are_between_zero_and_one_and_sorted(papers):
@@ -262,33 +264,29 @@ def test_empty_library(library):
 # -- keeping up with the library ---------------------------------------------------------------
 
 
-def test_index_follows_changes_without_rebuilding(papers):
-    index = SearchIndex(papers)
-    index.prepare()
-    abstracts_before = index._fields[3]
-    titles_before = index._fields[0]
+def test_index_follows_changes(papers):
     ids = ids_by_title(papers)
     flow = ids["Flowformer: Linearizing Transformers with Conservation Flows"]
+    search(papers, "anything")  # the index exists from here on
 
     papers.tag([flow], ["favourite"])
-    assert titles(index.search("tag:favourite")) == ["Flowformer: Linearizing Transformers with Conservation Flows"]
-    assert titles(index.search("favourite"))[0].startswith("Flowformer")  # tags are words too
+    assert titles(search(papers, "tag:favourite")) == ["Flowformer: Linearizing Transformers with Conservation Flows"]
+    assert titles(search(papers, "favourite"))[0].startswith("Flowformer")  # tags are words too
     papers.set_read([flow])
-    assert "Flowformer: Linearizing Transformers with Conservation Flows" in titles(index.search("is:read"))
+    assert "Flowformer: Linearizing Transformers with Conservation Flows" in titles(search(papers, "is:read"))
     papers.untag([flow], ["favourite"])
-    assert index.search("tag:favourite") == []
-    # Tag and read changes touched one paper: the title and abstract indexes were not rebuilt.
-    assert index._fields[3] is abstracts_before and index._fields[0] is titles_before
+    assert search(papers, "tag:favourite") == []
 
     papers.modify([flow], lambda paper: paper.__class__(**{**paper_fields(paper), "title": "Renamed Quokka Paper"}), "rename")
-    assert titles(index.search("quokka")) == ["Renamed Quokka Paper"]
-    assert index.search("conservation") == []  # the old title is forgotten
+    assert titles(search(papers, "quokka")) == ["Renamed Quokka Paper"]
+    assert search(papers, "conservation") == []  # the old title is forgotten
 
     add(papers, cand("Brand New Wombat", "An abstract about marsupials."))
-    assert titles(index.search("marsupials")) == ["Brand New Wombat"]
+    assert titles(search(papers, "marsupials")) == ["Brand New Wombat"]
     papers.delete([ids["Layer Normalization"]])
-    assert "Layer Normalization" not in titles(index.search("normalization"))
-    assert index._fields[3] is abstracts_before  # still incremental
+    assert "Layer Normalization" not in titles(search(papers, "normalization"))
+    papers.undo()
+    assert "Layer Normalization" in titles(search(papers, "normalization"))
 
 
 def paper_fields(paper):
@@ -296,40 +294,27 @@ def paper_fields(paper):
 
 
 def test_changed_abstract_is_searched_by_its_new_words(papers):
-    index = SearchIndex(papers)
-    index.prepare()
+    search(papers, "anything")
     pid = ids_by_title(papers)["Poincaré ResNet"]
     paper = papers.get(pid)
     papers.put([paper], {pid: "Completely different text about capybaras."}, label="edit abstract")
-    assert titles(index.search("capybaras")) == ["Poincaré ResNet"]
-    assert "Poincaré ResNet" not in titles(index.search("hyperbolic"))
+    assert titles(search(papers, "capybaras")) == ["Poincaré ResNet"]
+    assert "Poincaré ResNet" not in titles(search(papers, "hyperbolic"))
 
 
 def test_changes_from_another_process_are_picked_up(papers, db_path, clock):
-    index = SearchIndex(papers)
-    index.prepare()
+    search(papers, "anything")
     other = Library.open(db_path, clock=clock)
     pid = ids_by_title(other)["Poincaré ResNet"]
     other.tag([pid], ["geometry"])
     add(other, cand("Written Elsewhere", "By a second process."))
     papers.refresh()
-    assert titles(index.search("tag:geometry")) == ["Poincaré ResNet"]
-    assert titles(index.search("elsewhere")) == ["Written Elsewhere"]
-
-
-def test_partial_search_does_not_wait_for_abstracts(papers):
-    index = SearchIndex(papers)
-    early = index.search("hyperbolic", partial_ok=True)
-    assert early.partial and early == []  # only the abstract says "hyperbolic"
-    assert titles(index.search("poincare", partial_ok=True)) == ["Poincaré ResNet"]
-    index.prepare()
-    late = index.search("hyperbolic", partial_ok=True)
-    assert not late.partial and titles(late) == ["Poincaré ResNet"]
+    assert titles(search(papers, "tag:geometry")) == ["Poincaré ResNet"]
+    assert titles(search(papers, "elsewhere")) == ["Written Elsewhere"]
 
 
 def test_search_while_another_thread_changes_the_library(papers):
-    index = SearchIndex(papers)
-    index.prepare()
+    search(papers, "flow")
     pid = ids_by_title(papers)["Flow Matching in Latent Space"]
     errors = []
     done = threading.Event()
@@ -347,75 +332,12 @@ def test_search_while_another_thread_changes_the_library(papers):
     worker = threading.Thread(target=change)
     worker.start()
     while not done.is_set():
-        hits = index.search("flow")
+        hits = search(papers, "flow")
         assert hits and all(hit.paper is not None for hit in hits)
     worker.join()
     assert not errors
-    assert len(titles(index.search("concurrent paper"))) == 15
-    assert titles(index.search("tag:t14")) == ["Flow Matching in Latent Space"]
-
-
-# -- the saved index ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def saving(monkeypatch):
-    monkeypatch.setattr(SearchIndex, "persist_min_papers", 0)
-
-
-def test_saved_index_is_reused_and_gives_the_same_results(papers, db_path, clock, saving):
-    first = SearchIndex(papers)
-    first.prepare()
-    saved = first.cache_path
-    assert saved.exists() and saved.parent == db_path.parent
-    expected = {q: titles(first.search(q)) for q in ["flow", "hyperbolic space", "thuml", "mhs vm", '"flow matching"']}
-
-    reopened = Library.open(db_path, clock=clock)
-    second = SearchIndex(reopened)
-    second.prepare()
-    assert "abstracts from saved index" in second.timings and "index abstracts" not in second.timings
-    assert {q: titles(second.search(q)) for q in expected} == expected
-
-
-def test_saved_index_is_not_trusted_for_changed_papers(papers, db_path, clock, saving):
-    SearchIndex(papers).prepare()
-    other = Library.open(db_path, clock=clock)
-    pid = ids_by_title(other)["Poincaré ResNet"]
-    paper = other.get(pid)
-    other.put([paper.__class__(**{**paper_fields(paper), "title": "Hyperbolic Axolotl Networks"})],
-              {pid: "Now about salamanders."}, label="edit")
-    other.compact()
-
-    index = SearchIndex(Library.open(db_path, clock=clock))
-    assert titles(index.search("salamanders")) == ["Hyperbolic Axolotl Networks"]
-    assert titles(index.search("axolotl")) == ["Hyperbolic Axolotl Networks"]
-    assert index.search("poincare resnet") == []
-
-
-@pytest.mark.parametrize("damage", ["garbage", "truncate", "flip"])
-def test_damaged_saved_index_is_ignored_and_replaced(papers, db_path, clock, saving, damage):
-    first = SearchIndex(papers)
-    first.prepare()
-    path = first.cache_path
-    data = path.read_bytes()
-    if damage == "garbage":
-        path.write_bytes(b"not an index at all")
-    elif damage == "truncate":
-        path.write_bytes(data[: len(data) // 2])
-    else:
-        middle = len(data) - 10
-        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
-
-    index = SearchIndex(Library.open(db_path, clock=clock))
-    assert titles(index.search("hyperbolic"))[0] == "Poincaré ResNet"
-    assert "index abstracts" in index.timings  # rebuilt, not read
-    assert path.read_bytes() != b"not an index at all" and len(path.read_bytes()) > 100
-
-
-def test_small_libraries_are_not_saved(papers):
-    index = SearchIndex(papers)
-    index.prepare()
-    assert not index.cache_path.exists()
+    assert len(titles(search(papers, "concurrent paper"))) == 15
+    assert titles(search(papers, "tag:t14")) == ["Flow Matching in Latent Space"]
 
 
 # -- the CLI ---------------------------------------------------------------------------------------
@@ -450,15 +372,14 @@ def test_words_needed_are_counted_among_papers_that_pass_the_filters(papers):
 
 
 def test_search_ids_gives_the_same_order_as_search(papers):
-    index = SearchIndex(papers)
     for query in ["flow", "", "has:code", "tag:none", '"flow matching"']:
-        hits = index.search(query)
-        ranked = index.search_ids(query)
+        hits = search(papers, query)
+        ranked = search_ids(papers, query)
         assert ranked.ids == [hit.paper.id for hit in hits]
         assert ranked.scores == [hit.score for hit in hits]
-        assert ranked.total == hits.total and ranked.partial == hits.partial
-    page = index.search_ids("flow", limit=1)
-    assert len(page.ids) == 1 and page.total == index.count("flow")
+        assert ranked.total == hits.total
+    page = search_ids(papers, "flow", limit=1)
+    assert len(page.ids) == 1 and page.total == len(search(papers, "flow"))
 
 
 def test_leaving_out_words_alone_lists_the_rest_newest_first(papers):

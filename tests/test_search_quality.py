@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from reader.search import SearchIndex
+from reader.search import search
 from tests.conftest import SAMPLE_FILES, FixedClock
 
 # (query, the start of the wanted paper's title)
@@ -105,11 +105,10 @@ def ranked(tmp_path_factory):
     for title, tags in TAGGED.items():
         library.tag([_find(library, title).id], tags)
     library.set_read([_find(library, title).id for title in READ])
-    index = SearchIndex(library)
     results = {}
     for query, wanted in CASES:
         wanted_id = _find(library, wanted).id
-        hits = index.search(query, limit=3)
+        hits = search(library, query, limit=3)
         results[query] = (wanted_id, [hit.paper.id for hit in hits], [hit.paper.title for hit in hits])
     return results
 
