@@ -158,12 +158,40 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from reader.search import search
+def _search(args: argparse.Namespace, query: str, limit: int | None, *, quick: bool = True):
+    """(hits, library or None): answered from the search index alone when it is current (the
+    library is not loaded then), else from the opened library (the index caught up or rebuilt)."""
+    from reader.search import engine_for, parse_query, search
+    from reader.search_engine import quick_search
 
+    parsed = parse_query(query)
+    if quick:
+        hits = quick_search(_library_path(args), parsed, limit)
+        if hits is not None:
+            return hits, None
     library = open_library(args)
+    engine = engine_for(library)
+    engine.progress = _progress_bar("Building the search index") if sys.stderr.isatty() else None
+    hits = search(library, parsed, limit=limit)
+    if hits.note:
+        print(f"reader: note: {hits.note}", file=sys.stderr)
+    return hits, library
+
+
+def _progress_bar(label: str):
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_list(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    hits = search(library, query, limit=args.limit)
+    hits, library = _search(args, query, args.limit, quick=not args.abstracts)
     if args.json:
         _print_json(
             [
@@ -241,14 +269,17 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from reader.exporters import check_output_path, write_output
-    from reader.search import search
-
     library = open_library(args)
     to_stdout = not args.output or args.output == "-"
     if not to_stdout:
         check_output_path(args.output, replace=args.force)  # before any work
     query = " ".join(args.query)
-    papers = [hit.paper for hit in search(library, query)]
+    from reader.search import search
+
+    hits = search(library, query)
+    if hits.note:
+        print(f"reader: note: {hits.note}", file=sys.stderr)
+    papers = [hit.paper for hit in hits]
     if args.format == "json":
         from reader.exporters.json_backup import iter_backup
 

@@ -115,6 +115,7 @@ def _schema() -> tantivy.Schema:
     builder.add_integer_field("published", indexed=True, fast=True)
     builder.add_integer_field("order", fast=True)  # recency: added, then arrival
     builder.add_integer_field("arrival", fast=True)
+    builder.add_integer_field("key", fast=True)  # paper_key(id): ids of many hits without reading documents
     builder.add_bytes_field("doc", stored=True)
     builder.add_bytes_field("meta", stored=True)
     return builder.build()
@@ -200,8 +201,14 @@ def paper_document(paper: Paper, abstract: str, arrival: int) -> tuple[tantivy.D
         doc.add_integer("published", published)
     doc.add_integer("order", _order(paper, arrival))
     doc.add_integer("arrival", arrival)
+    doc.add_integer("key", paper_key(paper.id))
     doc.add_bytes("doc", json.dumps(paper.to_stored_doc(), ensure_ascii=False).encode("utf-8", "replace"))
     return doc, terms
+
+
+def paper_key(pid: str) -> int:
+    """A 63-bit number for a paper id (what the index keeps to list ids fast)."""
+    return int.from_bytes(hashlib.blake2b(pid.encode("utf-8", "replace"), digest_size=8).digest(), "big") >> 1
 
 
 def _meta_document(meta: dict) -> tantivy.Document:
@@ -442,6 +449,8 @@ class SearchEngine:
         self._vocab: Vocabulary | None = None
         self._vocab_key: tuple | None = None
         self._meta: dict | None = None
+        self._keys: dict[int, str] = {}  # paper_key(id) -> id, for the library's papers
+        self._keys_generation: int | None = None
         self.last_note: str | None = None  # why the index was last rebuilt, or why it is behind
         self.progress: ProgressCallback | None = None  # told about a rebuild's progress
         self.timings: dict[str, float] = {}
@@ -658,8 +667,24 @@ class SearchEngine:
         note = self._make_current()
         with self._lock:
             index = self._open()
-            ids, scores, total = _run_ids(index, self._vocabulary(), parsed, limit)
+            searcher, addresses, scores, total = _ranked_addresses(index, self._vocabulary(), parsed, limit)
+            ids = self._ids_of(searcher, addresses)
         return RankedIds(ids, scores, total, note)
+
+    def _ids_of(self, searcher: tantivy.Searcher, addresses: list) -> list[str]:
+        """The paper ids at ``addresses`` (from the key fast field: no document is read)."""
+        if not addresses:
+            return []
+        keys = searcher.fast_field_values("key", addresses)
+        known = self._keys
+        library = self.library
+        if self._keys_generation != library.generation and any(key not in known for key in keys):
+            self._keys_generation = library.generation
+            known = self._keys = {paper_key(pid): pid for pid in library.ids()}
+        return [
+            known[key] if key in known else searcher.doc(address).get_first("id")
+            for key, address in zip(keys, addresses)
+        ]
 
 
 # -- running a query -----------------------------------------------------------------------------
@@ -718,12 +743,6 @@ def _run(index, vocab, parsed: Query, limit: int | None, get_paper):
         pid = doc.get_first("id")
         found.append((get_paper(pid) if get_paper is not None else _paper_from(doc), score))
     return found, total
-
-
-def _run_ids(index, vocab, parsed: Query, limit: int | None):
-    searcher, addresses, scores, total = _ranked_addresses(index, vocab, parsed, limit)
-    ids = [searcher.doc(address).get_first("id") for address in addresses]
-    return ids, scores, total
 
 
 def _paper_from(doc: tantivy.Document) -> Paper | None:

@@ -199,14 +199,21 @@ class ReaderApp(OnlineWork, App[int]):
     def _warm_up_search(self) -> None:
         if self.library.needs_tidying:
             self._tidy_library()
-        self.searcher.warm_up()
+        def progress(done: int, total: int) -> None:
+            self.post_message(SearchReady(f"building the search index: {100 * done // max(total, 1)}%"))
+
+        try:
+            self.searcher.warm_up(progress)
+        finally:
+            self.post_message(SearchReady(None, self.searcher.note))
         self._freeze_heap()
-        self.post_message(SearchReady())
 
     @on(SearchReady)
-    def _search_ready(self) -> None:
+    def _search_ready(self, message: SearchReady) -> None:
         if main := self._mounted_main():
-            main.search_ready()
+            main.search_progress(message.progress)
+        if message.note:
+            self.notify(message.note.capitalize(), severity="warning")
 
     # -- reacting to store work -----------------------------------------------------------------
 

@@ -73,12 +73,12 @@ class MainScreen(OnlineActions, Screen[None]):
             total: int | None,
             error: str | None,
             keep: str | None = None,
-            partial: bool = False,
+            note: str | None = None,
             complete: bool = True,
             more: bool = False,
         ) -> None:
             super().__init__()
-            self.partial = partial
+            self.note = note
             self.complete = complete  # False: more rows follow
             self.more = more  # True: the rest of rows already shown (keep the cursor where it is)
             self.token = token
@@ -96,7 +96,8 @@ class MainScreen(OnlineActions, Screen[None]):
         self._total: int | None = None
         self._error: str | None = None
         self._searching = False
-        self._partial = False  # the rows come from a search that did not look at abstracts yet
+        self._note: str | None = None  # the search index's word on the rows shown (rebuilt, behind)
+        self.index_progress: str | None = None  # the search index is being built: how far
         self._footer_state: tuple | None = None
 
     # -- layout ----------------------------------------------------------------------
@@ -150,17 +151,17 @@ class MainScreen(OnlineActions, Screen[None]):
         pid = self.paper_list.current_id
         return self.catalog.get(pid) if pid else None
 
-    def search_ready(self) -> None:
-        """The index now covers abstracts: a search shown with titles only is run again."""
-        if self.query_text and self._partial:
-            self.run_search(keep=self.paper_list.current_id)
+    def search_progress(self, text: str | None) -> None:
+        """The search index is being built (``text``: how far), or is ready (None)."""
+        self.index_progress = text
+        self._update_status()
 
     def run_search(self, *, keep: str | None) -> None:
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
         if not self.query_text and self.list_id == ALL and self.sort_mode == SORT_RANK:
-            self._partial = False
+            self._note = None
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
@@ -183,7 +184,7 @@ class MainScreen(OnlineActions, Screen[None]):
             first = searcher.search(query, list_id, limit=FIRST_PAGE)
             complete = len(first.ids) >= first.total
             rows = ordered(catalog.rows(ALL, first.ids))
-            self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.partial, complete))
+            self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.note, complete))
             # Ranking every match costs tens of milliseconds at 100,000 papers: only once typing pauses.
             worker = get_current_worker()
             for _ in range(REST_AFTER_TICKS):
@@ -196,7 +197,7 @@ class MainScreen(OnlineActions, Screen[None]):
             return
         if not get_current_worker().is_cancelled:
             rows = ordered(catalog.rows(ALL, full.ids))
-            self.post_message(self.SearchDone(token, rows, full.total, None, keep, full.partial, True, more=True))
+            self.post_message(self.SearchDone(token, rows, full.total, None, keep, full.note, True, more=True))
 
     @on(SearchDone)
     def _search_done(self, message: SearchDone) -> None:
@@ -207,7 +208,7 @@ class MainScreen(OnlineActions, Screen[None]):
             self._error = message.error
             self._update_status()
             return
-        self._partial = message.partial
+        self._note = message.note
         keep = self.paper_list.current_id if message.more else message.keep
         self._show_rows(message.token, message.rows, message.total, None, keep)
 
@@ -241,8 +242,10 @@ class MainScreen(OnlineActions, Screen[None]):
             text = f"{count:,} paper" + ("" if count == 1 else "s")
         if self.list_id != ALL:
             text += f" in {list_label(self.list_id)}"
-        if self.query_text and self._partial:
-            text += " (titles only: indexing abstracts…)"
+        if self.index_progress:
+            text += f" ({self.index_progress})"
+        elif self.query_text and self._note:
+            text += f" ({self._note})"
         if self.sort_mode == SORT_STARS:
             text += " · by stars"
         selected = len(self.paper_list.selected)

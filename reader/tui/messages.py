@@ -31,4 +31,10 @@ class AbstractLoaded(Message):
 
 
 class SearchReady(Message):
-    """The search index covers everything (abstracts included)."""
+    """How the search index's start-up goes: ``progress`` while it is being built (None once it
+    is ready); ``note`` when it had to be rebuilt or could not be brought up to date."""
+
+    def __init__(self, progress: str | None, note: str | None = None) -> None:
+        super().__init__()
+        self.progress = progress
+        self.note = note
