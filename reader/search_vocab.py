@@ -31,7 +31,9 @@ DELTA_FILE = "vocab.delta"
 # The delta is folded into the vocabulary once it is this big.
 DELTA_MAX_BYTES = 1 << 20
 
-EXACT, PLURAL = 1.0, 0.95
+EXACT, PLURAL, FORM = 1.0, 0.95, 0.9
+# Endings of the forms of a word (after its final e, -ing or -ed is cut off).
+_ENDINGS = ("", "e", "es", "ed", "ing", "ings", "er", "ers", "ion", "ions")
 MAX_PREFIX_EXPANSIONS = 100  # the shortest (closest) kept
 MAX_PREFIX_SCAN = 5000
 
@@ -146,6 +148,23 @@ class Vocabulary:
                 break  # the shortest ones are in: longer lengths come later
         return found[:MAX_PREFIX_EXPANSIONS]
 
+    def forms(self, word: str) -> list[str]:
+        """Other forms of the same word the vocabulary has: tune -> tuning, tuned; tuning -> tune."""
+        if word.endswith("e"):
+            stem = word[:-1]
+        elif word.endswith("ing") and len(word) >= 6:
+            stem = word[:-3]
+        elif word.endswith("ed") and len(word) >= 5:
+            stem = word[:-2]
+        else:
+            stem = word
+        found = []
+        for ending in _ENDINGS:
+            term = stem + ending
+            if term != word and term in self:
+                found.append(term)
+        return found
+
     def fuzzy(self, word: str, max_edits: int) -> list[tuple[str, int]]:
         """Terms within ``max_edits`` (OSA distance: a swap is one edit) of ``word``.
 
@@ -178,6 +197,9 @@ class Vocabulary:
         if length >= 3:
             for term in self.prefixed(word):
                 found[term] = PLURAL if _is_plural(word, term) else 0.6 + 0.3 * length / len(term)
+        if length >= 4:
+            for term in self.forms(word):
+                found[term] = max(found.get(term, 0.0), FORM)
         if length >= 4 and _fuzzable(word):
             edits = 1 if length < 8 else 2
             near = self.fuzzy(word, edits)

@@ -399,3 +399,146 @@ def test_phrases_in_abstracts_respect_word_boundaries_case_and_spacing(library):
         cand("Six", "Nothing: flow of matching is not the phrase."),
     )
     assert sorted(titles(search(library, '"flow matching"'))) == ["Five", "Three", "Two"]
+
+
+# -- ranking (issue 12) -------------------------------------------------------------------------
+
+
+def test_ties_are_broken_by_relevance_not_import_order(library):
+    # Both match both words; the one where they are the whole title is more relevant, though older.
+    add(library, cand("Sparse Mixture", "An abstract."))
+    add(library, cand("A Sparse Study of Many Things Including a Mixture", "Another abstract."))
+    hits = search(library, "sparse mixture")
+    assert titles(hits)[0] == "Sparse Mixture"
+    assert hits[0].score > hits[1].score
+
+
+def test_rare_words_weigh_more_than_common_ones(library):
+    common = [cand(f"Filler Paper {n}", "We select which layers to use and how to train them.") for n in range(20)]
+    add(library, *common)
+    add(library, cand("Layer Choice", "The Fisher information tells which layers matter."))
+    add(library, cand("Which Layers To Select", "We select which layers to train, to be fast."))
+    ranked = titles(search(library, "fisher information select which layers to fine-tune"))
+    assert ranked[0] == "Layer Choice"
+
+
+def test_word_forms_meet(library):
+    add(library, cand("Surgical Fine-tuning of Encoders", "Tuning only some layers."))
+    add(library, cand("Unrelated Paper", "Nothing here."))
+    assert titles(search(library, "fine-tune")) == ["Surgical Fine-tuning of Encoders"]
+    assert titles(search(library, "finetune encoder")) == ["Surgical Fine-tuning of Encoders"]
+
+
+def test_a_two_edit_match_of_a_short_word_does_not_outrank_exact_matches(library):
+    add(library, cand("Fusion of Modalities", "We fuse models."), cand("Fusion Networks", "Fusion everywhere."))
+    add(library, cand("Latent Diffusion Model", "A diffusion model in latent space."))
+    ranked = titles(search(library, "difusion modle"))
+    assert ranked[0] == "Latent Diffusion Model"
+
+
+def test_phrases_with_letter_digit_words_match(library):
+    add(library, cand("Evaluating Charts", "On the benchmark, GPT-4V achieved the best accuracy."))
+    add(library, cand("Scale-wise Generation", "State of the art on the ImageNet-256 benchmark."))
+    add(library, cand("Normalization", "Results on PTB/WikiText-103 and IWSLT14."))
+    add(library, cand("Decoy", "GPT-4 achieved less; ImageNet 512 benchmark; WikiText-2."))
+    assert titles(search(library, '"GPT-4V achieved"')) == ["Evaluating Charts"]
+    assert titles(search(library, '"ImageNet-256 benchmark"')) == ["Scale-wise Generation"]
+    assert titles(search(library, '"PTB/WikiText-103"')) == ["Normalization"]
+    assert titles(search(library, '"ptb wikitext 103"')) == ["Normalization"]
+
+
+# -- filters for authors, dates, notes and ids (issues 15, 16, 17) ---------------------------------
+
+
+@pytest.fixture
+def described(library):
+    import datetime as dt
+    from dataclasses import replace
+
+    add(library, cand("First Paper", "Alpha."), cand("Second Paper", "Beta."), cand("Third Paper", "Gamma."))
+    ids = ids_by_title(library)
+    details = {
+        "First Paper": dict(authors=("Geoffrey Hinton", "Yann LeCun"), published="2024-03-05",
+                            added="2026-01-10T09:00:00Z", notes="Read again before the talk"),
+        "Second Paper": dict(authors=("Jürgen Schmidhuber",), published="2023-11-20", added="2026-01-04T09:00:00Z"),
+        "Third Paper": dict(authors=("Ilya Sutskever", "Oriol Vinyals"), published="2024-03-28",
+                            added="2025-12-01T09:00:00Z"),
+    }
+    library.modify(list(ids.values()), lambda paper: replace(paper, **details[paper.title]), "details")
+    return library, ids, dt.date(2026, 1, 10)
+
+
+def test_author_filter_forgives_typos_and_accents(described):
+    library, ids, _ = described
+    assert titles(search(library, "author:hinton")) == ["First Paper"]
+    assert titles(search(library, "author:schmidhuber")) == ["Second Paper"]  # no umlaut typed
+    assert titles(search(library, "author:schmidhubr")) == ["Second Paper"]  # a typo
+    assert titles(search(library, 'author:"oriol vinyals"')) == ["Third Paper"]
+    assert titles(search(library, "author:lecun author:hinton")) == ["First Paper"]
+    assert set(titles(search(library, "-author:hinton"))) == {"Second Paper", "Third Paper"}
+    assert titles(search(library, "author:nobody")) == []
+    assert titles(search(library, "sutskever"))[0] == "Third Paper"  # authors are words too
+
+
+def test_added_and_published_filters(described):
+    library, ids, today = described
+
+    def found(query):
+        return set(titles(search(library, query, today=today)))
+
+    assert found("added:today") == {"First Paper"}
+    assert found("added:7d") == {"First Paper", "Second Paper"}
+    assert found("added:2025") == {"Third Paper"}
+    assert found("added:2026-01") == {"First Paper", "Second Paper"}
+    assert found("added:2026-01-04") == {"Second Paper"}
+    assert found("added:>=2026-01-04") == {"First Paper", "Second Paper"}
+    assert found("added:>2026-01-04") == {"First Paper"}
+    assert found("added:<2026-01-04") == {"Third Paper"}
+    assert found("added:<=2026-01") == {"First Paper", "Second Paper", "Third Paper"}
+    assert found("published:2024-03") == {"First Paper", "Third Paper"}
+    assert found("published:<2024") == {"Second Paper"}
+    assert found("-published:2024 paper") == {"Second Paper"}
+    assert found("published:2024 added:7d") == {"First Paper"}
+
+
+@pytest.mark.parametrize("query", ["added:yesterday-ish", "added:2024-13", "published:2024-02-30", "added:", "added:>="])
+def test_a_bad_date_is_a_one_line_error(query):
+    with pytest.raises(QueryError) as caught:
+        parse_query(query)
+    assert "takes a date" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_notes_are_searched_and_has_notes_filters(described):
+    library, ids, _ = described
+    assert titles(search(library, "has:notes")) == ["First Paper"]
+    assert set(titles(search(library, "-has:notes"))) == {"Second Paper", "Third Paper"}
+    assert titles(search(library, "talk")) == ["First Paper"]  # notes are words too
+
+
+def test_id_filter_takes_prefixes(described):
+    library, ids, _ = described
+    first, second = ids["First Paper"], ids["Second Paper"]
+    assert titles(search(library, f"id:{first[:6]}")) == ["First Paper"]
+    assert set(titles(search(library, f"id:{first[:6]} id:{second[:6]}"))) == {"First Paper", "Second Paper"}
+    assert titles(search(library, f"id:{first[:6].upper()}")) == ["First Paper"]
+    assert "First Paper" not in titles(search(library, f"-id:{first[:6]}"))
+
+
+@pytest.mark.parametrize("query", ["date:2024", "year:2024 transformers", "colour:blue"])
+def test_unknown_filters_are_refused_with_the_known_ones_listed(query):
+    with pytest.raises(QueryError) as caught:
+        parse_query(query)
+    message = str(caught.value)
+    assert "unknown filter" in message and "tag:, is:, has:, source:, author:" in message and "\n" not in message
+
+
+def test_a_quoted_unknown_filter_is_searched_as_text(library):
+    add(library, cand("Results by year:2024", "Numbers."))
+    assert titles(search(library, '"year:2024"')) == ["Results by year:2024"]
+
+
+def test_or_between_filters_gets_a_hint():
+    with pytest.raises(QueryError) as caught:
+        parse_query("tag:a OR tag:b")
+    assert "combine with AND" in str(caught.value)
+    assert [term.text for term in parse_query("rock OR roll").terms] == ["rock", "OR", "roll"]  # plain words

@@ -3,8 +3,8 @@
 Each case is something a person might type to find a paper they half
 remember (a typo, a missing accent or hyphen, a concept only the abstract
 mentions, the GitHub owner, an acronym, a filter) and the paper they want.
-The wanted paper must come first for at least 90% of the cases and in the top
-three for all of them (issue 3). On these cases plain
+The wanted paper must come first for every case (issue 12; issue 3 asked
+for 90% first and all in the top three). On these cases plain
 ``rapidfuzz.process.extract`` with ``WRatio`` puts the wanted paper first 41%
 of the time over titles (top three: 55%), 20% over titles and abstracts
 (``benchmarks/search.py --quality`` prints the comparison).
@@ -74,6 +74,46 @@ CASES = [
     ("is:read normalization", "Layer Normalization"),
     ("tag:video compression", "HNeRV: A Hybrid Neural Representation"),
     ("-tag:video tag:compression neural", "Neural Image Compression Using Masked Sparse"),
+    # rare words weigh more than common ones (issue 12: "which", "to" counted like "fisher")
+    ("fisher information select which layers to fine-tune", "On Surgical Fine-tuning for Language Encoders"),
+    ("which parameters matter most fisher mask", "Training Neural Networks with Fixed Sparse Masks"),
+    # word forms: hyphens, plurals, -ing
+    ("fine-tune surgical", "On Surgical Fine-tuning for Language Encoders"),
+    ("finetuning storage low rank residuals", "Efficient Storage of Fine-Tuned Models"),
+    ("matryoshka embedding", "2D Matryoshka Sentence Embeddings"),
+    ("inpaint large holes", "MAT: Mask-Aware Transformer for Large Hole Image Inpainting"),
+    ("graph transformer generalization", "A Generalization of Transformer Networks to Graphs"),
+    # typo noise, two edits included
+    ("difusion modle multi resolution distortion", "Alleviating Distortion in Image Generation via Multi-Resolution"),
+    ("benchmarkng grpah neural netwroks", "Benchmarking Graph Neural Networks"),
+    ("megabtye", "MEGABYTE: Predicting Million-byte"),
+    ("universal sentance encoder", "Universal Sentence Encoder"),
+    ("poincare resent", "Poincaré ResNet"),
+    ("hyperatention", "HyperAttention: Long-context Attention"),
+    ("context encoders inpainting feature learning", "Context Encoders: Feature Learning by Inpainting"),
+    # letter-digit words, in phrases too
+    ('"GPT-4V achieved"', "FlowLearn: Evaluating Large Vision-Language Models"),
+    ('"ImageNet-256 benchmark"', "FlowAR: Scale-wise Autoregressive Image Generation"),
+    ('"PTB/WikiText-103"', "PowerNorm: Rethinking Batch Normalization"),
+    ("glm-4 all tools", "ChatGLM: A Family of Large Language Models"),
+    ("tng50 ringed galaxies", "A catalog of ringed galaxies in the TNG50"),
+    ("1568 tokens single vector", "Cramming 1568 Tokens into a Single Vector"),
+    ("2d matryoshka", "2D Matryoshka Sentence Embeddings"),
+    # names and acronyms
+    ("hnerv", "HNeRV: A Hybrid Neural Representation"),
+    ("nirvana videos", "NIRVANA: Neural Implicit Representations of Videos"),
+    ("sparql generation", "SPARKLE: Enhancing SPARQL Generation"),
+    ("medusa draft heads", "Hydra: Sequentially-Dependent Draft Heads"),
+    ("megabyte multiscale", "MEGABYTE: Predicting Million-byte"),
+    ("mat mask aware", "MAT: Mask-Aware Transformer for Large Hole Image Inpainting"),
+    # what the paper is about, in other words
+    ("kv cache compression prompt guided", "Finch: Prompt-guided Key-Value Cache Compression"),
+    ("stability gap continual pretraining", "Efficient Continual Pre-training by Mitigating the Stability Gap"),
+    ("curse of depth", "The Curse of Depth in Large Language Models"),
+    ("punctuation memory transformers", "LLM-Microscope: Uncovering the Hidden Role of Punctuation"),
+    ("trillion parameter recommendation", "Actions Speak Louder than Words: Trillion-Parameter"),
+    ("watermark paraphrase", "Robust Multi-bit Text Watermark with LLM-based Paraphrasers"),
+    ("random search neural architecture baseline", "Random Search as a Baseline for Sparse Neural Network"),
 ]
 
 # What the person did before searching: tagged a few papers, read one.
@@ -114,7 +154,7 @@ def ranked(tmp_path_factory):
 
 
 def test_there_are_enough_realistic_cases():
-    assert len(CASES) >= 30
+    assert len(CASES) >= 80
     assert len({query for query, _ in CASES}) == len(CASES)
 
 
@@ -124,11 +164,10 @@ def test_wanted_paper_is_in_the_top_three(ranked, query, wanted):
     assert wanted_id in top_ids, f"{query!r}: wanted {wanted!r}, got {top_titles}"
 
 
-def test_wanted_paper_is_first_for_at_least_90_percent(ranked):
+def test_wanted_paper_is_first_for_every_case(ranked):
     misses = [
         f"{query!r}: got {titles[0] if titles else None!r}"
         for query, (wanted_id, ids, titles) in ranked.items()
         if not ids or ids[0] != wanted_id
     ]
-    first = len(ranked) - len(misses)
-    assert first / len(ranked) >= 0.9, f"first for {first}/{len(ranked)}; misses: {misses}"
+    assert not misses, f"first for {len(ranked) - len(misses)}/{len(ranked)}; misses: {misses}"
