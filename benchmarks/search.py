@@ -1,37 +1,39 @@
-"""Search speed and memory at 10,000 and 100,000 papers, with a same-run baseline.
+"""Search speed and memory at 10,000 and 100,000 papers, with same-run baselines.
 
     .venv/bin/python benchmarks/search.py                  # 10,000 and 100,000 papers
     .venv/bin/python benchmarks/search.py --sizes 10000 --repeat 5
     .venv/bin/python benchmarks/search.py --workdir /tmp/search-bench   # keep the libraries between runs
+    .venv/bin/python benchmarks/search.py --quality        # ranking quality on the sample pages only
 
 For each size it builds a seeded synthetic library (``benchmarks/synth.py``:
 realistic titles, ~1.5 KB abstracts, GitHub and project links; a few papers
 tagged, a third read), then prints:
 
-- index build time: cold (nothing saved: flags, titles/tags/links, abstracts,
-  saving the index and the phrases file) and warm (a new process with the
-  saved index), and writing the phrases file alone (what the TUI does in a
-  child process for a library whose saved index has none);
-- index memory (tracemalloc, in a separate cold build so timing is not skewed);
-- incremental updates: a tag change, a read change, an import of 100 papers;
-- query latency p50/p95 over a fixed list of queries (typos, filters, a phrase,
-  the empty query...), for a page of 100 results and for all results, and the
-  same for plain ``rapidfuzz.process.extract(query, titles, scorer=WRatio)``
-  over titles only, with the ratio.
+- the full rebuild of the tantivy index (``library.json.index``) and its size on disk;
+- the CLI end to end: ``reader list QUERY --limit 20`` in a fresh process (wall
+  time and peak RSS), against the process floor ``reader --version`` measured
+  in the same run, and the first CLI search after importing 1,000 more papers;
+- one tag change in process, including the index update (and the update alone);
+- query latency p50/p95 in process over a fixed list of queries (typos,
+  filters, phrases, the empty query), for 20 results and for all results as
+  ids (what the TUI asks for), against plain ``rapidfuzz.process.extract(query,
+  titles, scorer=WRatio)`` over titles only;
+- the peak RSS of a fresh process that opens the library's index and runs every query.
 
-Numbers depend on the machine and on what else it runs: compare the ratio.
+Numbers depend on the machine and on what else it runs: compare the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
 import shutil
+import subprocess
 import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -41,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synth import make_candidates  # noqa: E402
 
 from reader.library import Library  # noqa: E402
-from reader.search import SearchIndex  # noqa: E402
+from reader.search import engine_for, search, search_ids  # noqa: E402
+from reader.search_engine import index_dir  # noqa: E402
 
 
 def _swap(word: str, at: int) -> str:
@@ -106,7 +109,53 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
+ROOT = Path(__file__).resolve().parent.parent
+READER = [sys.executable, "-m", "reader"]
+
+
+def run_process(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """(seconds, peak RSS in MB, stdout) of one child process."""
+    # /usr/bin/time reports the peak RSS of the command alone (a child forked from this big
+    # process would otherwise inherit its high-water mark).
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command], capture_output=True, env=env, cwd=ROOT
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command} failed: {done.stderr.decode()[-2000:]}")
+    peak_kb = int(done.stderr.decode().strip().splitlines()[-1])
+    return seconds, peak_kb / 1024, done.stdout.decode()
+
+
+def cli_figures(path: Path, queries: list[str], repeat: int) -> tuple[list[float], list[float], float, float]:
+    """(times, peak MBs) of ``reader list QUERY --limit 20`` per query, and the floor's median time and MB."""
+    floor_times, floor_mbs = [], []
+    for _ in range(repeat):
+        seconds, mb, _ = run_process([*READER, "--version"])
+        floor_times.append(seconds)
+        floor_mbs.append(mb)
+    times, mbs = [], []
+    for query in queries:
+        for _ in range(max(repeat // 2, 1)):
+            seconds, mb, _ = run_process([*READER, "list", "--db", str(path), "--limit", "20", "--", query])
+            times.append(seconds)
+            mbs.append(mb)
+    return times, mbs, statistics.median(floor_times), statistics.median(floor_mbs)
+
+
+_ALL_QUERIES_CHILD = """
+import json, sys
+from reader.library import Library
+from reader.search import search_ids
+library = Library.open(sys.argv[1])
+for query in json.loads(sys.argv[2]):
+    search_ids(library, query, 20)
+    search_ids(library, query)
+"""
+
+
+def bench_size(workdir: Path, size: int, repeat: int) -> None:
     print(f"\n== {size:,} papers ==", flush=True)
     base = workdir / f"library-{size}" / "library.json"
     build_library(base, size).compact()
@@ -117,99 +166,65 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
     for name in ("library.json", "library.abstracts.json"):
         shutil.copy(base.with_name(name), run / name)
     path = run / "library.json"
-    # A copy is a new file: where each abstract sits is recorded for the original's inode, and
-    # the first abstract read would scan the whole file again. Compacting the copy (not timed)
-    # records it anew, as the library in place has it.
+    # A copy is a new file: compacting it (not timed) records where each abstract sits, as in place.
     Library.open(path).compact()
-    cache = Path(str(path) + ".search")
-    phrases = Path(str(path) + ".phrases")
 
-    # Cold start: nothing saved.
-    cache.unlink(missing_ok=True)
-    phrases.unlink(missing_ok=True)
     library, open_time = timed(Library.open, path)
-    index = SearchIndex(library)
-    _, flags_time = timed(index.sync)
-    partial, titles_time = timed(index.search, "efficient transformers", 20, partial_ok=True)
-    _, prepare_time = timed(index.prepare)
-    steps = index.timings
-    load_abstracts = steps.get("load abstracts", 0.0)
-    build = flags_time + titles_time + prepare_time - load_abstracts
-    print(f"  library open {open_time:.2f} s (not search; for scale)")
-    print(
-        f"  index build, cold: {build:.2f} s = flags {flags_time:.2f} + titles/tags/links {titles_time:.2f} "
-        f"+ abstracts {steps.get('index abstracts', 0.0):.2f} + save {steps.get('save index', 0.0):.2f} "
-        f"+ save phrases {steps.get('save phrases', 0.0):.2f} s"
-        f"   (+ the library loading its abstracts: {load_abstracts:.2f} s)"
-    )
-    print(
-        "  saved index: "
-        + (f"{cache.stat().st_size / 1e6:.0f} MB at {cache.name}" if cache.exists() else "not saved")
-        + "; phrases file: "
-        + (f"{phrases.stat().st_size / 1e6:.0f} MB at {phrases.name}" if phrases.exists() else "not saved")
-    )
+    engine = engine_for(library)
+    _, rebuild = timed(engine.prepare)
+    on_disk = sum(f.stat().st_size for f in index_dir(path).iterdir() if f.is_file())
+    print(f"  library open {open_time:.2f} s (for scale)")
+    print(f"  full index rebuild: {rebuild:.1f} s; index on disk {on_disk / 1e6:.0f} MB", flush=True)
 
-    # Warm start: a new process would open the library and find the saved index.
-    del index, library
-    gc.collect()
-    library = Library.open(path)
-    index = SearchIndex(library)
-    _, flags_time = timed(index.sync)
-    _, titles_time = timed(index.search, "efficient transformers", 20, partial_ok=True)
-    _, prepare_time = timed(index.prepare)
-    load_abstracts = index.timings.get("load abstracts", 0.0)
-    print(
-        f"  index start, warm (saved index): flags {flags_time:.2f} + titles/tags/links {titles_time:.2f} "
-        f"+ abstracts {prepare_time - load_abstracts:.2f} = {flags_time + titles_time + prepare_time - load_abstracts:.2f} s"
-        f"   (+ the library loading its abstracts: {load_abstracts:.2f} s)"
-    )
-
-    # The phrases file alone, for a saved index without one (a library made by an older version).
-    phrases.unlink()
-    stale = index.phrases_stale()
-    _, phrases_time = timed(index.write_phrases)
-    print(
-        f"  phrases file alone (write_phrases; stale before: {stale}, after: {index.phrases_stale()}): "
-        f"{phrases_time:.2f} s = cut the abstracts {index.timings.get('index phrases', 0.0):.2f} "
-        f"+ save {index.timings.get('save phrases', 0.0):.2f} s"
-    )
-
-    # Incremental updates.
-    ids = library.ids()
-    library.tag([ids[12345 % len(ids)]], ["benchmarked"])
-    _, tag_sync = timed(index.sync)
-    library.set_read([ids[23456 % len(ids)]], read=True)
-    _, read_sync = timed(index.sync)
-    new = make_candidates(100, seed=99, source="late")
-    library.import_candidates(new, sources=["late"])
-    _, import_sync = timed(index.search, new[0].title, 5)
-    print(
-        f"  update: tag change {tag_sync * 1000:.1f} ms, read change {read_sync * 1000:.1f} ms, "
-        f"100 imported papers {import_sync * 1000:.0f} ms (sync + a search)"
-    )
-
-    # Queries.
     queries = queries_for(library)
+    cli_queries = [query for query in queries if query]
+    times, mbs, floor, floor_mb = cli_figures(path, cli_queries, repeat)
+    print(
+        f"  CLI `reader list QUERY --limit 20`: median {statistics.median(times) * 1000:.0f} ms, "
+        f"worst {max(times) * 1000:.0f} ms, peak RSS max {max(mbs):.0f} MB"
+    )
+    print(
+        f"  process floor `reader --version`: {floor * 1000:.0f} ms, {floor_mb:.0f} MB   "
+        f"ratio median {statistics.median(times) / floor:.1f}x, worst {max(times) / floor:.1f}x"
+    )
+
+    # One tag change, including the index update.
+    ids = library.ids()
+    tag_times, update_times = [], []
+    for number in range(repeat * 3):
+        _, seconds = timed(library.tag, [ids[(12345 + 97 * number) % len(ids)]], [f"bench-{number % 5}"])
+        tag_times.append(seconds)
+        update_times.append(engine.timings.get("update", 0.0))
+    print(
+        f"  one tag change incl. the index update: p50 {percentile(tag_times, 0.5) * 1000:.1f} ms, "
+        f"p95 {percentile(tag_times, 0.95) * 1000:.1f} ms (the index update alone: p50 "
+        f"{percentile(update_times, 0.5) * 1000:.1f} ms)"
+    )
+
+    # 1,000 more papers, then the first CLI search.
+    new = make_candidates(1000, seed=99, source="late")
+    _, import_time = timed(library.import_candidates, new, sources=["late"])
+    print(f"  import of 1,000 papers incl. the index update: {import_time:.2f} s "
+          f"(index update {engine.timings.get('update', 0.0):.2f} s)")
+    seconds, mb, out = run_process([*READER, "list", "--db", str(path), "--limit", "20", "--", new[0].title])
+    assert new[0].title[:30] in out, "the new paper is found"
+    print(f"  first CLI search after it: {seconds * 1000:.0f} ms, {mb:.0f} MB ({seconds / floor:.1f}x the floor)")
+
+    # Queries in process.
     titles = [paper.title for paper in library.papers()]
-    ours_page: list[float] = []
-    ours_all: list[float] = []
-    ours_ids: list[float] = []
+    page: list[float] = []
+    every: list[float] = []
     baseline: list[float] = []
     per_query = []
-    without_phrase: list[float] = []
     for query in queries:
-        index.search(query, 100)  # warm this query's first-use costs out of the figures
+        search_ids(library, query, 20)  # warm this query's first-use costs out of the figures
         page_times = []
         for _ in range(repeat):
-            result, seconds = timed(index.search, query, 100)
+            result, seconds = timed(search_ids, library, query, 20)
             page_times.append(seconds)
-            _, seconds = timed(index.search, query)
-            ours_all.append(seconds)
-            _, seconds = timed(index.search_ids, query)
-            ours_ids.append(seconds)
-        ours_page.extend(page_times)
-        if not query.startswith('"'):
-            without_phrase.extend(page_times)
+            _, seconds = timed(search_ids, library, query)
+            every.append(seconds)
+        page.extend(page_times)
         base_times = []
         for _ in range(repeat):
             _, seconds = timed(process.extract, query, titles, scorer=fuzz.WRatio)
@@ -219,41 +234,16 @@ def bench_size(workdir: Path, size: int, repeat: int, memory: bool) -> None:
     print(f"  {'query':42} {'matches':>8} {'ours p50':>10} {'WRatio p50':>11}")
     for query, total, ours, base in per_query:
         print(f"  {query[:42]!r:42} {total:8d} {ours * 1000:8.1f}ms {base * 1000:9.1f}ms")
-    p50, p95 = percentile(ours_page, 0.5), percentile(ours_page, 0.95)
-    a50, a95 = percentile(ours_all, 0.5), percentile(ours_all, 0.95)
-    i50, i95 = percentile(ours_ids, 0.5), percentile(ours_ids, 0.95)
+    p50, p95 = percentile(page, 0.5), percentile(page, 0.95)
+    a50, a95 = percentile(every, 0.5), percentile(every, 0.95)
     b50, b95 = percentile(baseline, 0.5), percentile(baseline, 0.95)
-    print(f"  search, page of 100 (titles+abstracts+tags+links): p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
-    print(
-        f"    the same without the phrase queries:              p50 {percentile(without_phrase, 0.5) * 1000:.1f} ms,"
-        f" p95 {percentile(without_phrase, 0.95) * 1000:.1f} ms"
-    )
-    print(f"  search, all results as ids (search_ids):           p50 {i50 * 1000:.1f} ms, p95 {i95 * 1000:.1f} ms")
-    print(f"  search, all results as Hit objects (search):       p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms")
-    print(f"  baseline process.extract(q, titles, scorer=WRatio):  p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms")
-    print(
-        f"  ratio baseline/ours (page): p50 {b50 / p50:.1f}x, p95 {b95 / p95:.1f}x;"
-        f" (all results as ids): p50 {b50 / i50:.1f}x, p95 {b95 / i95:.1f}x"
-    )
+    print(f"  in process, 20 results:             p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms")
+    print(f"  in process, all results as ids:     p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms")
+    print(f"  baseline WRatio over titles:        p50 {b50 * 1000:.1f} ms, p95 {b95 * 1000:.1f} ms")
+    print(f"  ratio baseline/ours (20 results): p50 {b50 / p50:.1f}x, p95 {b95 / p95:.1f}x")
 
-    if memory:
-        del index
-        gc.collect()
-        library = Library.open(path)
-        library.abstracts()  # the library's own memory, not the index's
-        cache.unlink(missing_ok=True)
-        gc.collect()
-        tracemalloc.start()
-        before = tracemalloc.get_traced_memory()[0]
-        index = SearchIndex(library)
-        index.prepare()
-        gc.collect()
-        current, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        print(
-            f"  index memory: {(current - before) / 1e6:.0f} MB held, {(peak - before) / 1e6:.0f} MB peak while building"
-            " (tracemalloc; the library's own papers and abstracts not counted)"
-        )
+    _, mb, _ = run_process([sys.executable, "-c", _ALL_QUERIES_CHILD, str(path), json.dumps(queries)])
+    print(f"  a process that opens the library and runs every query (20 and all): peak RSS {mb:.0f} MB")
 
 
 def quality() -> None:
@@ -271,7 +261,6 @@ def quality() -> None:
         for title, tags in TAGGED.items():
             library.tag([_find(library, title).id], tags)
         library.set_read([_find(library, title).id for title in READ])
-        index = SearchIndex(library)
         papers = library.papers()
         titles = [paper.title for paper in papers]
         both = [paper.title + " " + library.abstract(paper.id) for paper in papers]
@@ -279,7 +268,7 @@ def quality() -> None:
         for query, wanted in CASES:
             wanted_id = _find(library, wanted).id
             ranked = {
-                "ours": [hit.paper.id for hit in index.search(query, 3)],
+                "ours": [hit.paper.id for hit in search(library, query, 3)],
                 "WRatio over titles": [
                     papers[i].id for _, _, i in process.extract(query, titles, scorer=fuzz.WRatio, limit=3)
                 ],
@@ -300,7 +289,6 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=7, help="runs of each query (default 7)")
     parser.add_argument("--workdir", type=Path, help="keep the synthetic libraries here between runs")
-    parser.add_argument("--no-memory", action="store_true", help="skip the (slow) memory measurement")
     parser.add_argument("--quality", action="store_true", help="only compare ranking quality on the sample pages")
     args = parser.parse_args()
     if args.quality:
@@ -310,11 +298,11 @@ def main() -> None:
         args.workdir.mkdir(parents=True, exist_ok=True)
         workdir = args.workdir
         for size in args.sizes:
-            bench_size(workdir, size, args.repeat, not args.no_memory)
+            bench_size(workdir, size, args.repeat)
     else:
         with tempfile.TemporaryDirectory(prefix="reader-search-bench-") as tmp:
             for size in args.sizes:
-                bench_size(Path(tmp), size, args.repeat, not args.no_memory)
+                bench_size(Path(tmp), size, args.repeat)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,7 @@ TIE_BREAKER = 0.1  # what a word's second-best field adds (dis-max tie breaker)
 # What matching a word at all is worth, times its rarity (idf): more than any field can add.
 MATCH_BONUS = 8.0
 
+MAX_SEGMENTS = 8  # more than this after a commit: wait for tantivy's merges
 WRITER_HEAP = 15_000_000  # bytes: one change touches a few papers
 BUILD_HEAP = 64_000_000
 BUILD_BATCH = 2000  # papers between progress reports
@@ -165,45 +166,54 @@ def _order(paper: Paper, arrival: int) -> int:
     return (min(_seconds(paper.added), (1 << 31) - 1) << 32) | (arrival & 0xFFFFFFFF)
 
 
-def paper_document(paper: Paper, abstract: str, arrival: int) -> tuple[tantivy.Document, set[str]]:
-    """The index document of ``paper`` and the terms it holds (for the vocabulary)."""
-    texts = {
-        "title": field_text(paper.title),
-        "tags": f" {SEPARATOR} ".join(field_text(tag) for tag in paper.tags),
-        "links": links_text([link.url for link in paper.links]),
-        "authors": f" {SEPARATOR} ".join(field_text(name) for name in paper.authors),
-        "notes": field_text(paper.notes) if paper.notes else "",
-        "abstract": long_field_text(abstract) if abstract else "",
-    }
-    doc = tantivy.Document()
-    doc.add_text("kind", "paper")
-    doc.add_text("id", paper.id)
-    terms: set[str] = set()
-    for name, text in texts.items():
-        if text:
-            doc.add_text(name, text)
-            terms.update(text.split())
-    terms.discard(SEPARATOR)
-    for tag in paper.tags:
-        doc.add_text("tag", tag)
+def paper_fields(paper: Paper, abstract: str, arrival: int) -> dict:
+    """The index document of ``paper``, field by field (see :func:`paper_document`)."""
+    fields: dict = {"kind": "paper", "id": paper.id}
+    title = field_text(paper.title)
+    if title:
+        fields["title"] = title
+    if paper.tags:
+        fields["tags"] = f" {SEPARATOR} ".join(field_text(tag) for tag in paper.tags)
+        fields["tag"] = list(paper.tags)
+    if paper.links:
+        fields["links"] = links_text([link.url for link in paper.links])
+    if paper.authors:
+        fields["authors"] = f" {SEPARATOR} ".join(field_text(name) for name in paper.authors)
+    if paper.notes.strip():
+        fields["notes"] = field_text(paper.notes)
+    if abstract:
+        fields["abstract"] = long_field_text(abstract)
     kinds = {link.kind for link in paper.links}
-    for flag, present in (("read", paper.read), ("code", CODE in kinds), ("project", PROJECT in kinds),
-                          ("notes", bool(paper.notes.strip()))):
-        if present:
-            doc.add_text("flag", flag)
-    for source in paper.sources:
-        doc.add_text("source", fold(source))
+    flags = [flag for flag, present in (("read", paper.read), ("code", CODE in kinds),
+                                        ("project", PROJECT in kinds), ("notes", bool(paper.notes.strip())))
+             if present]
+    if flags:
+        fields["flag"] = flags
+    if paper.sources:
+        fields["source"] = [fold(source) for source in paper.sources]
     added = _day(paper.added)
     if added is not None:
-        doc.add_integer("added", added)
+        fields["added"] = added
     published = _day(paper.published)
     if published is not None:
-        doc.add_integer("published", published)
-    doc.add_integer("order", _order(paper, arrival))
-    doc.add_integer("arrival", arrival)
-    doc.add_integer("key", paper_key(paper.id))
-    doc.add_bytes("doc", json.dumps(paper.to_stored_doc(), ensure_ascii=False).encode("utf-8", "replace"))
-    return doc, terms
+        fields["published"] = published
+    fields["order"] = _order(paper, arrival)
+    fields["arrival"] = arrival
+    fields["key"] = paper_key(paper.id)
+    fields["doc"] = json.dumps(paper.to_stored_doc(), ensure_ascii=False).encode("utf-8", "replace")
+    return fields
+
+
+def paper_document(paper: Paper, abstract: str, arrival: int) -> tuple[tantivy.Document, set[str]]:
+    """The index document of ``paper`` and the terms it holds (for the vocabulary)."""
+    fields = paper_fields(paper, abstract, arrival)
+    terms: set[str] = set()
+    for name in TEXT_FIELDS:
+        text = fields.get(name)
+        if text:
+            terms.update(text.split())
+    terms.discard(SEPARATOR)
+    return tantivy.Document.from_dict(fields, SCHEMA), terms
 
 
 def paper_key(pid: str) -> int:
@@ -551,7 +561,11 @@ class SearchEngine:
             new_meta = dict(meta, seq=library.seq, papers=len(library), next_arrival=next_arrival)
             writer.add_document(_meta_document(new_meta))
             writer.commit()
-            writer.wait_merging_threads()
+            index.reload()
+            if index.searcher().num_segments > MAX_SEGMENTS:
+                # Each commit leaves a small segment; the merges the commit started finish here
+                # (a writer dropped without waiting abandons them): every few changes, not each.
+                writer.wait_merging_threads()
         except BaseException:
             try:
                 writer.rollback()
@@ -828,15 +842,13 @@ def build_index(library, directory: Path, progress: ProgressCallback | None = No
     papers = library.papers()
     total = len(papers)
     arrival = {paper.id: number for number, paper in enumerate(papers)}
-    terms: set[str] = set()
+    from_dict = tantivy.Document.from_dict
     done = 0
     seen: set[str] = set()
 
     def add(paper: Paper, abstract: str) -> None:
         nonlocal done
-        doc, doc_terms = paper_document(paper, abstract, arrival[paper.id])
-        writer.add_document(doc)
-        terms.update(doc_terms)
+        writer.add_document(from_dict(paper_fields(paper, abstract, arrival[paper.id]), SCHEMA))
         done += 1
         if progress is not None and done % BUILD_BATCH == 0:
             progress(done, total)
@@ -870,6 +882,13 @@ def build_index(library, directory: Path, progress: ProgressCallback | None = No
         raise
     if progress is not None:
         progress(total, total)
+    # The vocabulary, read back from the index once (listing its terms is slow for a query, fine here).
+    index.reload()
+    searcher = index.searcher()
+    terms: set[str] = set()
+    for field in TEXT_FIELDS:
+        terms.update(term for term, _ in searcher.terms_with_prefix(field, "", limit=None))
+    terms.discard(SEPARATOR)
     vocab = Vocabulary.from_terms(terms)
     vocab.save(directory)
     return vocab
