@@ -40,7 +40,7 @@ class QueryError(ReaderError):
 FILTER_KEYS = ("tag", "is", "has", "source", "author", "added", "published", "id")
 IS_VALUES = ("read", "unread")
 HAS_VALUES = ("code", "project", "notes")
-KNOWN_FILTERS = "tag:, is:, has:, source:, author:, added:, published:, id:"
+KNOWN_FILTERS = "tag: is: has: source: author: added: published: id:"
 
 _KEY = re.compile(r"([A-Za-z]+):")
 _OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
@@ -128,13 +128,7 @@ def _items(text: str):
                 index = match.end()
             elif rest[:1] and not rest[:1].isspace() and rest != "//":
                 # A filter we do not have (date:, year:): searching its text would quietly find nothing useful.
-                stop = match.end()
-                while stop < end and not text[stop].isspace():
-                    stop += 1
-                raise QueryError(
-                    f"unknown filter {text[index:stop]!r}; the filters are {KNOWN_FILTERS} "
-                    f'(quote it, "{text[index:stop]}", to search for the text)'
-                )
+                raise QueryError(f"unknown filter {name}: (filters: {KNOWN_FILTERS}; quote it to search text)")
         if index < end and text[index] in _OPENING_QUOTES:
             closing = _OPENING_QUOTES[text[index]]
             close = text.find(closing, index + 1)

@@ -10,11 +10,12 @@ parts joined together, so every spelling of a name meets:
 ``GPT-4`` / ``Llama2`` -> gpt, 4, gpt4 / llama, 2, llama2
 ``Poincaré``       -> poincare
 
-Titles, tags and links are short and get this full treatment
-(:func:`text_terms`). Abstracts are most of a library's text, so
-:func:`abstract_terms` uses a cheaper cut (plain words, hyphenated and
-camel-case compounds) that is still consistent with the full one for
-everything people type.
+The index keeps each field's words in order, cut at every run of
+punctuation (:func:`positional_text`: what quoted phrases are matched
+against), followed by the extra terms the text is also found by. Titles,
+tags, links and authors get the full treatment (:func:`field_text`).
+Abstracts are most of a library's text, so :func:`long_field_text` adds only
+their hyphenated compounds joined.
 """
 
 from __future__ import annotations

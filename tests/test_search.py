@@ -529,7 +529,8 @@ def test_unknown_filters_are_refused_with_the_known_ones_listed(query):
     with pytest.raises(QueryError) as caught:
         parse_query(query)
     message = str(caught.value)
-    assert "unknown filter" in message and "tag:, is:, has:, source:, author:" in message and "\n" not in message
+    assert "unknown filter" in message and "tag: is: has: source: author: added: published: id:" in message
+    assert "quote it to search text" in message and "\n" not in message
 
 
 def test_a_quoted_unknown_filter_is_searched_as_text(library):
