@@ -44,6 +44,7 @@ without loading the library.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -134,6 +135,7 @@ class IndexUnusable(Exception):
 _DIGITS = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _day(stamp: str | None) -> int | None:
     """YYYYMMDD of an ISO date or timestamp (None when there is none)."""
     if not stamp:
@@ -151,6 +153,7 @@ def _day(stamp: str | None) -> int | None:
     return year * 10000 + month * 100 + day
 
 
+@functools.lru_cache(maxsize=4096)
 def _seconds(stamp: str) -> int:
     """Seconds since 1970 of an ISO timestamp (0 when it does not read as one)."""
     try:
@@ -928,7 +931,11 @@ def library_changed(library) -> None:
 
 
 def disk_seq(library_path: Path) -> int | None:
-    """The library's journal position as its files hold it, read from their ends (None: unknown)."""
+    """The library's journal position as its files hold it, read from their ends (None: unknown).
+
+    The papers file's first bytes say which change it includes; the journal's
+    last complete line is the newest change after it (a big import is one long
+    line: the file is read backwards until that line is whole)."""
     from reader.library import Library, _decode_record
 
     probe = Library(library_path)
@@ -936,19 +943,28 @@ def disk_seq(library_path: Path) -> int | None:
     if newest is None:
         return None
     try:
-        with open(probe.wal_path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            handle.seek(max(size - 65536, 0))
-            tail = handle.read()
+        handle = open(probe.wal_path, "rb")
     except FileNotFoundError:
         return newest
     except OSError:
         return None
-    lines = tail.split(b"\n")
-    for line in reversed(lines[1:] if len(tail) < size else lines):
-        record = _decode_record(line)
-        if record is not None and isinstance(record.get("seq"), int):
-            return max(newest, record["seq"])
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        tail = b""
+        position = size
+        while position > 0:
+            step = min(position, max(65536, len(tail)))
+            position -= step
+            handle.seek(position)
+            tail = handle.read(step) + tail
+            lines = tail.split(b"\n")
+            complete = lines[1:-1] if position > 0 else lines[:-1]  # the first may be cut; the last is after "\n"
+            for line in reversed(complete):
+                record = _decode_record(line)
+                if record is not None and isinstance(record.get("seq"), int):
+                    return max(newest, record["seq"])
+            if len(complete) > 1:
+                break  # whole lines, none valid: an unfinished last write; the papers file's number stands
     return newest
 
 

@@ -340,3 +340,14 @@ def test_cli_list_output_is_the_same_with_and_without_the_fast_path(sample_libra
 
 def test_engine_is_shared_per_library(sample_library):
     assert engine_for(sample_library) is engine_for(sample_library)
+
+
+def test_cli_fast_path_after_an_import_whose_journal_line_is_long(sample_library, db_path):
+    search(sample_library, "anything")
+    long_abstract = "A very long abstract about wombats. " * 60
+    sample_library.import_candidates(
+        [cand(f"Wombat Study {n}", long_abstract) for n in range(80)], sources=["big"]
+    )
+    assert db_path.with_name(db_path.name + ".wal").stat().st_size > 150_000  # one line longer than the tail read
+    found = quick_search(db_path, parse_query("wombat study 42"), 3)
+    assert found is not None and found[0].paper.title == "Wombat Study 42"
