@@ -463,6 +463,7 @@ class SearchEngine:
         self._vocab_key: tuple | None = None
         self._meta: dict | None = None
         self._keys: dict[int, str] = {}  # paper_key(id) -> id, for the library's papers
+        self._memory: tuple | None = None  # (index, vocabulary, seq) built in memory: none on disk can be used
         self._keys_generation: int | None = None
         self.last_note: str | None = None  # why the index was last rebuilt, or why it is behind
         self.progress: ProgressCallback | None = None  # told about a rebuild's progress
@@ -623,7 +624,7 @@ class SearchEngine:
         when it could not be brought up to date. Safe from any thread."""
         note = self._make_current()
         with self._lock:
-            self._vocabulary()
+            self._searchable()
         return note
 
     def _make_current(self) -> str | None:
@@ -637,28 +638,41 @@ class SearchEngine:
             except IndexUnusable:
                 pass
         # Behind (or unusable): catch up under the library's writer lock.
+        self.last_note = None
         try:
             with library._mutex, library._lock(shared=False, failure="search index not updated: "):
                 library._catch_up()
                 self.sync()
-        except LibraryError as exc:  # read-only directory, a busy lock: search what there is
+            self._memory = None
+        except (LibraryError, OSError) as exc:  # a read-only directory, a busy lock: search what there is
+            why = str(exc) if isinstance(exc, LibraryError) else f"cannot write {self.path}: {exc.strerror or exc}"
             with self._lock:
                 try:
                     index = self._open()
                     meta = self._read_meta(index)
                 except IndexUnusable as unusable:
-                    return self._memory_index(f"{unusable}; {exc}")
+                    return self._memory_index(f"the index on disk is {unusable} and cannot be written ({why})")
                 behind = library.seq - int(meta.get("seq", 0))
+                self._memory = None
                 return (
                     f"the search index is {behind} change(s) behind the library and cannot be updated "
-                    f"({exc}): the latest changes are not searched"
+                    f"({why}): the latest changes are not searched"
                 )
-        except OSError as exc:
-            raise ReaderError(f"cannot write the search index {self.path}: {exc.strerror or exc}") from None
         return self.last_note
 
     def _memory_index(self, why: str) -> str:
-        raise ReaderError(f"cannot search: the search index is {why}")
+        """No usable index on disk, none can be written: build one in memory for this process."""
+        library = self.library
+        if self._memory is None or self._memory[2] != library.seq:
+            index, vocab = build_index(library, None, self.progress)
+            self._memory = (index, vocab, library.seq)
+        return f"search index built in memory: {why}"
+
+    def _searchable(self) -> tuple[tantivy.Index, Vocabulary]:
+        """The index to search and its vocabulary (call with the lock held)."""
+        if self._memory is not None:
+            return self._memory[0], self._memory[1]
+        return self._open(), self._vocabulary()
 
     def _vocabulary(self) -> Vocabulary:
         if self._vocab is None or self._vocab_key != (self._inode,):
@@ -674,8 +688,8 @@ class SearchEngine:
         note = self._make_current()
         library = self.library
         with self._lock:
-            index = self._open()
-            ranked = _run(index, self._vocabulary(), parsed, limit, library.get)
+            index, vocab = self._searchable()
+            ranked = _run(index, vocab, parsed, limit, library.get)
         hits = [Hit(paper, score) for paper, score in ranked[0] if paper is not None]
         return SearchResult(hits, total=ranked[1], query=parsed, note=note)
 
@@ -683,8 +697,8 @@ class SearchEngine:
         parsed = parse_query(query, today=today) if isinstance(query, str) else query
         note = self._make_current()
         with self._lock:
-            index = self._open()
-            searcher, addresses, scores, total = _ranked_addresses(index, self._vocabulary(), parsed, limit)
+            index, vocab = self._searchable()
+            searcher, addresses, scores, total = _ranked_addresses(index, vocab, parsed, limit)
             ids = self._ids_of(searcher, addresses)
         return RankedIds(ids, scores, total, note)
 
@@ -838,9 +852,14 @@ def _remove_old_caches(library_path: Path) -> None:
             pass
 
 
-def build_index(library, directory: Path, progress: ProgressCallback | None = None) -> Vocabulary:
-    """Write a complete index of ``library`` into the empty ``directory``; returns its vocabulary."""
-    index = tantivy.Index(SCHEMA, path=str(directory), reuse=False)
+def build_index(library, directory: Path | None, progress: ProgressCallback | None = None):
+    """Write a complete index of ``library`` into the empty ``directory``; returns its vocabulary.
+
+    With ``directory`` None the index is built in memory: returns (index, vocabulary)."""
+    if directory is None:
+        index = tantivy.Index(SCHEMA)
+    else:
+        index = tantivy.Index(SCHEMA, path=str(directory), reuse=False)
     writer = index.writer(BUILD_HEAP, 1)
     papers = library.papers()
     total = len(papers)
@@ -893,6 +912,8 @@ def build_index(library, directory: Path, progress: ProgressCallback | None = No
         terms.update(term for term, _ in searcher.terms_with_prefix(field, "", limit=None))
     terms.discard(SEPARATOR)
     vocab = Vocabulary.from_terms(terms)
+    if directory is None:
+        return index, vocab
     vocab.save(directory)
     return vocab
 

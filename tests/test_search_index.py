@@ -351,3 +351,25 @@ def test_cli_fast_path_after_an_import_whose_journal_line_is_long(sample_library
     assert db_path.with_name(db_path.name + ".wal").stat().st_size > 150_000  # one line longer than the tail read
     found = quick_search(db_path, parse_query("wombat study 42"), 3)
     assert found is not None and found[0].paper.title == "Wombat Study 42"
+
+
+def test_a_read_only_library_without_an_index_searches_one_built_in_memory(sample_library, db_path):
+    expected = search_ids(sample_library, "graph neural").ids
+    shutil.rmtree(index_dir(db_path))
+    from tests.helpers.diskfull import read_only
+
+    with read_only(db_path.parent):
+        library = Library.open(db_path)
+        result = search(library, "graph neural")
+        assert "search index built in memory" in result.note and "\n" not in result.note
+        assert [hit.paper.id for hit in result] == expected
+        assert search(library, "graph neural").note.startswith("search index built in memory")  # reused
+    assert not index_dir(db_path).exists()
+
+
+def test_rebuilt_note_is_given_once(sample_library, db_path):
+    search(sample_library, "anything")
+    _damage(index_dir(db_path), "garbage")
+    library = Library.open(db_path)
+    assert search(library, "graph").note.startswith("search index rebuilt (damaged")
+    assert search(library, "graph").note is None
