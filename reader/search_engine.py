@@ -130,6 +130,10 @@ class IndexUnusable(Exception):
     """The index directory cannot be used as it is (the message says why)."""
 
 
+class _DamagedVocabulary(IndexUnusable):
+    """The index's vocabulary files are missing or do not read."""
+
+
 # -- documents -----------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d+")
@@ -571,10 +575,7 @@ class SearchEngine:
                 # (a writer dropped without waiting abandons them): every few changes, not each.
                 writer.wait_merging_threads()
         except BaseException:
-            try:
-                writer.rollback()
-            except (ValueError, RuntimeError):
-                pass
+            _abandon(writer)
             raise
         finally:
             del writer
@@ -624,17 +625,24 @@ class SearchEngine:
         when it could not be brought up to date. Safe from any thread."""
         note = self._make_current()
         with self._lock:
-            self._searchable()
+            index, vocab = self._searchable()
+        # A first query reads the index's term dictionaries from disk: now, not at the first key typed.
+        searcher, addresses, _, _ = _ranked_addresses(index, vocab, parse_query("the a of"), 1)
+        self._ids_of(searcher, addresses)  # and the ids of the library's papers are hashed
         return note
 
     def _make_current(self) -> str | None:
         library = self.library
+        damaged_vocabulary = None
         with self._lock:
             try:
                 index = self._open()
                 meta = self._read_meta(index)
+                self._vocabulary()
                 if meta.get("seq") == library.seq:
                     return None
+            except _DamagedVocabulary as exc:
+                damaged_vocabulary = str(exc)
             except IndexUnusable:
                 pass
         # Behind (or unusable): catch up under the library's writer lock.
@@ -642,7 +650,11 @@ class SearchEngine:
         try:
             with library._mutex, library._lock(shared=False, failure="search index not updated: "):
                 library._catch_up()
-                self.sync()
+                if damaged_vocabulary:
+                    with self._lock:
+                        self._rebuild(damaged_vocabulary)
+                else:
+                    self.sync()
             self._memory = None
         except (LibraryError, OSError) as exc:  # a read-only directory, a busy lock: search what there is
             why = str(exc) if isinstance(exc, LibraryError) else f"cannot write {self.path}: {exc.strerror or exc}"
@@ -650,6 +662,7 @@ class SearchEngine:
                 try:
                     index = self._open()
                     meta = self._read_meta(index)
+                    self._vocabulary()
                 except IndexUnusable as unusable:
                     return self._memory_index(f"the index on disk is {unusable} and cannot be written ({why})")
                 behind = library.seq - int(meta.get("seq", 0))
@@ -678,8 +691,8 @@ class SearchEngine:
         if self._vocab is None or self._vocab_key != (self._inode,):
             try:
                 self._vocab = Vocabulary.load(self.path)
-            except (OSError, ValueError, UnicodeError):
-                self._vocab = Vocabulary.from_terms(())  # damaged: exact words only until the next rebuild
+            except (OSError, ValueError, UnicodeError) as exc:
+                raise _DamagedVocabulary(f"damaged (its vocabulary: {exc})") from None
             self._vocab_key = (self._inode,)
         return self._vocab
 
@@ -689,7 +702,7 @@ class SearchEngine:
         library = self.library
         with self._lock:
             index, vocab = self._searchable()
-            ranked = _run(index, vocab, parsed, limit, library.get)
+        ranked = _run(index, vocab, parsed, limit, library.get)  # (tantivy's searcher is thread-safe)
         hits = [Hit(paper, score) for paper, score in ranked[0] if paper is not None]
         return SearchResult(hits, total=ranked[1], query=parsed, note=note)
 
@@ -698,8 +711,8 @@ class SearchEngine:
         note = self._make_current()
         with self._lock:
             index, vocab = self._searchable()
-            searcher, addresses, scores, total = _ranked_addresses(index, vocab, parsed, limit)
-            ids = self._ids_of(searcher, addresses)
+        searcher, addresses, scores, total = _ranked_addresses(index, vocab, parsed, limit)
+        ids = self._ids_of(searcher, addresses)
         return RankedIds(ids, scores, total, note)
 
     def _ids_of(self, searcher: tantivy.Searcher, addresses: list) -> list[str]:
@@ -709,7 +722,7 @@ class SearchEngine:
         keys = searcher.fast_field_values("key", addresses)
         known = self._keys
         library = self.library
-        if self._keys_generation != library.generation and any(key not in known for key in keys):
+        if self._keys_generation != library.generation and (not known or any(key not in known for key in keys)):
             self._keys_generation = library.generation
             known = self._keys = {paper_key(pid): pid for pid in library.ids()}
         return [
@@ -837,6 +850,14 @@ def _schema_matches(index: tantivy.Index) -> bool:
         return False
 
 
+def _abandon(writer: tantivy.IndexWriter) -> None:
+    """Drop what ``writer`` added since its last commit (the index stays as it was)."""
+    try:
+        writer.rollback()
+    except (ValueError, RuntimeError):
+        pass  # already unusable: dropping it is enough
+
+
 def _remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -897,10 +918,7 @@ def build_index(library, directory: Path | None, progress: ProgressCallback | No
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
-        try:
-            writer.rollback()
-        except (ValueError, RuntimeError):
-            pass
+        _abandon(writer)
         raise
     if progress is not None:
         progress(total, total)

@@ -215,14 +215,22 @@ def test_kill_9_while_changing_leaves_an_index_the_next_search_repairs(sample_li
 # -- unusable index directories ------------------------------------------------------------------------
 
 
+def _replace(file, data: bytes) -> None:
+    # New files renamed into place: a process that has the old ones memory-mapped keeps reading
+    # them (cutting a mapped file short under it would kill it with SIGBUS, as for any mmap user).
+    temporary = file.with_name(file.name + ".new")
+    temporary.write_bytes(data)
+    os.replace(temporary, file)
+
+
 def _damage(path, how):
     if how == "garbage":
         for name in os.listdir(path):
-            (path / name).write_bytes(b"not an index at all")
+            _replace(path / name, b"not an index at all")
     elif how == "truncated":
         for name in os.listdir(path):
             data = (path / name).read_bytes()
-            (path / name).write_bytes(data[: len(data) // 3])
+            _replace(path / name, data[: len(data) // 3])
     elif how == "segments-missing":
         for name in os.listdir(path):
             if "." in name and not name.startswith(".") and name.split(".")[-1] in ("idx", "term", "store"):
@@ -373,3 +381,48 @@ def test_rebuilt_note_is_given_once(sample_library, db_path):
     library = Library.open(db_path)
     assert search(library, "graph").note.startswith("search index rebuilt (damaged")
     assert search(library, "graph").note is None
+
+
+@pytest.mark.parametrize("how", ["missing", "garbage", "cut"])
+def test_a_damaged_vocabulary_is_rebuilt_and_typos_still_work(sample_library, db_path, how):
+    search(sample_library, "anything")
+    vocab = index_dir(db_path) / "vocab"
+    if how == "missing":
+        vocab.unlink()
+    elif how == "garbage":
+        vocab.write_bytes(b"\xff\xfe not json\n")
+    else:
+        vocab.write_bytes(vocab.read_bytes()[:40])
+    library = Library.open(db_path)
+    result = search(library, "benchmarkng grpah neural netwroks")
+    assert result.note.startswith("search index rebuilt (damaged (its vocabulary")
+    assert result[0].paper.title == "Benchmarking Graph Neural Networks"
+
+
+def test_vocabulary_of_new_papers_is_folded_in_and_read_by_a_fresh_process(sample_library, db_path, monkeypatch):
+    import reader.search_vocab as vocab_module
+
+    search(sample_library, "anything")
+    monkeypatch.setattr(vocab_module, "DELTA_MAX_BYTES", 10)
+    delta = index_dir(db_path) / vocab_module.DELTA_FILE
+    sample_library.import_candidates([cand("Quokkanet Rises", "Marsupialformer layers.")], sources=["x"])
+    assert not delta.exists()  # folded into the vocabulary file
+    monkeypatch.setattr(vocab_module, "DELTA_MAX_BYTES", 1000)
+    sample_library.import_candidates([cand("Wombatron Falls", "Burrowing.")], sources=["x"])
+    assert delta.exists()  # small: still a delta
+    fresh = quick_search(db_path, parse_query("quokkante"), 3)  # a typo, found through the saved vocabulary
+    assert fresh is not None and titles(fresh) == ["Quokkanet Rises"]
+    assert titles(quick_search(db_path, parse_query("wombatorn"), 3)) == ["Wombatron Falls"]
+
+
+def test_segments_from_many_changes_are_merged(sample_library, db_path):
+    import tantivy
+
+    from reader.search_engine import MAX_SEGMENTS
+
+    search(sample_library, "anything")
+    ids = [paper.id for paper in sample_library.papers()[:25]]
+    for pid in ids:  # each change commits a small segment of its own
+        sample_library.tag([pid], ["many"])
+    assert tantivy.Index.open(str(index_dir(db_path))).searcher().num_segments <= MAX_SEGMENTS + 1
+    assert set(search_ids(sample_library, "tag:many").ids) == set(ids)
