@@ -61,6 +61,7 @@ from pathlib import Path
 import tantivy
 
 from reader.errors import LibraryError, ReaderError
+from reader.fileio import writer_alive
 from reader.papers import CODE, PROJECT, Paper
 from reader.search_query import Query, QueryError, Term, parse_query
 from reader.search_text import (
@@ -93,6 +94,7 @@ TIE_BREAKER = 0.1  # what a word's second-best field adds (dis-max tie breaker)
 # What matching a word at all is worth, times its rarity (idf): more than any field can add.
 MATCH_BONUS = 8.0
 
+UPDATE_MAX_PAPERS = 5000  # a change of more papers (and a quarter of the library) rebuilds the index
 MAX_SEGMENTS = 8  # more than this after a commit: wait for tantivy's merges
 WRITER_HEAP = 15_000_000  # bytes: one change touches a few papers
 BUILD_HEAP = 64_000_000
@@ -537,6 +539,9 @@ class SearchEngine:
                 self._rebuild("it was behind the library by more than its history tells" if seq != library.seq
                               else "it does not hold the library's papers")
                 return
+            if len(changed) > max(UPDATE_MAX_PAPERS, len(library) // 4):
+                self._rebuild(None)  # most of the library changed (a huge import): building anew is faster
+                return
             self._update(index, meta, changed)
 
     def _update(self, index: tantivy.Index, meta: dict, changed: set[str]) -> None:
@@ -596,6 +601,7 @@ class SearchEngine:
         library = self.library
         started = time.perf_counter()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(self.path)
         temporary = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
@@ -860,6 +866,18 @@ def _abandon(writer: tantivy.IndexWriter) -> None:
 
 def _remove(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Index directories a killed rebuild left beside the library (its process is gone)."""
+    for prefix in (f".{path.name}.tmp-", f".{path.name}.old-"):
+        try:
+            names = [entry.name for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
+        except OSError:
+            return
+        for name in names:
+            if not writer_alive(name.replace(".old-", ".tmp-")):
+                _remove(path.parent / name)
 
 
 def _remove_old_caches(library_path: Path) -> None:

@@ -255,27 +255,24 @@ def _search_library(library: Library, count: int = 30) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("saved", [False, True])
-def test_search_index_searches_abstracts_without_keeping_them(library, monkeypatch, saved):
-    from reader.search import SearchIndex
+def test_search_index_searches_abstracts_without_keeping_them(library, saved):
+    from reader.search import search
 
-    monkeypatch.setattr(SearchIndex, "persist_min_papers", 0)
     expected = _search_library(library)
     pids = list(expected)
-    if saved:  # a saved index to reuse, then one abstract changed by another process
-        SearchIndex(_reopen(library)).prepare()
+    if saved:  # an index to reuse, then one abstract changed by another process
+        search(_reopen(library), "anything")
         library.put([library.get(pids[2])], {pids[2]: "Now about a giraffe."}, label="edit")
         library.compact()
     fresh = _reopen(library)
-    index = SearchIndex(fresh)
-    index.prepare()
-    assert [hit.paper.title for hit in index.search("marker7x")] == ["Study 7 of things"]
-    assert len(index.search('"zebra crossing"', limit=100)) == len(pids) - saved  # a phrase: checks texts
-    assert [hit.paper.title for hit in index.search("giraffe")] == (["Study 2 of things"] if saved else [])
+    assert [hit.paper.title for hit in search(fresh, "marker7x")] == ["Study 7 of things"]
+    assert len(search(fresh, '"zebra crossing"', limit=100)) == len(pids) - saved
+    assert [hit.paper.title for hit in search(fresh, "giraffe")] == (["Study 2 of things"] if saved else [])
     assert fresh._abstracts_loaded is False
 
 
 def test_search_index_with_abstracts_out_of_slot_order(library, monkeypatch):
-    from reader.search import SearchIndex
+    from reader.search import search
 
     expected = _search_library(library, 12)
     real = Library.iter_abstracts
@@ -285,11 +282,9 @@ def test_search_index_with_abstracts_out_of_slot_order(library, monkeypatch):
 
     fresh = _reopen(library)
     monkeypatch.setattr(Library, "iter_abstracts", backwards)
-    index = SearchIndex(fresh)
-    index.prepare()
     for n in range(12):
-        assert [hit.paper.title for hit in index.search(f"marker{n}x")] == [f"Study {n} of things"]
-    assert len(index.search("zebra", limit=100)) == len(expected)
+        assert [hit.paper.title for hit in search(fresh, f"marker{n}x")] == [f"Study {n} of things"]
+    assert len(search(fresh, "zebra", limit=100)) == len(expected)
 
 
 def test_damage_in_the_middle_of_the_abstracts_file_is_reported(library, monkeypatch):

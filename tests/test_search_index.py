@@ -426,3 +426,30 @@ def test_segments_from_many_changes_are_merged(sample_library, db_path):
         sample_library.tag([pid], ["many"])
     assert tantivy.Index.open(str(index_dir(db_path))).searcher().num_segments <= MAX_SEGMENTS + 1
     assert set(search_ids(sample_library, "tag:many").ids) == set(ids)
+
+
+def test_a_change_of_most_of_the_library_rebuilds_the_index_quietly(sample_library, db_path, monkeypatch):
+    import reader.search_engine as engine
+
+    search(sample_library, "anything")
+    monkeypatch.setattr(engine, "UPDATE_MAX_PAPERS", 10)
+    before = index_dir(db_path).stat().st_ino
+    sample_library.import_candidates([cand(f"Numbat Paper {n}", "Termites.") for n in range(200)], sources=["x"])
+    assert index_dir(db_path).stat().st_ino != before  # built anew, not updated paper by paper
+    assert sample_library.warnings == []
+    result = search(sample_library, "numbat paper 77")
+    assert result.note is None and result[0].paper.title == "Numbat Paper 77"
+    assert quick_search(db_path, parse_query("termites"), 1).total == 200
+
+
+def test_a_rebuild_removes_what_a_killed_rebuild_left(sample_library, db_path):
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = int(done.stdout)
+    left = [db_path.parent / f".{index_dir(db_path).name}.{kind}-{dead}-1" for kind in ("tmp", "old")]
+    running = db_path.parent / f".{index_dir(db_path).name}.tmp-{os.getpid()}-999"
+    for path in (*left, running):
+        path.mkdir()
+        (path / "meta.json").write_text("{}")
+    search(sample_library, "anything")
+    assert not any(path.exists() for path in left)
+    assert running.exists()  # a live process's build is left alone
