@@ -442,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_QUERY_COMMANDS = ("list", "export", "enrich", "check-links")
+_QUERY_COMMANDS = ("list", "export", "enrich", "check-links", "resolve")
 _NEGATED_TERM = re.compile(r'^-(?:[A-Za-z]+:|")')
 _MINUS = "\ue000"  # stands in for a query term's leading '-' while argparse runs
 

@@ -96,8 +96,11 @@ class GitHubCache:
     """Repository results by lower-cased 'owner/name', each stamped with when it was fetched.
 
     The file is only a cache: one that does not load is ignored (``problem``
-    says why) and replaced on the next save.
+    says why) and replaced on the next save. Other online features subclass
+    it with their own ``SECTION`` (the key their entries are saved under).
     """
+
+    SECTION = "repos"
 
     def __init__(self, path: Path | None, entries: dict[str, dict] | None = None) -> None:
         self.path = path
@@ -117,11 +120,11 @@ class GitHubCache:
             cache.problem = f"{path}: ignored a cache file that does not load ({exc})"
             return cache
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(
-            data.get("repos"), dict
+            data.get(cls.SECTION), dict
         ):
             cache.problem = f"{path}: ignored a cache file of an unknown shape"
             return cache
-        cache.entries = {k: v for k, v in data["repos"].items() if isinstance(v, dict)}
+        cache.entries = {k: v for k, v in data[cls.SECTION].items() if isinstance(v, dict)}
         return cache
 
     def get(self, repo: str, now: datetime, max_age: timedelta) -> dict | None:
@@ -155,7 +158,7 @@ class GitHubCache:
         except OSError as exc:
             raise ReaderError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from None
         with self._lock:
-            text = json.dumps({"version": CACHE_VERSION, "repos": self.entries}, ensure_ascii=False, indent=0)
+            text = json.dumps({"version": CACHE_VERSION, self.SECTION: self.entries}, ensure_ascii=False, indent=0)
         atomic_write(self.path, [text, "\n"])
         self.dirty = False
 
