@@ -405,11 +405,12 @@ class ReaderApp(OnlineWork, App[int]):
 
     @work(thread=True, group="clipboard", exit_on_error=False, name="Copy")
     def copy_papers(self, format_id: str, papers: list[Paper]) -> None:
-        from reader.copying import COPY_FORMAT_LABELS, CopyError, copy_to_clipboard, render_copy
+        from reader.copying import COPY_FORMAT_LABELS, CopyError, bibtex_keys, copy_to_clipboard, render_copy
 
         what = COPY_FORMAT_LABELS.get(format_id, format_id)
         try:
-            rendered = render_copy(papers, format_id, abstracts=self.library.abstract)
+            keys = bibtex_keys(self.library.papers()) if format_id == "bibtex" else None  # unique in the library
+            rendered = render_copy(papers, format_id, abstracts=self.library.abstract, keys=keys)
         except CopyError as exc:
             self.notify(f"Nothing copied: {printable(str(exc))}.", title="Copy", severity="warning")
             return
