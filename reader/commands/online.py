@@ -272,6 +272,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         claimed_by,
         default_cache_path,
         needs_resolving,
+        offline_fallback,
         resolve_offline,
         resolve_papers,
     )
@@ -322,7 +323,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     except ReaderError as exc:
         _error(f"could not save the papers cache: {exc}")
     # Without the network, the arXiv id an abstract links is still worth having.
-    unasked = {pid: arxiv for pid, arxiv in offline.items() if pid in set(report.not_tried)}
+    unasked = offline_fallback(report, offline)
     change = apply_resolution(library, resolutions, unasked)
     report.updated = list(change.ids) if change else []
     if args.json:

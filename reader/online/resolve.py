@@ -302,6 +302,7 @@ class ResolveReport:
     requests: int = 0
     cached: int = 0
     stopped: str | None = None  # why the batch stopped early (one line)
+    unreachable: bool = False  # it stopped because no answer came at all (offline, a timeout)
     retry_at: str | None = None
     updated: list[str] = field(default_factory=list)  # paper ids changed in the library
 
@@ -320,6 +321,7 @@ class ResolveReport:
             "requests": self.requests,
             "cached": self.cached,
             "stopped": self.stopped,
+            "unreachable": self.unreachable,
             "retry_at": self.retry_at,
             "updated": self.updated,
         }
@@ -485,6 +487,7 @@ def resolve_papers(
         report.matched.append((pid, resolution.record.arxiv_id, resolution.how))
     if halt:
         report.stopped = str(halt[0])
+        report.unreachable = halt[0].unreachable
         retry_at = getattr(halt[0], "retry_at", None)
         report.retry_at = iso(retry_at) if retry_at else None
     return resolutions, report
@@ -530,6 +533,18 @@ def resolved_paper(paper: Paper, resolution: Resolution, stamp: str) -> Paper:
         links=tuple(links),
         extra={**paper.extra, "hf": hf},
     )
+
+
+def offline_fallback(report: ResolveReport, offline: dict[str, str]) -> dict[str, str]:
+    """Of the arXiv ids abstracts link, those to store anyway: papers not asked because no answer came.
+
+    A server error or a bad answer changes nothing; no network at all still
+    leaves what the abstracts link.
+    """
+    if not report.unreachable:
+        return {}
+    not_tried = set(report.not_tried)
+    return {pid: arxiv for pid, arxiv in offline.items() if pid in not_tried}
 
 
 def resolve_offline(papers: Iterable[Paper], abstracts: Callable[[str], str],
@@ -600,6 +615,7 @@ __all__ = [
     "needs_resolving",
     "parse_record",
     "parse_search",
+    "offline_fallback",
     "resolve_offline",
     "resolve_papers",
     "resolved_paper",

@@ -514,6 +514,7 @@ class OnlineWork:
             apply_resolution,
             claimed_by,
             default_cache_path,
+            offline_fallback,
             resolve_offline,
             resolve_papers,
         )
@@ -545,8 +546,7 @@ class OnlineWork:
             except ReaderError as exc:
                 problems.append(f"could not save the papers cache: {exc}")
             # Papers the network did not answer for still get the arXiv id their abstract links.
-            not_tried = set(report.not_tried)
-            unasked = {pid: arxiv for pid, arxiv in offline.items() if pid in not_tried}
+            unasked = offline_fallback(report, offline)
             if resolutions or unasked:
                 outcome = self.gate.run(lambda: apply_resolution(self.library, resolutions, unasked))
                 report.updated = list(outcome.result.ids) if outcome.result else []
