@@ -192,16 +192,23 @@ def cmd_show(args: argparse.Namespace) -> int:
     paper = library.resolve(args.id)
     abstract = library.abstract(paper.id)
     if args.json:
-        _print_json(paper_json(paper, abstract=abstract))
+        doc = paper_json(paper, abstract=abstract)
+        if paper.arxiv_id:
+            from reader.links import arxiv_links
+
+            doc["arxiv_urls"] = {link.kind: link.url for link in arxiv_links(paper.arxiv_id)}
+        _print_json(doc)
         return EXIT_OK
+    from reader.details import link_label, meta_parts, more_fields, numbered_links
+
     print(_display(paper.title))
-    print(f"id: {paper.id}   {'read' if paper.read else 'unread'}   added {paper.added}")
+    print(_display("   ".join([f"id: {paper.id}", *meta_parts(paper)[1:]])))
     if paper.tags:
         print("tags: " + _display(" ".join(paper.tags)))
-    for number, link in enumerate(paper.links, start=1):
-        print(f"[{number}] {link.kind}: {_display(link.url)}")
-    if paper.sources:
-        print("sources: " + _display(", ".join(paper.sources)))
+    for number, link in enumerate(numbered_links(paper), start=1):
+        print(f"[{number}] {_display(link_label(link))}: {_display(link.url)}")
+    for label, text in more_fields(paper, author_limit=None):
+        print(f"{label.lower()}: {_display(text)}")
     if abstract:
         print()
         print(_display(abstract))
