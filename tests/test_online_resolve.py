@@ -408,3 +408,69 @@ def test_resolve_command_offline_needs_no_network(cli_library, monkeypatch, caps
     assert main(["resolve", "--offline", "--db", str(cli_library)]) == 0
     assert "no abstract links an arXiv id" in capsys.readouterr().out
 
+
+
+def test_without_the_network_the_command_still_takes_linked_ids_and_says_why(tmp_path, monkeypatch, capsys):
+    from reader.library import Library
+
+    db = tmp_path / "lib.json"
+    library = Library.open(db)
+    pid = add(library, "Linked Only", abstract="Paper: https://arxiv.org/abs/2402.11111 . " + VIM_ABSTRACT)
+    monkeypatch.setenv("READER_HF_API_URL", BASE)
+
+    def offline(request):
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+
+    use(monkeypatch, offline)
+    assert main(["resolve", "--db", str(db)]) == 1
+    captured = capsys.readouterr()
+    assert "Took the arXiv id of 1 paper(s) from links in their abstracts." in captured.out
+    assert "cannot resolve host hf.test" in captured.err and "what matched before is saved" in captured.err
+    assert Library.open(db).get(pid).arxiv_id == "2402.11111"
+
+
+def test_resolve_command_offline_stores_linked_ids(tmp_path, monkeypatch, capsys):
+    from reader.library import Library
+
+    db = tmp_path / "lib.json"
+    library = Library.open(db)
+    pid = add(library, "Linked Only", abstract="See huggingface.co/papers/2402.11111 for more.")
+    use(monkeypatch, lambda request: pytest.fail("no request expected"))
+    assert main(["resolve", "--offline", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["found"] == [{"id": pid, "arxiv_id": "2402.11111"}]
+    assert Library.open(db).get(pid).arxiv_id == "2402.11111"
+
+
+@pytest.mark.parametrize(
+    "entry, says",
+    [
+        ("a string", "not an object"),
+        ({"paper": []}, "'paper' is not an object"),
+        ({"paper": {"id": "nope", "title": "T"}}, "no arXiv id"),
+        ({"paper": {"id": "2401.00001"}}, "has no title"),
+        ({"paper": {"id": "2401.00001", "title": "T", "authors": "A B"}}, "'authors' of 2401.00001 should be a list"),
+        ({"paper": {"id": "2401.00001", "title": "T", "authors": [{"name": 5}]}}, "a name of type int"),
+        ({"paper": {"id": "2401.00001", "title": "T", "publishedAt": "yesterday"}}, "is not a date"),
+        ({"paper": {"id": "2401.00001", "title": "T", "upvotes": -1}}, "should be a count"),
+        ({"paper": {"id": "2401.00001", "title": "T", "ai_keywords": "x"}}, "should be a list of words"),
+    ],
+)
+def test_entries_of_the_wrong_shape_are_named_in_one_line(entry, says):
+    from reader.online.http import BadResponse
+
+    with pytest.raises(BadResponse, match=says):
+        parse_search([entry], "the search")
+
+
+def test_an_answer_about_another_id_is_a_bad_answer(library):
+    add(library, VIM_TITLE, arxiv_id="2401.00001")
+    _, report = run(library, FakeHF(papers={"2401.00001": ONE}))
+    assert "the answer is about paper 2401.09417" in report.stopped
+
+
+def test_two_papers_of_one_batch_matching_one_id_are_both_left_alone(library):
+    first = add(library, VIM_TITLE)
+    second = add(library, VIM_TITLE.replace("with", "with a"))  # a near twin, with the same abstract
+    resolutions, report = run(library, FakeHF())
+    assert resolutions == {}
+    assert sorted(report.ambiguous) == sorted([(first, ["2401.09417"]), (second, ["2401.09417"])])
