@@ -474,3 +474,14 @@ def test_two_papers_of_one_batch_matching_one_id_are_both_left_alone(library):
     resolutions, report = run(library, FakeHF())
     assert resolutions == {}
     assert sorted(report.ambiguous) == sorted([(first, ["2401.09417"]), (second, ["2401.09417"])])
+
+
+def test_answers_of_another_base_url_are_not_reused(library):
+    add(library, VIM_TITLE)
+    cache = ResolveCache(None)
+    run(library, FakeHF(), cache=cache)
+    fake = FakeHF()
+    with client_for(fake) as client:
+        resolve_papers(client, library.papers(), abstracts=library.abstract, base_url="https://mirror.test/api",
+                       cache=cache, now=lambda: NOW)
+    assert len(fake.requests) == 1

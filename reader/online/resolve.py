@@ -270,7 +270,7 @@ def judge(title: str, abstract: str, records: Iterable[HFPaper]) -> Verdict:
 
 
 class ResolveCache(GitHubCache):
-    """Answers of the papers API by query (``q:...``) and by id (``id:...``), with when they came."""
+    """Answers of the papers API by base URL and query (``q:...``) or id (``id:...``), with when they came."""
 
     SECTION = "papers"
 
@@ -372,7 +372,10 @@ def resolve_papers(
     halt: list[NetworkError] = []
     lock = threading.Lock()
 
+    origin = base_url.rstrip("/") + " "  # answers of a mirror or test server are kept apart
+
     def cached(key: str, fetch: Callable[[], object], encode, decode):
+        key = origin + key
         moment = now()
         hit = cache.get(key, moment, max_age)
         if hit is not None and "value" in hit:
