@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -45,6 +44,7 @@ from reader.online.http import (
     utc_now,
     when,
 )
+from reader.online.pool import as_finished
 from reader.papers import CODE, Paper
 
 CACHE_VERSION = 1
@@ -384,32 +384,18 @@ def enrich_papers(
 
     total = len(to_fetch)
     done_count = 0
-    if to_fetch:
-        workers = max(1, min(concurrency, total))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader-github") as pool:
-            pending: dict[Future, str] = {pool.submit(one, key): key for key in to_fetch}
-            try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        pending.pop(future)
-                        key, doc, error = future.result()
-                        done_count += 1
-                        if doc is not None:
-                            docs[key] = doc
-                            cache.put(key, doc)
-                            report.fetched.append(names[key])
-                        elif error is not None:
-                            report.failed.append((names[key], error))
-                        else:
-                            report.not_fetched.append(names[key])
-                        if on_progress is not None:
-                            on_progress(names[key], done_count, total)
-            except BaseException:
-                stop.set()
-                for future in pending:
-                    future.cancel()
-                raise
+    for _key, (key, doc, error) in as_finished(to_fetch, one, concurrency=concurrency, stop=stop, name="github"):
+        done_count += 1
+        if doc is not None:
+            docs[key] = doc
+            cache.put(key, doc)
+            report.fetched.append(names[key])
+        elif error is not None:
+            report.failed.append((names[key], error))
+        else:
+            report.not_fetched.append(names[key])
+        if on_progress is not None:
+            on_progress(names[key], done_count, total)
     error = halt.get("error")
     if error is not None:
         report.stopped = str(error)

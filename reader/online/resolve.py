@@ -41,7 +41,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -52,6 +51,7 @@ from rapidfuzz import fuzz
 from reader.links import arxiv_id_from_links, classify_url, is_openable, mentioned_arxiv_ids, normalise_url
 from reader.online.github import GitHubCache
 from reader.online.http import BadResponse, NetworkError, Now, Sleep, get_json, iso, utc_now
+from reader.online.pool import as_finished
 from reader.papers import CODE, PROJECT, Link, Paper, normalise_arxiv_id, normalise_title
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -446,24 +446,10 @@ def resolve_papers(
     results: dict[str, tuple[Verdict | None, str]] = {}
     total = len(todo)
     titles = {paper.id: paper.title for paper in todo}
-    if todo:
-        workers = max(1, min(concurrency, total))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader-resolve") as pool:
-            pending: dict[Future, str] = {pool.submit(one, paper): paper.id for paper in todo}
-            try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        pending.pop(future)
-                        pid, verdict, how = future.result()
-                        results[pid] = (verdict, how)
-                        if on_progress is not None:
-                            on_progress(titles[pid], len(results), total)
-            except BaseException:
-                stop.set()
-                for future in pending:
-                    future.cancel()
-                raise
+    for _paper, (pid, verdict, how) in as_finished(todo, one, concurrency=concurrency, stop=stop, name="resolve"):
+        results[pid] = (verdict, how)
+        if on_progress is not None:
+            on_progress(titles[pid], len(results), total)
     resolutions: dict[str, Resolution] = {}
     taken: dict[str, list[str]] = {}
     for paper in todo:  # in the order given, so the report reads like the list
