@@ -231,10 +231,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             )
     finally:
         progress.finish()
-    try:
-        cache.save()
-    except ReaderError as exc:
-        _error(f"could not save the GitHub cache: {exc}")
+    if problem := cache.save_or_problem():
+        _error(problem)
     change = apply_enrichment(library, updates)
     report.updated = list(change.ids) if change else []
     if args.json:
@@ -318,10 +316,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             )
     finally:
         progress.finish()
-    try:
-        cache.save()
-    except ReaderError as exc:
-        _error(f"could not save the papers cache: {exc}")
+    if problem := cache.save_or_problem():
+        _error(problem)
     # Without the network, the arXiv id an abstract links is still worth having.
     unasked = offline_fallback(report, offline)
     change = apply_resolution(library, resolutions, unasked)

@@ -147,6 +147,16 @@ class GitHubCache:
             self.entries[repo.lower()] = dict(doc)
             self.dirty = True
 
+    LABEL = "GitHub cache"
+
+    def save_or_problem(self) -> str | None:
+        """:meth:`save`; a failure is returned as one line (a cache not saved loses nothing stored)."""
+        try:
+            self.save()
+        except ReaderError as exc:
+            return f"could not save the {self.LABEL}: {exc}"
+        return None
+
     def save(self) -> None:
         """Write the cache atomically (raises :class:`LibraryError` if it cannot)."""
         from reader.library import atomic_write

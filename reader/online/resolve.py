@@ -273,6 +273,7 @@ class ResolveCache(GitHubCache):
     """Answers of the papers API by base URL and query (``q:...``) or id (``id:...``), with when they came."""
 
     SECTION = "papers"
+    LABEL = "Hugging Face papers cache"
 
 
 def default_cache_path() -> Path:

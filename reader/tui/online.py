@@ -477,10 +477,8 @@ class OnlineWork:
                     on_progress=on_progress,
                     stop=stop,
                 )
-            try:
-                cache.save()
-            except ReaderError as exc:
-                problems.append(f"could not save the GitHub cache: {exc}")
+            if problem := cache.save_or_problem():
+                problems.append(problem)
             updated = 0
             if updates:
                 outcome = self.gate.run(lambda: apply_enrichment(self.library, updates))
@@ -541,10 +539,8 @@ class OnlineWork:
                     on_progress=on_progress,
                     stop=stop,
                 )
-            try:
-                cache.save()
-            except ReaderError as exc:
-                problems.append(f"could not save the papers cache: {exc}")
+            if problem := cache.save_or_problem():
+                problems.append(problem)
             # Papers the network did not answer for still get the arXiv id their abstract links.
             unasked = offline_fallback(report, offline)
             if resolutions or unasked:
