@@ -119,9 +119,13 @@ def _bibtex_url(url: str) -> str:
     return re.sub(r"[{}\\\s]", lambda m: "%{:02X}".format(ord(m.group(0))), url.strip())
 
 
+_NOT_KEY_CHARS = re.compile(r"[^A-Za-z0-9]")
+
+
 def _ascii_word(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]", "", folded).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_KEY_CHARS.sub("", text).lower()
 
 
 _STOP_WORDS = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "with", "towards", "toward", "via"}
@@ -144,25 +148,42 @@ def paper_year(paper: Paper) -> str | None:
 def bibtex_key(paper: Paper) -> str:
     """``surnameYYYYword`` (e.g. ``vaswani2017attention``), as far as the paper's data allows."""
     surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
-    words = [_ascii_word(word) for word in paper.title.split()]
-    word = next((w for w in words if w and w not in _STOP_WORDS), "") or next((w for w in words if w), "")
-    key = f"{surname}{paper_year(paper) or ''}{word}"
+    word = fallback = ""
+    for raw in paper.title.split():  # the first word that is not a stop word (most titles: the first)
+        candidate = _ascii_word(raw)
+        if candidate and candidate not in _STOP_WORDS:
+            word = candidate
+            break
+        fallback = fallback or candidate
+    key = f"{surname}{paper_year(paper) or ''}{word or fallback}"
     if not key or key.isdigit():
         key = "paper" + re.sub(r"[^A-Za-z0-9]", "", paper.short_id)
     return key
 
 
-def _suffixed(key: str, taken: set[str]) -> str:
-    """``key``, or ``key`` + b, c, ... z, then 2, 3, ... : the first one not in ``taken``."""
-    if key not in taken:
-        return key
-    for letter in "bcdefghijklmnopqrstuvwxyz":
-        if key + letter not in taken:
-            return key + letter
-    number = 2
-    while f"{key}{number}" in taken:
+_SUFFIX_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+
+
+def _suffix(number: int) -> str:
+    """The suffix of the ``number``-th paper sharing a key (1: none, 2: b ... 25: z, then 2, 3, ...)."""
+    if number <= 1:
+        return ""
+    if number - 2 < len(_SUFFIX_LETTERS):
+        return _SUFFIX_LETTERS[number - 2]
+    return str(number - len(_SUFFIX_LETTERS))
+
+
+def _suffixed(key: str, taken: set[str], counters: dict[str, int]) -> str:
+    """``key`` with the first suffix (none, b, c, ... z, 2, 3, ...) that makes it not ``taken``.
+
+    ``counters`` remembers how far each key got, so that many papers sharing
+    a key cost no more than a few.
+    """
+    number = counters.get(key, 1)
+    while key + _suffix(number) in taken:
         number += 1
-    return f"{key}{number}"
+    counters[key] = number + 1
+    return key + _suffix(number)
 
 
 def bibtex_keys(papers: Iterable[Paper]) -> dict[str, str]:
@@ -173,8 +194,9 @@ def bibtex_keys(papers: Iterable[Paper]) -> dict[str, str]:
     """
     keys: dict[str, str] = {}
     taken: set[str] = set()
+    counters: dict[str, int] = {}
     for paper in papers:
-        key = _suffixed(bibtex_key(paper), taken)
+        key = _suffixed(bibtex_key(paper), taken, counters)
         taken.add(key)
         keys[paper.id] = key
     return keys
@@ -264,6 +286,7 @@ def render_copy(
     pieces: list[str] = []
     skipped: list[tuple[Paper, str]] = []
     used: set[str] = set()
+    counters: dict[str, int] = {}
     lookup = _abstract_lookup(abstracts) if fmt == "abstract" else None
     for paper in papers:
         if fmt == "title":
@@ -287,7 +310,7 @@ def render_copy(
         else:  # bibtex
             key = keys.get(paper.id) if keys is not None else None
             if key is None:  # two papers, same key: vaswani2017attention, vaswani2017attentionb
-                key = _suffixed(bibtex_key(paper), used)
+                key = _suffixed(bibtex_key(paper), used, counters)
             used.add(key)
             entry = bibtex_entry(paper, key)
             if entry is None:

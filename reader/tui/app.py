@@ -431,7 +431,7 @@ class ReaderApp(OnlineWork, App[int]):
 
         what = COPY_FORMAT_LABELS.get(format_id, format_id)
         try:
-            keys = bibtex_keys(self.library.papers()) if format_id == "bibtex" else None  # unique in the library
+            keys = self._bibtex_keys(bibtex_keys) if format_id == "bibtex" else None  # unique in the library
             rendered = render_copy(papers, format_id, abstracts=self.library.abstract, keys=keys)
         except CopyError as exc:
             self.notify(f"Nothing copied: {printable(str(exc))}.", title="Copy", severity="warning")
@@ -439,6 +439,16 @@ class ReaderApp(OnlineWork, App[int]):
         count = f" of {_papers(rendered.count)}" if len(papers) > 1 else ""
         left_out = f" Left out {_papers(len(rendered.skipped))} ({rendered.skipped[0][1]})." if rendered.skipped else ""
         self._copy_text_now(rendered.text, f"{what}{count}", left_out)
+
+    _keys_cache: tuple[int, dict[str, str]] | None = None
+
+    def _bibtex_keys(self, compute) -> dict[str, str]:
+        """The library's BibTeX keys, computed again only after a change (0.55 s at 100,000 papers)."""
+        generation = self.library.generation
+        cached = self._keys_cache
+        if cached is None or cached[0] != generation:
+            cached = self._keys_cache = (generation, compute(self.library.papers()))
+        return cached[1]
 
     @work(thread=True, group="clipboard", exit_on_error=False, name="Copy")
     def copy_text(self, text: str, what: str) -> None:

@@ -63,7 +63,7 @@ async def _select_title(app, pilot, title: str) -> None:
     raise AssertionError(f"{title!r} not reached")
 
 
-async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_library, make_app):
+async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_library, make_app, clipboard):
     library, ids = small_library
     library.tag([ids[ATTENTION]], ["classic"])
     asked: list[str] = []
@@ -87,6 +87,14 @@ async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_l
         assert "published 2017-06-12" in shown and "▲ 99 upvotes" in shown
         assert "HF keywords: Transformer, attention" in shown
         assert "https://arxiv.org/pdf/1706.03762" in shown and "https://huggingface.co/papers/1706.03762" in shown
+        await pilot.press("y", "b")
+        await settle(pilot)
+        entry = clipboard.copied[-1]
+        assert entry.startswith("@misc{vaswani2017attention,") and "archivePrefix = {arXiv}" in entry
+        assert "author        = {Ashish Vaswani and Noam Shazeer}" in entry and "eprint        = {1706.03762}" in entry
+        await pilot.press("y", "p")
+        await settle(pilot)
+        assert clipboard.copied[-1].startswith("Ashish Vaswani and Noam Shazeer (2017). Attention Is All You Need.")
         await pilot.press("u")
         await settle(pilot)
         assert library.get(ids[ATTENTION]).arxiv_id is None
