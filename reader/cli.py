@@ -199,14 +199,17 @@ def cmd_show(args: argparse.Namespace) -> int:
             doc["arxiv_urls"] = {link.kind: link.url for link in arxiv_links(paper.arxiv_id)}
         _print_json(doc)
         return EXIT_OK
-    from reader.details import link_label, meta_parts, more_fields, numbered_links
+    from reader.details import dead_reason, link_checks, link_label, meta_parts, more_fields, numbered_links
 
     print(_display(paper.title))
     print(_display("   ".join([f"id: {paper.id}", *meta_parts(paper)[1:]])))
     if paper.tags:
         print("tags: " + _display(" ".join(paper.tags)))
+    checks = link_checks(paper)
     for number, link in enumerate(numbered_links(paper), start=1):
-        print(f"[{number}] {_display(link_label(link))}: {_display(link.url)}")
+        check = checks.get(link.url)
+        dead = f"  (dead: {_display(dead_reason(check))})" if check and check.get("ok") is False else ""
+        print(f"[{number}] {_display(link_label(link))}: {_display(link.url)}{dead}")
     for label, text in more_fields(paper, author_limit=None):
         print(f"{label.lower()}: {_display(text)}")
     if abstract:

@@ -82,6 +82,24 @@ def more_fields(paper: Paper, *, author_limit: int | None = MAX_AUTHORS) -> list
     return fields
 
 
+def link_checks(paper: Paper) -> dict[str, dict]:
+    """``{url: {"ok", "status", "error", "checked"}}`` from the last link check (``reader check-links``)."""
+    checks = paper.extra.get("links") if isinstance(paper.extra, dict) else None
+    if not isinstance(checks, dict):
+        return {}
+    return {url: doc for url, doc in checks.items() if isinstance(url, str) and isinstance(doc, dict)}
+
+
+def dead_reason(doc: dict) -> str:
+    error = doc.get("error")
+    status = doc.get("status")
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    if isinstance(status, int) and not isinstance(status, bool):
+        return f"HTTP {status}"
+    return "no answer"
+
+
 def link_label(link: Link) -> str:
     return DERIVED_LINK_LABELS.get(link.kind) or LINK_KIND_LABELS.get(link.kind, link.kind)
 
@@ -95,8 +113,10 @@ __all__ = [
     "MAX_AUTHORS",
     "authors_text",
     "day",
+    "dead_reason",
     "github_stars",
     "hf_info",
+    "link_checks",
     "link_label",
     "listed_date",
     "meta_parts",

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from reader.details import github_stars, link_label, meta_parts, more_fields, numbered_links
+from reader.details import dead_reason, github_stars, link_checks, link_label, meta_parts, more_fields, numbered_links
 from reader.links import is_openable
 from reader.papers import Paper
 from reader.textsafe import printable
@@ -20,24 +20,6 @@ def _date(stamp: str | None) -> str:
 
 def meta_line(paper: Paper) -> str:
     return printable(" · ".join(meta_parts(paper)))
-
-
-def link_checks(paper: Paper) -> dict[str, dict]:
-    """``{url: {"ok", "status", "error", "checked"}}`` from the last link check (``reader check-links``)."""
-    checks = paper.extra.get("links") if isinstance(paper.extra, dict) else None
-    if not isinstance(checks, dict):
-        return {}
-    return {url: doc for url, doc in checks.items() if isinstance(url, str) and isinstance(doc, dict)}
-
-
-def _dead_reason(doc: dict) -> str:
-    error = doc.get("error")
-    status = doc.get("status")
-    if isinstance(error, str) and error.strip():
-        return error.strip()
-    if isinstance(status, int) and not isinstance(status, bool):
-        return f"HTTP {status}"
-    return "no answer"
 
 
 def links_text(paper: Paper) -> Text:
@@ -66,7 +48,7 @@ def links_text(paper: Paper) -> Text:
             dead += 1
             when = f", checked {checked}" if checked else ""
             text.append("  ✗ dead", style="bold reverse")
-            text.append(printable(f" ({_dead_reason(check)}{when})"), style="italic")
+            text.append(printable(f" ({dead_reason(check)}{when})"), style="italic")
     if checked_dates:
         total = sum(1 for link in paper.links if link.url in checks)
         state = f"{dead} dead" if dead else "all answered"
