@@ -220,16 +220,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     paper = library.resolve(args.id)
     abstract = library.abstract(paper.id)
     if args.json:
-        _print_json(paper_json(paper, abstract=abstract))
+        doc = paper_json(paper, abstract=abstract)
+        if paper.arxiv_id:
+            from reader.links import arxiv_links
+
+            doc["arxiv_urls"] = {link.kind: link.url for link in arxiv_links(paper.arxiv_id)}
+        _print_json(doc)
         return EXIT_OK
+    from reader.details import dead_reason, link_checks, link_label, meta_parts, more_fields, numbered_links
+
     print(_display(paper.title))
-    print(f"id: {paper.id}   {'read' if paper.read else 'unread'}   added {paper.added}")
+    print(_display("   ".join([f"id: {paper.id}", *meta_parts(paper)[1:]])))
     if paper.tags:
         print("tags: " + _display(" ".join(paper.tags)))
-    for number, link in enumerate(paper.links, start=1):
-        print(f"[{number}] {link.kind}: {_display(link.url)}")
-    if paper.sources:
-        print("sources: " + _display(", ".join(paper.sources)))
+    checks = link_checks(paper)
+    for number, link in enumerate(numbered_links(paper), start=1):
+        check = checks.get(link.url)
+        dead = f"  (dead: {_display(dead_reason(check))})" if check and check.get("ok") is False else ""
+        print(f"[{number}] {_display(link_label(link))}: {_display(link.url)}{dead}")
+    for label, text in more_fields(paper, author_limit=None):
+        print(f"{label.lower()}: {_display(text)}")
     if abstract:
         print()
         print(_display(abstract))
@@ -473,7 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_QUERY_COMMANDS = ("list", "export", "enrich", "check-links")
+_QUERY_COMMANDS = ("list", "export", "enrich", "check-links", "resolve")
 _NEGATED_TERM = re.compile(r'^-(?:[A-Za-z]+:|")')
 _MINUS = "\ue000"  # stands in for a query term's leading '-' while argparse runs
 

@@ -12,7 +12,13 @@ Formats (:data:`COPY_FORMATS`):
 ``abstract``
     The abstract (papers without one are skipped).
 ``bibtex``
-    A ``@misc`` entry, for papers with a title and a link or arXiv id.
+    A ``@misc`` entry, for papers with a title and a link or arXiv id: authors,
+    year, ``eprint`` and ``archivePrefix = {arXiv}`` when known. Keys are
+    ``surnameYYYYword``; :func:`bibtex_keys` makes them unique across a
+    library (a suffix b, c, ... for later papers), so a key never changes
+    when papers are added.
+``citation``
+    A plain-text reference: ``Authors (Year). Title. arXiv:ID. URL``.
 
 :func:`render_copy` is used by ``reader copy`` and the TUI's copy menu alike;
 :func:`copy_to_clipboard` tries pyperclip and says whether it worked, so the
@@ -31,7 +37,7 @@ from reader.exporters.markdown import arxiv_url, escape_text, link_destination
 from reader.links import is_openable
 from reader.papers import Paper
 
-COPY_FORMATS = ("title", "code", "markdown", "abstract", "bibtex")
+COPY_FORMATS = ("title", "code", "markdown", "abstract", "bibtex", "citation")
 
 COPY_FORMAT_LABELS = {
     "title": "title",
@@ -39,6 +45,7 @@ COPY_FORMAT_LABELS = {
     "markdown": "Markdown link",
     "abstract": "abstract",
     "bibtex": "BibTeX entry",
+    "citation": "plain citation",
 }
 
 
@@ -112,9 +119,13 @@ def _bibtex_url(url: str) -> str:
     return re.sub(r"[{}\\\s]", lambda m: "%{:02X}".format(ord(m.group(0))), url.strip())
 
 
+_NOT_KEY_CHARS = re.compile(r"[^A-Za-z0-9]")
+
+
 def _ascii_word(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]", "", folded).lower()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_KEY_CHARS.sub("", text).lower()
 
 
 _STOP_WORDS = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "with", "towards", "toward", "via"}
@@ -137,12 +148,82 @@ def paper_year(paper: Paper) -> str | None:
 def bibtex_key(paper: Paper) -> str:
     """``surnameYYYYword`` (e.g. ``vaswani2017attention``), as far as the paper's data allows."""
     surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors and paper.authors[0].split() else ""
-    words = [_ascii_word(word) for word in paper.title.split()]
-    word = next((w for w in words if w and w not in _STOP_WORDS), "") or next((w for w in words if w), "")
-    key = f"{surname}{paper_year(paper) or ''}{word}"
+    word = fallback = ""
+    for raw in paper.title.split():  # the first word that is not a stop word (most titles: the first)
+        candidate = _ascii_word(raw)
+        if candidate and candidate not in _STOP_WORDS:
+            word = candidate
+            break
+        fallback = fallback or candidate
+    key = f"{surname}{paper_year(paper) or ''}{word or fallback}"
     if not key or key.isdigit():
         key = "paper" + re.sub(r"[^A-Za-z0-9]", "", paper.short_id)
     return key
+
+
+_SUFFIX_LETTERS = "bcdefghijklmnopqrstuvwxyz"
+
+
+def _suffix(number: int) -> str:
+    """The suffix of the ``number``-th paper sharing a key (1: none, 2: b ... 25: z, then 2, 3, ...)."""
+    if number <= 1:
+        return ""
+    if number - 2 < len(_SUFFIX_LETTERS):
+        return _SUFFIX_LETTERS[number - 2]
+    return str(number - len(_SUFFIX_LETTERS))
+
+
+def _suffixed(key: str, taken: set[str], counters: dict[str, int]) -> str:
+    """``key`` with the first suffix (none, b, c, ... z, 2, 3, ...) that makes it not ``taken``.
+
+    ``counters`` remembers how far each key got, so that many papers sharing
+    a key cost no more than a few.
+    """
+    number = counters.get(key, 1)
+    while key + _suffix(number) in taken:
+        number += 1
+    counters[key] = number + 1
+    return key + _suffix(number)
+
+
+def bibtex_keys(papers: Iterable[Paper]) -> dict[str, str]:
+    """``{paper id: key}``, unique among ``papers`` (give the whole library, in its order).
+
+    The first paper with a key keeps it bare; later ones get a suffix, so the
+    keys of papers already cited stay the same as papers are added.
+    """
+    keys: dict[str, str] = {}
+    taken: set[str] = set()
+    counters: dict[str, int] = {}
+    for paper in papers:
+        key = _suffixed(bibtex_key(paper), taken, counters)
+        taken.add(key)
+        keys[paper.id] = key
+    return keys
+
+
+def _citation_authors(authors: Sequence[str]) -> str:
+    names = [" ".join(name.split()) for name in authors if name.strip()]
+    if len(names) > 3:
+        return ", ".join(names[:3]) + " et al."
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if names else ""
+
+
+def citation(paper: Paper) -> str:
+    """A plain-text reference: 'A, B and C (2024). Title. arXiv:2401.01234. https://arxiv.org/abs/2401.01234'."""
+    parts = []
+    who = _citation_authors(paper.authors)
+    year = paper_year(paper)
+    if who or year:
+        parts.append(" ".join(part for part in (who, f"({year})" if year else "") if part))
+    parts.append(_one_line(paper.title).rstrip("."))
+    if paper.arxiv_id:
+        parts.append(f"arXiv:{paper.arxiv_id}")
+    text = ". ".join(parts) + "."
+    url = best_link(paper)
+    return f"{text} {url}" if url else text
 
 
 def bibtex_entry(paper: Paper, key: str | None = None) -> str | None:
@@ -185,8 +266,12 @@ def render_copy(
     fmt: str,
     *,
     abstracts: Mapping[str, str] | Callable[[str], str] | None = None,
+    keys: Mapping[str, str] | None = None,
 ) -> CopyText:
     """Render one paper or several in ``fmt`` (one of :data:`COPY_FORMATS`).
+
+    ``keys`` are BibTeX keys by paper id (:func:`bibtex_keys` of the whole
+    library); without them keys are made unique among ``papers`` only.
 
     Papers with nothing to show in that format (no code link, no abstract,
     too little to cite) are left out and listed in ``skipped``; when that
@@ -200,7 +285,8 @@ def render_copy(
     several = len(papers) > 1
     pieces: list[str] = []
     skipped: list[tuple[Paper, str]] = []
-    keys: dict[str, int] = {}
+    used: set[str] = set()
+    counters: dict[str, int] = {}
     lookup = _abstract_lookup(abstracts) if fmt == "abstract" else None
     for paper in papers:
         if fmt == "title":
@@ -213,6 +299,8 @@ def render_copy(
                 pieces.append(code.url)
         elif fmt == "markdown":
             pieces.append(("- " if several else "") + markdown_line(paper))
+        elif fmt == "citation":
+            pieces.append(citation(paper))
         elif fmt == "abstract":
             text = lookup(paper.id).strip()
             if not text:
@@ -220,10 +308,10 @@ def render_copy(
             else:
                 pieces.append(f"{_one_line(paper.title)}\n{text}" if several else text)
         else:  # bibtex
-            key = bibtex_key(paper)
-            keys[key] = keys.get(key, 0) + 1
-            if keys[key] > 1:  # two papers, same key: vaswani2017attention, vaswani2017attentionb
-                key += chr(ord("a") + min(keys[key] - 1, 25))
+            key = keys.get(paper.id) if keys is not None else None
+            if key is None:  # two papers, same key: vaswani2017attention, vaswani2017attentionb
+                key = _suffixed(bibtex_key(paper), used, counters)
+            used.add(key)
             entry = bibtex_entry(paper, key)
             if entry is None:
                 skipped.append((paper, "no link or arXiv id to cite"))
@@ -283,6 +371,8 @@ __all__ = [
     "bibtex_entry",
     "bibtex_escape",
     "bibtex_key",
+    "bibtex_keys",
+    "citation",
     "copy_to_clipboard",
     "markdown_line",
     "render_copy",

@@ -1936,6 +1936,9 @@ class Library:
                 existing = puts.get(pid) if pid else None
                 if existing is None:
                     existing = self.find_existing(title, arxiv, key=key)
+                linked = cand.linked_arxiv_id if not arxiv else None
+                if linked and (linked in batch_arxiv or self._arxiv_index().get(linked) or linked in self._papers):
+                    linked = None  # another paper has it: the abstract links that paper, not its own
                 if existing is None:
                     new_id = paper_id(title, arxiv, key=key)
                     paper = Paper(
@@ -1944,10 +1947,11 @@ class Library:
                         links=tuple(cand.links),
                         added=stamp,
                         sources=(cand.source,) if cand.source else (),
-                        arxiv_id=arxiv,
+                        arxiv_id=arxiv or linked,
                         authors=tuple(cand.authors),
                         published=cand.published,
                         upvotes=cand.upvotes,
+                        extra={"listed": cand.listed} if cand.listed else {},
                         has_abstract=bool(cand.abstract),
                     )
                     puts[new_id] = paper
@@ -1955,7 +1959,7 @@ class Library:
                     report.added.append(new_id)
                     added.add(new_id)
                 else:
-                    merged = _merge(existing, cand, arxiv)
+                    merged = _merge(existing, cand, arxiv or linked)
                     if cand.abstract and not merged.has_abstract:
                         new_abstracts[existing.id] = cand.abstract
                         merged = replace(merged, has_abstract=True)
@@ -1996,6 +2000,8 @@ def _merge(paper: Paper, cand: Candidate, arxiv: str | None) -> Paper:
         changes["published"] = cand.published
     if cand.upvotes is not None and cand.upvotes != paper.upvotes:
         changes["upvotes"] = cand.upvotes
+    if cand.listed and not paper.extra.get("listed"):
+        changes["extra"] = {**paper.extra, "listed": cand.listed}
     return replace(paper, **changes) if changes else paper
 
 

@@ -230,3 +230,98 @@ def link_label(url: str) -> str:
     if host == "github.com" and path:
         return "/".join(path.split("/")[:2])
     return f"{host}/{path}" if path else host
+
+
+# -- arXiv ids and the links every paper with one gets ---------------------------------------
+
+# An arXiv id as a link names it: arxiv.org/abs/ID, arxiv.org/pdf/ID(.pdf), huggingface.co/papers/ID
+# (hf.co too), with an optional version. New-style ids only (YYMM.NNNNN) plus old-style archive/NNNNNNN.
+_ARXIV_CORE = r"(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
+_ARXIV_LINK = re.compile(
+    r"(?:https?:\s?//)?(?:www\.|export\.)?(?:arxiv\.org/(?:abs|pdf)/|(?:huggingface\.co|hf\.co)/papers/)"
+    + _ARXIV_CORE
+    + r"(?![\w.]*\d)",
+    re.IGNORECASE,
+)
+_ARXIV_TEXT = re.compile(r"\barxiv\s?:\s?" + _ARXIV_CORE + r"(?!\d)", re.IGNORECASE)
+
+
+def _distinct_ids(pattern: re.Pattern, text: str) -> list[str]:
+    from reader.papers import normalise_arxiv_id
+
+    found: list[str] = []
+    for match in pattern.finditer(text):
+        normal = normalise_arxiv_id(match.group(1))
+        if normal and normal not in found:
+            found.append(normal)
+    return found
+
+
+def linked_arxiv_ids(text: str) -> list[str]:
+    """arXiv ids that ``text`` links (arxiv.org/abs|pdf/ID, huggingface.co/papers/ID), first first, no repeats."""
+    lowered = text.lower()
+    if "arxiv.org/" not in lowered and "/papers/" not in lowered:
+        return []  # the common case, without the pattern
+    return _distinct_ids(_ARXIV_LINK, text)
+
+
+def mentioned_arxiv_ids(text: str) -> list[str]:
+    """arXiv ids that ``text`` names in prose ('arXiv:2401.01234'), first first, no repeats.
+
+    Abstracts name *other* papers this way ("Recent research arXiv:2410.15027
+    has explored ..." in the samples), so such an id is only a lead to check
+    online (see :mod:`reader.online.resolve`), never taken as the paper's own.
+    """
+    if "arxiv" not in text.lower():
+        return []
+    return _distinct_ids(_ARXIV_TEXT, text)
+
+
+def arxiv_id_from_links(text: str) -> str | None:
+    """The arXiv id an abstract links, when it links exactly one (several: no way to tell which)."""
+    ids = linked_arxiv_ids(text)
+    return ids[0] if len(ids) == 1 else None
+
+
+def arxiv_abs_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_pdf_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+def hf_paper_url(arxiv_id: str) -> str:
+    return f"https://huggingface.co/papers/{arxiv_id}"
+
+
+# Kinds of the links derived from an arXiv id (not stored; every paper with an id has them).
+ARXIV_PAGE = "arxiv"
+ARXIV_PDF = "pdf"
+HF_PAPER = "hf-paper"
+DERIVED_LINK_LABELS = {ARXIV_PAGE: "arXiv", ARXIV_PDF: "PDF", HF_PAPER: "HF paper page"}
+
+
+def arxiv_links(arxiv_id: str | None) -> list[Link]:
+    """The arXiv abstract page, the PDF and the Hugging Face paper page of an arXiv id."""
+    if not arxiv_id:
+        return []
+    return [
+        Link(arxiv_abs_url(arxiv_id), ARXIV_PAGE),
+        Link(arxiv_pdf_url(arxiv_id), ARXIV_PDF),
+        Link(hf_paper_url(arxiv_id), HF_PAPER),
+    ]
+
+
+def paper_links(links: tuple[Link, ...] | list[Link], arxiv_id: str | None) -> list[Link]:
+    """A paper's stored links, then the ones its arXiv id gives that are not among them.
+
+    Stored links keep their numbers (1-9 open them in the TUI); the derived
+    ones follow.
+    """
+    result = list(links)
+    known = {link.url.rstrip("/").lower() for link in result}
+    for link in arxiv_links(arxiv_id):
+        if link.url.rstrip("/").lower() not in known:
+            result.append(link)
+    return result

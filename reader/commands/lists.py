@@ -128,7 +128,7 @@ def apply_imports(library, loaded: list[tuple[str, object]]) -> dict:
 
 def cmd_copy(args: argparse.Namespace) -> int:
     from reader.cli import EXIT_OK, open_library
-    from reader.copying import COPY_FORMAT_LABELS, copy_to_clipboard, render_copy
+    from reader.copying import COPY_FORMAT_LABELS, bibtex_keys, copy_to_clipboard, render_copy
 
     library = open_library(args)
     papers = []
@@ -136,7 +136,8 @@ def cmd_copy(args: argparse.Namespace) -> int:
         paper = library.resolve(ref)
         if paper not in papers:
             papers.append(paper)
-    result = render_copy(papers, args.format, abstracts=library.abstract)
+    keys = bibtex_keys(library.papers()) if args.format == "bibtex" else None  # unique in the library
+    result = render_copy(papers, args.format, abstracts=library.abstract, keys=keys)
     for paper, reason in result.skipped:
         print(f"reader: skipped {paper.short_id} ({reason})", file=sys.stderr)
     method = None if args.print_only else copy_to_clipboard(result.text)
@@ -165,10 +166,11 @@ def register(sub, *, common, json_flag) -> None:
     p = sub.add_parser(
         "copy",
         parents=[common],
-        help="copy papers' title, code link, Markdown link, abstract or BibTeX entry",
+        help="copy papers' title, code link, Markdown link, abstract, BibTeX entry or plain citation",
         description="Copy to the clipboard (pyperclip). Without a clipboard the text is printed instead, "
         "to copy by hand. Formats: title, code (the code link), markdown ([Title](link)), abstract, "
-        "bibtex (@misc entry).",
+        "bibtex (@misc entry with authors, year, eprint; keys unique in the library), citation "
+        "(Authors (Year). Title. arXiv:ID. URL).",
     )
     p.add_argument("ids", nargs="+", metavar="ID", help="paper ids (a unique prefix is enough)")
     p.add_argument("-f", "--format", choices=COPY_FORMATS, default="title", help="what to copy (default: title)")

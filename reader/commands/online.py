@@ -231,10 +231,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             )
     finally:
         progress.finish()
-    try:
-        cache.save()
-    except ReaderError as exc:
-        _error(f"could not save the GitHub cache: {exc}")
+    if problem := cache.save_or_problem():
+        _error(problem)
     change = apply_enrichment(library, updates)
     report.updated = list(change.ids) if change else []
     if args.json:
@@ -258,6 +256,96 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         left = f"; {len(report.not_fetched)} repositories not fetched" if report.not_fetched else ""
         _error(f"{report.stopped}{left}{hint}; what was fetched is saved")
     return EXIT_OK if report.complete else EXIT_ERROR
+
+
+# -- resolve ------------------------------------------------------------------------------
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from reader.config import load_config
+    from reader.errors import ReaderError
+    from reader.online.resolve import (
+        ResolveCache,
+        apply_resolution,
+        claimed_by,
+        default_cache_path,
+        needs_resolving,
+        offline_fallback,
+        resolve_offline,
+        resolve_papers,
+    )
+    from reader.papers import short_id
+
+    if args.max_age < 0:
+        raise ReaderError("--max-age must be 0 or more hours")
+    config = load_config()
+    library = _library(args)
+    papers = _selected(library, args.query)
+    claimed = claimed_by(library)
+    offline = resolve_offline(papers, library.abstract, claimed)
+    if args.offline:
+        change = apply_resolution(library, {}, offline, label=f"arXiv ids of {len(offline)} paper(s) from abstracts")
+        if args.json:
+            _print_json({"papers": len(papers), "found": [{"id": k, "arxiv_id": v} for k, v in offline.items()]})
+        elif change:
+            print(f"Took the arXiv id of {len(change.ids)} paper(s) from links in their abstracts (u undoes).")
+        else:
+            print(f"Of {len(papers)} paper(s), no abstract links an arXiv id that is not known yet.")
+        return EXIT_OK
+    todo = [paper for paper in papers if needs_resolving(paper)]
+    cache = ResolveCache.load(default_cache_path())
+    if cache.problem:
+        _error(cache.problem)
+    progress = Progress("resolving", len(todo))
+
+    def on_progress(title, done, total):
+        progress.update(done, title)
+
+    try:
+        with make_client() as client:
+            resolutions, report = resolve_papers(
+                client,
+                papers,
+                abstracts=library.abstract,
+                base_url=config.hf_api_url,
+                cache=cache,
+                max_age=timedelta(hours=args.max_age),
+                claimed=claimed,
+                concurrency=args.jobs,
+                on_progress=on_progress,
+            )
+    finally:
+        progress.finish()
+    if problem := cache.save_or_problem():
+        _error(problem)
+    # Without the network, the arXiv id an abstract links is still worth having.
+    unasked = offline_fallback(report, offline)
+    change = apply_resolution(library, resolutions, unasked)
+    report.updated = list(change.ids) if change else []
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        titles = {paper.id: paper.title for paper in papers}
+        print(
+            f"Resolved on Hugging Face: {len(report.matched)} matched, {len(report.ambiguous)} ambiguous, "
+            f"{len(report.unmatched)} unmatched, {len(report.skipped)} already resolved"
+            + (f", {len(report.not_tried)} not tried" if report.not_tried else "")
+            + f" ({report.requests} requests, {report.cached} from the cache)."
+        )
+        for pid, arxiv, how in report.matched:
+            print(f"  matched    {short_id(pid):<10} {arxiv:<12} {_display(titles[pid])[:70]}")
+        for pid, ids in report.ambiguous:
+            print(f"  ambiguous  {short_id(pid):<10} {_display(titles[pid])[:50]}: {', '.join(ids)}")
+        for pid, why in report.unmatched:
+            print(f"  unmatched  {short_id(pid):<10} {_display(titles[pid])[:50]}: {_display(why)}")
+        if unasked:
+            print(f"Took the arXiv id of {len(unasked)} paper(s) from links in their abstracts.")
+        print(f"Updated {len(report.updated)} paper(s)" + (" (reader undo reverts it)." if report.updated else "."))
+    if report.stopped:
+        kept = "what matched before is saved" if report.updated else "nothing was changed"
+        _error(f"{report.stopped}; {len(report.not_tried)} paper(s) not tried; {kept}")
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 # -- check-links ---------------------------------------------------------------------------
@@ -353,6 +441,25 @@ def register(sub, common, json_flag) -> None:
                    help="use cached results younger than this (default 24; 0 fetches everything again)")
     p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="requests at once (default 2)")
     p.set_defaults(func=cmd_enrich)
+
+    p = sub.add_parser(
+        "resolve",
+        parents=[common, json_flag],
+        help="find papers on Hugging Face: arXiv id, authors, dates, code and project links",
+        description="For papers (matching QUERY, or all) without an arXiv id (or without authors), ask the "
+        "Hugging Face papers API (the hf_api_url setting) and take only a confident match: the same title, "
+        "or nearly the same with the abstract agreeing. Several papers that would do are reported as "
+        "ambiguous and left alone. A match fills the arXiv id, authors, publication date, upvotes, the "
+        "GitHub repository (when the paper has no code link), the project page and HF's keywords and "
+        "summary; tags, read state and notes never change. All of it is one change (reader undo). "
+        "--offline takes only arXiv ids that abstracts link, without the network.",
+    )
+    p.add_argument("query", nargs="*", help="only papers matching this query")
+    p.add_argument("--offline", action="store_true", help="no requests: only arXiv ids linked in abstracts")
+    p.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
+                   help="use cached answers younger than this (default 24; 0 asks again)")
+    p.add_argument("--jobs", type=_positive_int, default=3, metavar="N", help="requests at once (default 3)")
+    p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser(
         "check-links",

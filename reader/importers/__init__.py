@@ -34,6 +34,11 @@ class Candidate:
     authors: tuple[str, ...] = ()
     published: str | None = None
     upvotes: int | None = None
+    # The one arXiv id the abstract links (arxiv.org/abs/ID...): stored as the paper's
+    # when no other paper has it, but never used to decide which paper this is.
+    linked_arxiv_id: str | None = None
+    # The date line of the page the paper was listed under ("Mar 11"), as the page says it.
+    listed: str | None = None
 
 
 @dataclass(slots=True)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 
 from reader.errors import ImportProblem
 from reader.importers import Candidate, ParsedSource, Skipped, decode_text, read_input_bytes, source_name
-from reader.links import extract_links
+from reader.links import arxiv_id_from_links, extract_links
 
 _CHROME = {
     "new",
@@ -80,8 +81,11 @@ MAX_SKIPPED_REPORTED = 200
 _NON_BLANK_LINE = re.compile(r"[^\n]*?\S[^\n]*")
 
 
-def _content_lines(text: str):
+def _content_lines(text: str, dates: list[tuple[int, str]] | None = None):
     """(line number, cleaned line) for each line that is neither blank nor page chrome.
+
+    Date lines ("Mar 11") are chrome too; with ``dates``, each is appended to it
+    as (line number, text), so a paper can keep the date it was listed under.
 
     A generator, so that a file of millions of lines costs memory for one line
     at a time; blank lines are skipped by the regex engine, not one by one in
@@ -109,6 +113,8 @@ def _content_lines(text: str):
             line = _clean(piece)
             if not line:
                 continue
+            if dates is not None and len(line) <= 60 and _DATE_LINE.match(line):
+                dates.append((first_number + offset, line))
             if not seen_content:
                 if is_chrome(line):
                     continue
@@ -138,7 +144,8 @@ def parse_page_text(text: str, source: str, *, give_up_after: int | None = None)
         else:
             dropped += 1
 
-    lines = _content_lines(text)
+    dates: list[tuple[int, str]] = []
+    lines = _content_lines(text, dates)
     current = next(lines, None)
     pending: tuple[int, str] | None = None
     seen = 0
@@ -172,6 +179,8 @@ def parse_page_text(text: str, source: str, *, give_up_after: int | None = None)
                     source=source,
                     line=title_line,
                     links=tuple(extract_links(line)),
+                    linked_arxiv_id=arxiv_id_from_links(line),
+                    listed=_listed(dates, title_line),
                 )
             )
         current = following
@@ -180,6 +189,12 @@ def parse_page_text(text: str, source: str, *, give_up_after: int | None = None)
     if dropped:
         result.skipped.append(Skipped(source, 0, f"{dropped} more entries skipped (not listed one by one)"))
     return result
+
+
+def _listed(dates: list[tuple[int, str]], line_number: int) -> str | None:
+    """The last date line above ``line_number`` (the page's "Mar 11"), kept as written: no year is guessed."""
+    index = bisect_right(dates, (line_number, ""))
+    return dates[index - 1][1] if index else None
 
 
 def parse_page_file(path: str | os.PathLike) -> ParsedSource:

@@ -12,7 +12,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlsplit
@@ -23,6 +22,7 @@ from reader.errors import ImportProblem, ReaderError
 from reader.importers import Candidate, ParsedSource, Skipped
 from reader.importers.hf_api import daily_source_name, parse_daily_papers
 from reader.online.http import NetworkError, Now, Sleep, get_json, utc_now
+from reader.online.pool import as_finished
 
 MAX_DAYS = 366  # one request per day: a longer range is almost surely a typo
 MAX_PAGES = 20  # per day; the API pages with Link: <...>; rel="next"
@@ -178,22 +178,10 @@ def fetch_days(
             parsed.candidates,
         )
 
-    workers = max(1, min(concurrency, total or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader-fetch") as pool:
-        pending: dict[Future, date] = {pool.submit(one, day): day for day in days}
-        try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    day = pending.pop(future)
-                    results[day] = future.result()
-                    if on_day is not None:
-                        on_day(results[day][0], len(results), total)
-        except BaseException:
-            stop.set()
-            for future in pending:
-                future.cancel()
-            raise
+    for day, result in as_finished(days, one, concurrency=concurrency, stop=stop, name="fetch"):
+        results[day] = result
+        if on_day is not None:
+            on_day(result[0], len(results), total)
     report = FetchReport([results[day][0] for day in days])
     candidates = [cand for day in days for cand in results[day][1]]
     return candidates, report

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -45,6 +44,7 @@ from reader.online.http import (
     utc_now,
     when,
 )
+from reader.online.pool import as_finished
 from reader.papers import CODE, Paper
 
 CACHE_VERSION = 1
@@ -96,8 +96,11 @@ class GitHubCache:
     """Repository results by lower-cased 'owner/name', each stamped with when it was fetched.
 
     The file is only a cache: one that does not load is ignored (``problem``
-    says why) and replaced on the next save.
+    says why) and replaced on the next save. Other online features subclass
+    it with their own ``SECTION`` (the key their entries are saved under).
     """
+
+    SECTION = "repos"
 
     def __init__(self, path: Path | None, entries: dict[str, dict] | None = None) -> None:
         self.path = path
@@ -117,11 +120,11 @@ class GitHubCache:
             cache.problem = f"{path}: ignored a cache file that does not load ({exc})"
             return cache
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(
-            data.get("repos"), dict
+            data.get(cls.SECTION), dict
         ):
             cache.problem = f"{path}: ignored a cache file of an unknown shape"
             return cache
-        cache.entries = {k: v for k, v in data["repos"].items() if isinstance(v, dict)}
+        cache.entries = {k: v for k, v in data[cls.SECTION].items() if isinstance(v, dict)}
         return cache
 
     def get(self, repo: str, now: datetime, max_age: timedelta) -> dict | None:
@@ -144,6 +147,16 @@ class GitHubCache:
             self.entries[repo.lower()] = dict(doc)
             self.dirty = True
 
+    LABEL = "GitHub cache"
+
+    def save_or_problem(self) -> str | None:
+        """:meth:`save`; a failure is returned as one line (a cache not saved loses nothing stored)."""
+        try:
+            self.save()
+        except ReaderError as exc:
+            return f"could not save the {self.LABEL}: {exc}"
+        return None
+
     def save(self) -> None:
         """Write the cache atomically (raises :class:`LibraryError` if it cannot)."""
         from reader.library import atomic_write
@@ -155,7 +168,7 @@ class GitHubCache:
         except OSError as exc:
             raise ReaderError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from None
         with self._lock:
-            text = json.dumps({"version": CACHE_VERSION, "repos": self.entries}, ensure_ascii=False, indent=0)
+            text = json.dumps({"version": CACHE_VERSION, self.SECTION: self.entries}, ensure_ascii=False, indent=0)
         atomic_write(self.path, [text, "\n"])
         self.dirty = False
 
@@ -381,32 +394,18 @@ def enrich_papers(
 
     total = len(to_fetch)
     done_count = 0
-    if to_fetch:
-        workers = max(1, min(concurrency, total))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader-github") as pool:
-            pending: dict[Future, str] = {pool.submit(one, key): key for key in to_fetch}
-            try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        pending.pop(future)
-                        key, doc, error = future.result()
-                        done_count += 1
-                        if doc is not None:
-                            docs[key] = doc
-                            cache.put(key, doc)
-                            report.fetched.append(names[key])
-                        elif error is not None:
-                            report.failed.append((names[key], error))
-                        else:
-                            report.not_fetched.append(names[key])
-                        if on_progress is not None:
-                            on_progress(names[key], done_count, total)
-            except BaseException:
-                stop.set()
-                for future in pending:
-                    future.cancel()
-                raise
+    for _key, (key, doc, error) in as_finished(to_fetch, one, concurrency=concurrency, stop=stop, name="github"):
+        done_count += 1
+        if doc is not None:
+            docs[key] = doc
+            cache.put(key, doc)
+            report.fetched.append(names[key])
+        elif error is not None:
+            report.failed.append((names[key], error))
+        else:
+            report.not_fetched.append(names[key])
+        if on_progress is not None:
+            on_progress(names[key], done_count, total)
     error = halt.get("error")
     if error is not None:
         report.stopped = str(error)

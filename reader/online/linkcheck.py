@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ import httpx
 
 from reader.links import is_openable
 from reader.online.http import MAX_REDIRECTS, NetworkError, Now, Sleep, iso, parse_retry_after, request, utc_now
+from reader.online.pool import as_finished
 from reader.papers import Paper
 
 DEFAULT_CONCURRENCY = 8
@@ -188,23 +188,10 @@ def check_links(
 
     results: dict[str, LinkStatus] = {}
     total = len(urls)
-    if urls:
-        workers = max(1, min(concurrency, total))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="reader-links") as pool:
-            pending: dict[Future, str] = {pool.submit(one, url): url for url in urls}
-            try:
-                while pending:
-                    finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        url = pending.pop(future)
-                        results[url] = future.result()
-                        if on_progress is not None:
-                            on_progress(results[url], len(results), total)
-            except BaseException:
-                stop.set()
-                for future in pending:
-                    future.cancel()
-                raise
+    for url, status in as_finished(urls, one, concurrency=concurrency, stop=stop, name="links"):
+        results[url] = status
+        if on_progress is not None:
+            on_progress(status, len(results), total)
     tried = [s for s in results.values() if s.ok is not None and is_openable(s.url)]
     if tried and not any(s.responded for s in results.values()):
         first = next(s.error for s in tried if s.error)

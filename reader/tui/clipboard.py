@@ -20,8 +20,8 @@ class CopyFormat:
     label: str
 
 
-_KEYS = {"title": "t", "code": "c", "markdown": "m", "abstract": "a", "bibtex": "b"}
-_MENU_LABELS = {"markdown": "Markdown link  [Title](link)"}
+_KEYS = {"title": "t", "code": "c", "markdown": "m", "abstract": "a", "bibtex": "b", "citation": "p"}
+_MENU_LABELS = {"markdown": "Markdown link  [Title](link)", "citation": "Plain citation  Authors (Year). Title."}
 
 
 def copy_formats() -> list[CopyFormat]:

@@ -7,72 +7,36 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from reader.details import dead_reason, github_stars, link_checks, link_label, meta_parts, more_fields, numbered_links
 from reader.links import is_openable
-from reader.papers import LINK_KIND_LABELS, Paper
+from reader.papers import Paper
 from reader.textsafe import printable
 from reader.tui import keys
-
-MAX_AUTHORS = 12
 
 
 def _date(stamp: str | None) -> str:
     return (stamp or "")[:10]
 
 
-def github_stars(paper: Paper) -> int | None:
-    github = paper.extra.get("github") if isinstance(paper.extra, dict) else None
-    stars = github.get("stars") if isinstance(github, dict) else None
-    return stars if isinstance(stars, int) and not isinstance(stars, bool) else None
-
-
 def meta_line(paper: Paper) -> str:
-    parts = [paper.short_id, "read" if paper.read else "unread"]
-    if paper.read and paper.read_at:
-        parts[-1] = f"read {_date(paper.read_at)}"
-    if paper.added:
-        parts.append(f"added {_date(paper.added)}")
-    if paper.published:
-        parts.append(f"published {_date(paper.published)}")
-    if paper.upvotes is not None:
-        parts.append(f"▲ {paper.upvotes:,} upvotes")
-    stars = github_stars(paper)
-    if stars is not None:
-        parts.append(f"★ {stars:,} GitHub stars")
-    return printable(" · ".join(parts))
-
-
-def link_checks(paper: Paper) -> dict[str, dict]:
-    """``{url: {"ok", "status", "error", "checked"}}`` from the last link check (``reader check-links``)."""
-    checks = paper.extra.get("links") if isinstance(paper.extra, dict) else None
-    if not isinstance(checks, dict):
-        return {}
-    return {url: doc for url, doc in checks.items() if isinstance(url, str) and isinstance(doc, dict)}
-
-
-def _dead_reason(doc: dict) -> str:
-    error = doc.get("error")
-    status = doc.get("status")
-    if isinstance(error, str) and error.strip():
-        return error.strip()
-    if isinstance(status, int) and not isinstance(status, bool):
-        return f"HTTP {status}"
-    return "no answer"
+    return printable(" · ".join(meta_parts(paper)))
 
 
 def links_text(paper: Paper) -> Text:
     text = Text()
-    if not paper.links:
+    links = numbered_links(paper)  # the stored links, then arXiv page, PDF, HF page
+    if not links:
         text.append("No links.", style="italic")
         return text
     checks = link_checks(paper)
-    width = max(len(LINK_KIND_LABELS.get(link.kind, link.kind)) for link in paper.links)
+    width = max(len(link_label(link)) for link in links)
     dead = 0
     checked_dates: list[str] = []
-    for number, link in enumerate(paper.links, start=1):
+    for number, link in enumerate(links, start=1):
         if number > 1:
             text.append("\n")
         text.append(f"{number:>2} " if number <= 9 else "   ", style="bold")
-        text.append(printable(LINK_KIND_LABELS.get(link.kind, link.kind)).ljust(width) + "  ")
+        text.append(printable(link_label(link)).ljust(width) + "  ")
         text.append(printable(link.url), style="" if is_openable(link.url) else "strike")
         check = checks.get(link.url)
         if check is None:
@@ -84,7 +48,7 @@ def links_text(paper: Paper) -> Text:
             dead += 1
             when = f", checked {checked}" if checked else ""
             text.append("  ✗ dead", style="bold reverse")
-            text.append(printable(f" ({_dead_reason(check)}{when})"), style="italic")
+            text.append(printable(f" ({dead_reason(check)}{when})"), style="italic")
     if checked_dates:
         total = sum(1 for link in paper.links if link.url in checks)
         state = f"{dead} dead" if dead else "all answered"
@@ -132,18 +96,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         else:
             self._set("detail-tags", "No tags (t adds some).")
         self._set("detail-links", links_text(paper))
-        more = []
-        if paper.authors:
-            shown = ", ".join(paper.authors[:MAX_AUTHORS])
-            if len(paper.authors) > MAX_AUTHORS:
-                shown += f" and {len(paper.authors) - MAX_AUTHORS} more"
-            more.append("Authors: " + shown)
-        if paper.sources:
-            more.append("Sources: " + ", ".join(paper.sources))
-        if paper.arxiv_id:
-            more.append(f"arXiv: {paper.arxiv_id}")
-        if paper.notes:
-            more.append("Notes: " + paper.notes)
+        more = [f"{label}: {text}" for label, text in more_fields(paper)]
         self._set("detail-more", printable("\n".join(more), one_line=False))
         if abstract is None:
             self._set("detail-abstract", "")  # usually here within milliseconds; see show_loading()

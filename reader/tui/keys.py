@@ -83,17 +83,24 @@ KEYS: tuple[KeySpec, ...] = (
     # Links
     _spec("open_code", "o", "open_code", "Open the code link (GitHub repository)", "Links", [MAIN], True, "Code"),
     _spec("open_project", "O", "open_project", "Open the project page", "Links", [MAIN]),
+    _spec("open_arxiv", "a", "open_arxiv", "Open the arXiv page", "Links", [MAIN]),
+    _spec("open_pdf", "P", "open_pdf", "Open the PDF (arXiv)", "Links", [MAIN]),
+    _spec("open_hf", "H", "open_hf", "Open the Hugging Face paper page", "Links", [MAIN]),
     *(
         _spec(f"open_link_{n}", str(n), f"open_link({n})", f"Open link {n}", "Links", [MAIN], palette=False)
         for n in range(1, 10)
     ),
     # Copy and export
-    _spec("copy", "y", "copy", "Copy: title, code link, Markdown link or abstract", "Copy and export", [MAIN], True, "Copy"),
+    _spec("copy", "y", "copy", "Copy: title, code link, Markdown link, abstract, BibTeX or citation", "Copy and export", [MAIN], True, "Copy"),
     _spec("export", "e", "export", "Export the list (or the selection) as Markdown", "Copy and export", [MAIN], True, "Export"),
     # Online
     _spec("fetch_today", "f", "fetch_today", "Fetch today's daily papers (Hugging Face)", "Online", [MAIN, WELCOME]),
     _spec("fetch_days", "F", "fetch_days", "Fetch daily papers for a date…", "Online", [MAIN, WELCOME]),
     _spec("enrich_list", "E", "enrich_list", "Enrich papers with GitHub metadata (the list)", "Online", [MAIN]),
+    _spec(
+        "resolve_list", "I", "resolve_list", "Resolve on Hugging Face: arXiv id, authors, links (selection, else the list)",
+        "Online", [MAIN],
+    ),
     _spec("check_links", "l", "check_links", "Check links (the selection, else this paper)", "Online", [MAIN]),
     _spec("check_list_links", "L", "check_list_links", "Check links of every paper in the list", "Online", [MAIN]),
     _spec("sort_stars", "S", "sort_stars", "Sort by GitHub stars / back to rank (newest first)", "Online", [MAIN]),

@@ -22,6 +22,8 @@ from textual.widgets import Footer, Input, Static
 from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.tui import keys
+from reader.details import numbered_links
+from reader.links import ARXIV_PAGE, ARXIV_PDF, HF_PAPER, arxiv_links
 from reader.tui.catalog import ALL, Catalog, CatalogChange, ListCounts, list_label
 from reader.tui.detail import PaperDetail
 from reader.tui.online import SORT_RANK, SORT_STARS, OnlineActions, OnlineStatus, sort_by_stars
@@ -36,6 +38,9 @@ PAPER_ACTIONS = {
     "open_code",
     "open_project",
     "open_link",
+    "open_arxiv",
+    "open_pdf",
+    "open_hf",
     "copy",
     "check_links",
 }
@@ -49,6 +54,7 @@ TICK_SECONDS = 0.01
 
 LIST_ACTIONS = {
     "mark_results_read", "tag_results", "export", "next_unread", "previous_unread", "enrich_list", "check_list_links",
+    "resolve_list",
 }
 
 
@@ -520,7 +526,7 @@ class MainScreen(OnlineActions, Screen[None]):
     def _open(self, paper: Paper | None, link, missing: str) -> None:
         if paper is None:
             self.notify("No paper here.", severity="warning")
-        elif not paper.links:
+        elif not numbered_links(paper):
             self.notify("This paper has no links.", severity="warning")
         elif link is None:
             self.notify(missing, severity="warning")
@@ -539,9 +545,27 @@ class MainScreen(OnlineActions, Screen[None]):
 
     def action_open_link(self, number: int) -> None:
         paper = self.current_paper()
-        link = paper.links[number - 1] if paper is not None and 0 < number <= len(paper.links) else None
-        count = len(paper.links) if paper else 0
+        links = numbered_links(paper) if paper is not None else []
+        link = links[number - 1] if 0 < number <= len(links) else None
+        count = len(links)
         self._open(paper, link, f"This paper has {count} link{'s' if count != 1 else ''}; there is no link {number}.")
+
+    def _open_derived(self, kind: str, what: str) -> None:
+        paper = self.current_paper()
+        link = next((link for link in arxiv_links(paper.arxiv_id) if link.kind == kind), None) if paper else None
+        if paper is not None and link is None:
+            self.notify(f"No arXiv id, so no {what} (I resolves papers on Hugging Face).", severity="warning")
+            return
+        self._open(paper, link, "")
+
+    def action_open_arxiv(self) -> None:
+        self._open_derived(ARXIV_PAGE, "arXiv page")
+
+    def action_open_pdf(self) -> None:
+        self._open_derived(ARXIV_PDF, "PDF")
+
+    def action_open_hf(self) -> None:
+        self._open_derived(HF_PAPER, "Hugging Face page")
 
     # copy, export
 

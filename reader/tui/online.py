@@ -1,4 +1,4 @@
-"""The online commands in the TUI: fetch daily papers, enrich from GitHub, check links.
+"""The online commands in the TUI: fetch daily papers, enrich from GitHub, resolve, check links.
 
 The network work is :mod:`reader.online` (plain functions that block); here
 it runs in one thread worker at a time (group ``online``) on the app, with a
@@ -43,6 +43,7 @@ ONLINE_GROUP = "online"
 FETCH_CONCURRENCY = 4
 ENRICH_CONCURRENCY = 2
 LINK_CONCURRENCY = 8
+RESOLVE_CONCURRENCY = 3
 MAX_LISTED = 3  # failures named one by one in a notification
 NOTE_TIMEOUT = 12
 
@@ -294,6 +295,30 @@ def _links_summary(report, cancelled: bool) -> tuple[str, str]:
     return printable(text), "warning" if report.dead else "information"
 
 
+def _resolve_summary(report, offline: int, cancelled: bool) -> tuple[str, str]:
+    text = (
+        f"{len(report.matched):,} matched, {len(report.ambiguous):,} ambiguous (left alone), "
+        f"{len(report.unmatched):,} unmatched"
+    )
+    if report.skipped:
+        text += f", {len(report.skipped):,} already resolved"
+    if report.not_tried:
+        text += f", {len(report.not_tried):,} not tried"
+    text += "."
+    if offline:
+        text += f" {_plural(offline, 'arXiv id')} taken from links in abstracts."
+    if report.updated:
+        text += f" Updated {_plural(len(report.updated), 'paper')}; u undoes."
+    severity = "information"
+    if report.stopped:
+        kept = "what matched before is saved" if report.updated else "nothing was changed"
+        text = f"Stopped: {_clip(report.stopped)}; {kept}. " + text
+        severity = "error" if not report.updated else "warning"
+    elif cancelled and report.not_tried:
+        text = "Stopped. " + text
+    return printable(text), severity
+
+
 class OnlineWork:
     """Mixin of ``ReaderApp``: runs one online task at a time in a thread worker.
 
@@ -452,10 +477,8 @@ class OnlineWork:
                     on_progress=on_progress,
                     stop=stop,
                 )
-            try:
-                cache.save()
-            except ReaderError as exc:
-                problems.append(f"could not save the GitHub cache: {exc}")
+            if problem := cache.save_or_problem():
+                problems.append(problem)
             updated = 0
             if updates:
                 outcome = self.gate.run(lambda: apply_enrichment(self.library, updates))
@@ -466,6 +489,68 @@ class OnlineWork:
                 text += " " + printable("; ".join(problems)) + "."
                 severity = "warning" if severity == "information" else severity
             ended = OnlineEnded("GitHub", text, severity)
+        finally:
+            self.post_message(ended)
+
+    # -- resolve -------------------------------------------------------------------------------------
+
+    def resolve(self, papers: list[Paper], where: str) -> None:
+        from reader.online.resolve import needs_resolving
+
+        todo = [paper for paper in papers if needs_resolving(paper)]
+        if not todo:
+            self.notify(f"Every paper in {where} is resolved already.", title="Resolve")
+            return
+        stop = self._begin_online(f"Resolving {_plural(len(todo), 'paper')} on Hugging Face")
+        if stop is not None:
+            self._resolve_worker(todo, stop)
+
+    @work(thread=True, exclusive=True, group=ONLINE_GROUP, exit_on_error=False, name="Resolve")
+    def _resolve_worker(self, papers: list[Paper], stop: threading.Event) -> None:
+        from reader.online.resolve import (
+            ResolveCache,
+            apply_resolution,
+            claimed_by,
+            default_cache_path,
+            offline_fallback,
+            resolve_offline,
+            resolve_papers,
+        )
+
+        ended = OnlineEnded("Resolve", None)
+        try:
+            cache = ResolveCache.load(default_cache_path())
+            problems = [cache.problem] if cache.problem else []
+            claimed = claimed_by(self.library)
+            offline = resolve_offline(papers, self.library.abstract, claimed)
+
+            def on_progress(title: str, done: int, total: int) -> None:
+                self.post_message(OnlineProgress(done, total, title))
+
+            with self._client() as client:
+                resolutions, report = resolve_papers(
+                    client,
+                    papers,
+                    abstracts=self.library.abstract,
+                    base_url=self.config.hf_api_url,
+                    cache=cache,
+                    claimed=claimed,
+                    concurrency=RESOLVE_CONCURRENCY,
+                    on_progress=on_progress,
+                    stop=stop,
+                )
+            if problem := cache.save_or_problem():
+                problems.append(problem)
+            # Papers the network did not answer for still get the arXiv id their abstract links.
+            unasked = offline_fallback(report, offline)
+            if resolutions or unasked:
+                outcome = self.gate.run(lambda: apply_resolution(self.library, resolutions, unasked))
+                report.updated = list(outcome.result.ids) if outcome.result else []
+                self.post_message(_store_changed(outcome.delta))
+            text, severity = _resolve_summary(report, len(unasked), stop.is_set())
+            if problems:
+                text += " " + printable("; ".join(problems)) + "."
+            ended = OnlineEnded("Resolve", text, severity)
         finally:
             self.post_message(ended)
 
@@ -547,6 +632,14 @@ class OnlineActions(FetchActions):
         if targets is not None:
             papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
             self.app.enrich(papers, self._where())
+
+    def action_resolve_list(self) -> None:
+        """The selection, else every paper in the list."""
+        selected = bool(self.paper_list.selected)
+        targets = self._targets() if selected else self._results_targets()
+        if targets is not None:
+            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
+            self.app.resolve(papers, targets.description if selected else self._where())
 
     def action_check_links(self) -> None:
         targets = self._targets()
