@@ -150,7 +150,7 @@ def summary_lines(stats: ReadingStats) -> list[str]:
     """The figures besides the weeks, as lines of text."""
     lines = [
         f"{stats.papers:,} papers: {stats.read:,} read, {stats.unread:,} unread "
-        f"(read ratio {stats.read_ratio:.0%})",
+        f"(read ratio {stats.read_ratio:.1%})",
     ]
     if stats.top_tags:
         lines.append("Top tags: " + ", ".join(f"#{tag} {count:,}" for tag, count in stats.top_tags))

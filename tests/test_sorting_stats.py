@@ -73,7 +73,7 @@ def test_stats_count_weeks_ratio_tags_and_sources():
     assert reading_stats(papers, "2026-01-14T09:00:00Z", weeks=3).to_dict() == stats.to_dict()
     lines = week_lines(stats, width=10)
     assert lines[1].startswith("2026-01-05  added     2 ██████████")
-    assert "read ratio 50%" in summary_lines(stats)[0]
+    assert "read ratio 50.0%" in summary_lines(stats)[0]
     assert "#nlp 2" in summary_lines(stats)[1]
 
 
@@ -137,7 +137,7 @@ def test_cli_stats_text_and_json_agree(sorted_db):
     assert as_json["papers"] == 4 and as_json["top_tags"] == [{"tag": "nlp", "papers": 2}]
     assert len(as_json["weeks"]) == 4
     text = run_cli("stats", "--weeks", "4", db=sorted_db).stdout.decode()
-    assert "4 papers: 0 read, 4 unread (read ratio 0%)" in text and "#nlp 2" in text
+    assert "4 papers: 0 read, 4 unread (read ratio 0.0%)" in text and "#nlp 2" in text
     assert len([line for line in text.splitlines() if line.startswith("  20")]) == 4
     bad = run_cli("stats", "--weeks", "0", db=sorted_db)
     assert bad.returncode == 1 and bad.stderr.count(b"\n") == 1

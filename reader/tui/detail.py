@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from reader.links import is_openable
 from reader.papers import LINK_KIND_LABELS, Paper
+from reader.sorting import github_stars
 from reader.textsafe import printable
 from reader.tui import keys
 
@@ -19,10 +20,19 @@ def _date(stamp: str | None) -> str:
     return (stamp or "")[:10]
 
 
-def github_stars(paper: Paper) -> int | None:
-    github = paper.extra.get("github") if isinstance(paper.extra, dict) else None
-    stars = github.get("stars") if isinstance(github, dict) else None
-    return stars if isinstance(stars, int) and not isinstance(stars, bool) else None
+# A long note is cut here in the pane (the note editor shows all of it).
+NOTE_SHOWN = 20_000
+
+
+def note_text(notes: str, hint: str = " (m edits)") -> Text:
+    """A paper's note for the detail pane: literally (never markup), cut when very long."""
+    shown = notes if len(notes) <= NOTE_SHOWN else notes[:NOTE_SHOWN]
+    text = Text("Notes", style="bold")
+    text.append(hint + "\n", style="italic")
+    text.append(printable(shown.strip("\n"), one_line=False))
+    if len(notes) > NOTE_SHOWN:
+        text.append(f"\n… {len(notes) - NOTE_SHOWN:,} more characters (m shows the whole note).", style="italic")
+    return text
 
 
 def meta_line(paper: Paper) -> str:
@@ -103,6 +113,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         yield Static(id="detail-tags")
         yield Static(id="detail-links")
         yield Static(id="detail-more")
+        yield Static(id="detail-notes")
         yield Static(id="detail-abstract")
 
     def action_cursor_down(self) -> None:
@@ -121,7 +132,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         same = paper is not None and paper.id == self.shown_id
         self.shown_id = paper.id if paper is not None else None
         if paper is None:
-            for widget_id in ("detail-meta", "detail-tags", "detail-links", "detail-more", "detail-abstract"):
+            for widget_id in ("detail-meta", "detail-tags", "detail-links", "detail-more", "detail-notes", "detail-abstract"):
                 self._set(widget_id, "")
             self._set("detail-title", "Nothing selected.")
             return
@@ -142,9 +153,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
             more.append("Sources: " + ", ".join(paper.sources))
         if paper.arxiv_id:
             more.append(f"arXiv: {paper.arxiv_id}")
-        if paper.notes:
-            more.append("Notes: " + paper.notes)
         self._set("detail-more", printable("\n".join(more), one_line=False))
+        self._set("detail-notes", note_text(paper.notes) if paper.notes.strip() else "")
         if abstract is None:
             self._set("detail-abstract", "")  # usually here within milliseconds; see show_loading()
         elif abstract.strip():

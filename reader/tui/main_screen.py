@@ -22,9 +22,10 @@ from textual.widgets import Footer, Input, Static
 from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.tui import keys
-from reader.tui.catalog import ALL, Catalog, CatalogChange, ListCounts, list_label
+from reader.tui.catalog import ALL, NEW, Catalog, CatalogChange, ListCounts, list_label
 from reader.tui.detail import PaperDetail
-from reader.tui.online import SORT_RANK, SORT_STARS, OnlineActions, OnlineStatus, sort_by_stars
+from reader.tui.online import OnlineActions, OnlineStatus
+from reader.tui.sort_menu import SortActions
 from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
 from reader.tui.paper_list import PaperList
 from reader.tui.sidebar import SmartListSidebar
@@ -38,6 +39,8 @@ PAPER_ACTIONS = {
     "open_link",
     "copy",
     "check_links",
+    "edit_note",
+    "edit_note_external",
 }
 # Say "Loading the abstract" only when it takes longer than this (seconds).
 LOADING_AFTER = 0.3
@@ -49,6 +52,7 @@ TICK_SECONDS = 0.01
 
 LIST_ACTIONS = {
     "mark_results_read", "tag_results", "export", "next_unread", "previous_unread", "enrich_list", "check_list_links",
+    "triage",
 }
 
 
@@ -62,7 +66,7 @@ class SearchInput(Input):
     """The search field (Enter or Down go to the results: MainScreen's search_done)."""
 
 
-class MainScreen(OnlineActions, Screen[None]):
+class MainScreen(SortActions, OnlineActions, Screen[None]):
     BINDINGS = keys.bindings(keys.MAIN)
 
     class SearchDone(Message):
@@ -135,6 +139,8 @@ class MainScreen(OnlineActions, Screen[None]):
         return self.app.catalog
 
     def on_mount(self) -> None:
+        self.date_column = self.app.config.date_column
+        self.paper_list.date_field = self._date_field()
         self.paper_list.set_papers(self.catalog.papers)
         self.sidebar.update_counts(self.catalog.counts)
         self.run_search(keep=None)
@@ -159,27 +165,32 @@ class MainScreen(OnlineActions, Screen[None]):
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
-        if not self.query_text and self.list_id == ALL and self.sort_mode == SORT_RANK:
+        if not self.query_text and self.list_id == ALL and self.sorted_by_default:
             self._partial = False
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
-        self._search(token, self.query_text, self.list_id, self.catalog, keep, self.sort_mode)
+        self._search(token, self.query_text, self.list_id, self.catalog, keep, (self.list_order, self.list_reverse))
 
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
     def _search(
-        self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None, sort: str = SORT_RANK
+        self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None, sort: tuple[str, bool]
     ) -> None:
         """Rows for the query: the first page at once, then (unless a newer search started) the rest."""
 
         def ordered(rows: list[str]) -> list[str]:
-            return sort_by_stars(rows, catalog.papers) if sort == SORT_STARS else rows
+            return self.sort_rows(rows, catalog.papers, *sort)
 
         if not query:
             self.post_message(self.SearchDone(token, ordered(catalog.rows(list_id)), None, None, keep))
             return
         searcher = self.app.searcher
         try:
+            if list_id == NEW:  # the search index knows no New list: rank every match, keep the new ones
+                found = searcher.search(query, ALL)
+                rows = ordered(catalog.rows(NEW, found.ids))
+                self.post_message(self.SearchDone(token, rows, len(rows), None, keep, found.partial, True))
+                return
             first = searcher.search(query, list_id, limit=FIRST_PAGE)
             complete = len(first.ids) >= first.total
             rows = ordered(catalog.rows(ALL, first.ids))
@@ -243,8 +254,7 @@ class MainScreen(OnlineActions, Screen[None]):
             text += f" in {list_label(self.list_id)}"
         if self.query_text and self._partial:
             text += " (titles only: indexing abstracts…)"
-        if self.sort_mode == SORT_STARS:
-            text += " · by stars"
+        text += self.sort_status()
         selected = len(self.paper_list.selected)
         if selected:
             text += f" · {selected:,} selected"
@@ -264,7 +274,7 @@ class MainScreen(OnlineActions, Screen[None]):
         if not change.ids:
             return
         self.sidebar.update_counts(self.catalog.counts)
-        if change.membership_changed or self.sort_mode == SORT_STARS:  # stars may have changed the order
+        if change.membership_changed or not self.sorted_by_default:  # the changed values may move rows
             self._forget_missing_selection()
             self.run_search(keep=self.paper_list.current_id)
         else:
@@ -585,6 +595,31 @@ class MainScreen(OnlineActions, Screen[None]):
             ),
             answered,
         )
+
+    # notes, triage, statistics
+
+    def action_edit_note(self) -> None:
+        paper = self.current_paper()
+        if paper is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        self.app.open_note_editor(paper)
+
+    def action_edit_note_external(self) -> None:
+        paper = self.current_paper()
+        if paper is None:
+            self.notify("No paper here.", severity="warning")
+            return
+        self.app.edit_note_externally(paper)
+
+    def action_triage(self) -> None:
+        targets = self._results_targets()
+        if targets is None:
+            return
+        self.app.start_triage(targets.ids, self._where(), whole_new_list=self.list_id == NEW and not self.query_text)
+
+    def action_stats(self) -> None:
+        self.app.show_stats()
 
     # library
 
