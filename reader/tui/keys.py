@@ -76,7 +76,7 @@ KEYS: tuple[KeySpec, ...] = (
     _spec("previous_list", "left_square_bracket", "previous_list", "Previous smart list (sidebar)", "Moving", [MAIN]),
     # The list
     _spec(
-        "sort", "S", "sort", "Sort: relevance, date added or published, title, upvotes, stars (again: reverse)",
+        "sort", "S", "sort", "Sort the list by… (choosing the same order again reverses it)",
         "The list", [MAIN],
     ),
     _spec("toggle_dates", "D", "toggle_dates", "Show / hide the date column", "The list", [MAIN]),

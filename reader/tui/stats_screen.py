@@ -22,7 +22,9 @@ from reader.stats import ReadingStats, reading_stats, summary_lines, week_lines
 from reader.textsafe import printable
 from reader.tui import keys
 
-BAR_WIDTH = 24
+MAX_BAR = 24
+# The cells of a week's line besides its two bars ("2026-01-05  added   442 " ... "  read     1 "), plus padding.
+WEEK_LINE_TEXT = 41
 
 
 class StatsScreen(Screen[None]):
@@ -57,8 +59,18 @@ class StatsScreen(Screen[None]):
     def on_stats_screen_computed(self, message: Computed) -> None:
         stats = self.stats = message.stats
         self.query_one("#stats-summary", Static).update(Text(printable("\n".join(summary_lines(stats)), one_line=False)))
-        heading = Text(f"Papers added and read per week (the last {len(stats.weeks)}, each from its Monday)\n", style="bold")
-        heading.append("\n".join(week_lines(stats, BAR_WIDTH)))
+        self._draw_weeks()
+
+    def on_resize(self) -> None:
+        self._draw_weeks()
+
+    def _draw_weeks(self) -> None:
+        stats = self.stats
+        if stats is None:
+            return
+        bar_width = max(4, min(MAX_BAR, (self.size.width - WEEK_LINE_TEXT) // 2))
+        heading = Text(f"Papers added and read per week (the last {len(stats.weeks)}, from Mondays)\n", style="bold")
+        heading.append("\n".join(week_lines(stats, bar_width)))
         self.query_one("#stats-weeks", Static).update(heading)
 
     def action_leave(self) -> None:

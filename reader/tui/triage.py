@@ -82,8 +82,8 @@ class TriageScreen(Screen[None]):
         header.append(printable(self.where))
         header.append(f" · {session.counter()}", style="bold")
         self._set("triage-header", header)
-        self._set("triage-last", self._last or "k keeps (tags #" + session.keep_tag + "), s skips (marks read), "
-                  "l leaves it for later, u undoes, Esc goes back.")
+        self._set("triage-last", self._last or f"k keep (#{session.keep_tag}) · s skip (read) · l later · "
+                  "u undo · 1-9 links · Esc back")
         pid = session.current_id
         body = self.query_one("#triage-body", VerticalScroll)
         if pid is None:
