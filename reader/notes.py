@@ -104,10 +104,16 @@ def edit_in_editor(text: str, *, environ: dict | None = None, suffix: str = ".md
     (no newline translation; text that is not UTF-8 is refused).
     """
     argv = editor_command(environ)
-    handle, name = tempfile.mkstemp(prefix="reader-note-", suffix=suffix)
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(text.encode("utf-8", "surrogatepass"))
+        handle, name = tempfile.mkstemp(prefix="reader-note-", suffix=suffix)
+    except OSError as exc:
+        raise EditorError(f"cannot write the note to a temporary file ({exc.strerror or exc})") from None
+    try:
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(text.encode("utf-8", "surrogatepass"))
+        except OSError as exc:
+            raise EditorError(f"cannot write the note to a temporary file ({exc.strerror or exc})") from None
         try:
             result = subprocess.run([*argv, name], check=False)
         except OSError as exc:

@@ -598,19 +598,18 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
     # notes, triage, statistics
 
-    def action_edit_note(self) -> None:
+    def _with_current(self, then) -> None:
         paper = self.current_paper()
         if paper is None:
             self.notify("No paper here.", severity="warning")
-            return
-        self.app.open_note_editor(paper)
+        else:
+            then(paper)
+
+    def action_edit_note(self) -> None:
+        self._with_current(self.app.open_note_editor)
 
     def action_edit_note_external(self) -> None:
-        paper = self.current_paper()
-        if paper is None:
-            self.notify("No paper here.", severity="warning")
-            return
-        self.app.edit_note_externally(paper)
+        self._with_current(self.app.edit_note_externally)
 
     def action_triage(self) -> None:
         targets = self._results_targets()

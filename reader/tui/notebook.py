@@ -61,8 +61,9 @@ class NotebookWork:
             self.remember_setting("tui", "theme", theme.name)
 
     def remember_setting(self, section: str, key: str, value: str | bool) -> None:
-        """Keep a setting in config.toml (not when the file did not load: it is left for the user to fix)."""
-        if self.config_error is None:
+        """Keep a setting in config.toml (not in the throwaway demo, nor when the file did not load: it is
+        left for the user to fix)."""
+        if self.config_error is None and not self.demo:
             self._write_setting(section, key, value)
 
     @work(thread=True, group="settings", exit_on_error=False, name="Saving the setting")
@@ -95,17 +96,23 @@ class NotebookWork:
     def edit_note_externally(self, paper: Paper) -> None:
         editor = self.note_editor or edit_in_editor
         base = paper.notes
+        failure: EditorError | None = None
+        text = base
         try:
             with self._handed_to_editor():
-                text = editor(base)
+                # Caught in here: an exception leaving App.suspend() would leave the app suspended.
+                try:
+                    text = editor(base)
+                except EditorError as exc:
+                    failure = exc
         except SuspendNotSupported:
             self.notify("This terminal cannot hand over to an editor; m edits the note here.", severity="error")
             return
-        except EditorError as exc:
-            self.notify(printable(f"{exc}."), title="Note", severity="error", timeout=10)
-            return
         finally:
             self.refresh(repaint=True)
+        if failure is not None:
+            self.notify(printable(f"{failure}."), title="Note", severity="error", timeout=10)
+            return
         if text == base:
             self.notify("Note not changed.", title="Note")
             return

@@ -8,29 +8,26 @@ reverses it.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from reader.tui.modals import LetterMenuModal
 from reader.sorting import RANK, SORT_LABELS, SORTS, STARS, describe_sort, sort_ids
 
 # One letter per order in the dialog.
 SORT_KEYS: dict[str, str] = {"rank": "r", "added": "a", "published": "p", "title": "t", "upvotes": "u", "stars": "s"}
 
 
-class SortModal(ModalScreen[str | None]):
+class SortModal(LetterMenuModal):
     """Pick an order; the one in use is marked and picking it again reverses it."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
 
     def __init__(self, current: str, reverse: bool) -> None:
         super().__init__(classes="dialog")
         self.current = current
         self.reverse = reverse
+        self.letters = {key: name for name, key in SORT_KEYS.items()}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="sort-menu"):
@@ -48,20 +45,6 @@ class SortModal(ModalScreen[str | None]):
         options = self.query_one(OptionList)
         options.highlighted = SORTS.index(self.current)
         options.focus()
-
-    def on_key(self, event) -> None:
-        for name, key in SORT_KEYS.items():
-            if event.key == key:
-                event.stop()
-                self.dismiss(name)
-                return
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class SortActions:

@@ -409,3 +409,14 @@ async def test_no_setting_is_written_into_a_config_that_did_not_load(small_libra
         await settle(pilot)
         assert list_rows(app)[0].endswith("2026-01-01")  # on for this session
     assert not config_file.exists()
+
+
+def test_the_new_screens_bind_only_remappable_keys():
+    from reader.tui import keys
+
+    for owner in (NoteEditorModal, TriageScreen, StatsScreen, SortModal):
+        for binding in owner.BINDINGS:
+            assert binding.id, (owner.__name__, binding)
+    for owner in (keys.TRIAGE, keys.NOTE, keys.STATS):
+        taken = [key for spec in keys.KEYS if owner in spec.owners for key in spec.keys.split(",")]
+        assert len(taken) == len(set(taken)), owner
