@@ -158,7 +158,7 @@ class NotebookWork:
     def start_triage(self, ids: list[str], where: str, *, whole_new_list: bool) -> None:
         session = TriageSession(list(ids), keep_tag=self.config.keep_tag)
         finished = partial(self._triage_finished) if whole_new_list else None
-        self.push_screen(TriageScreen(session, self.catalog.papers, where, on_finished=finished))
+        self.push_screen(TriageScreen(session, where, on_finished=finished))
 
     def _triage_finished(self, session: TriageSession) -> None:
         """The whole New list was triaged: it starts after its newest paper from now on."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -34,14 +34,12 @@ class TriageScreen(Screen[None]):
     def __init__(
         self,
         session: TriageSession,
-        papers: Mapping[str, Paper],
         where: str,
         *,
         on_finished: Callable[[TriageSession], None] | None = None,
     ) -> None:
         super().__init__(id="triage")
         self.session = session
-        self.papers = papers  # the app's catalog papers (replaced as the library changes: see paper())
         self.where = where
         self.on_finished = on_finished
         self._ops: deque[tuple[str, Decision]] = deque()
@@ -69,7 +67,8 @@ class TriageScreen(Screen[None]):
     # -- what is shown ----------------------------------------------------------------------
 
     def paper(self, pid: str) -> Paper | None:
-        return self.app.catalog.get(pid) or self.papers.get(pid)
+        """The paper as the library has it now (None: deleted meanwhile)."""
+        return self.app.catalog.get(pid)
 
     def _set(self, widget_id: str, content: Text | str) -> None:
         widget = self.query_one(f"#{widget_id}", Static)

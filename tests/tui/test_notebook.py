@@ -420,3 +420,60 @@ def test_the_new_screens_bind_only_remappable_keys():
     for owner in (keys.TRIAGE, keys.NOTE, keys.STATS):
         taken = [key for spec in keys.KEYS if owner in spec.owners for key in spec.keys.split(",")]
         assert len(taken) == len(set(taken)), owner
+
+
+async def test_clearing_a_note_in_the_editor(small_library, make_app):
+    library, ids = small_library
+    save_note(library, ids[MAMBA], "to go")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        app.screen.query_one(TextArea).text = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert library.get(ids[MAMBA]).notes == ""
+        assert "Note cleared. u undoes." in notifications(app)
+
+
+async def test_triage_shows_authors_survives_a_deleted_paper_and_reports_a_failed_change(
+    small_library, make_app, monkeypatch
+):
+    from dataclasses import replace
+
+    from reader.errors import LibraryBusy
+
+    library, ids = small_library
+    library.modify([ids[MAMBA]], lambda p: replace(p, authors=tuple(f"Author {n}" for n in range(25))), "authors")
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert "Author 0, Author 1" in screen_text(app) and "and 5 more" in screen_text(app)
+        seq = library.seq
+        await pilot.press("u")  # nothing to undo yet: the key is off
+        await settle(pilot)
+        assert "1 of 4" in screen_text(app) and library.seq == seq
+        Library.open(library.path).delete([ids[GRAPHS]])  # the next paper goes away elsewhere
+        app.refresh_library()  # as the app's polling does
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert "This paper was deleted elsewhere; l moves on." in screen_text(app)
+        await pilot.press("l")
+        await settle(pilot)
+
+        def busy(*args, **kwargs):
+            raise LibraryBusy("the library is locked by another process")
+
+        monkeypatch.setattr(library, "tag", busy)
+        await pilot.press("k")
+        await settle(pilot)
+        assert any("Triage: the library is locked" in text for text in notifications(app))
+        assert "to-read" not in library.get(ids[DIFFUSION]).tags
+        monkeypatch.undo()
+        await pilot.press("k")  # the worker still runs after a failure
+        await settle(pilot)
+        assert "to-read" in library.get(ids[ATTENTION]).tags
