@@ -9,6 +9,7 @@ directions, keeping their rank order; ties keep their rank order too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 
 from reader.errors import ReaderError
 from reader.papers import Paper, fold_text
@@ -101,19 +102,17 @@ def sort_ids(
     if order == RANK:
         return known[::-1] if reverse else known
     value_of = _key_function(order)
-    valued: list[tuple[object, int, str]] = []
+    valued: list[tuple[object, str]] = []
     missing: list[str] = []
-    for position, pid in enumerate(known):
+    for pid in known:
         value = value_of(papers[pid])
         if value is None:
             missing.append(pid)
         else:
-            valued.append((value, position, pid))
-    descending = (order in _DESCENDING) != reverse
-    # Two stable sorts: by value in the wanted direction, ties in rank order.
-    valued.sort(key=lambda item: item[1])
-    valued.sort(key=lambda item: item[0], reverse=descending)
-    return [pid for _, _, pid in valued] + missing
+            valued.append((value, pid))
+    # One stable sort on the value alone (reverse=True keeps ties in rank order too).
+    valued.sort(key=itemgetter(0), reverse=(order in _DESCENDING) != reverse)
+    return [pid for _, pid in valued] + missing
 
 
 def sort_papers(papers: Sequence[Paper], order: str = RANK, reverse: bool = False) -> list[Paper]:

@@ -90,6 +90,18 @@ def reading_stats(papers: Iterable[Paper], today: date | str, *, weeks: int = DE
     last = week_start(today)
     starts = [last - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
     by_start = {start: Week(start) for start in starts}
+    week_of_day: dict[str, Week | None] = {}  # 'YYYY-MM-DD' -> its week in the window (None: outside)
+
+    def week_of(stamp: str | None) -> Week | None:
+        day = stamp[:10] if isinstance(stamp, str) else ""
+        try:
+            return week_of_day[day]
+        except KeyError:
+            parsed = parse_day(day)
+            week = by_start.get(week_start(parsed)) if parsed is not None else None
+            week_of_day[day] = week
+            return week
+
     total = read = untagged = without_source = 0
     tags: Counter = Counter()
     sources: Counter = Counter()
@@ -97,13 +109,10 @@ def reading_stats(papers: Iterable[Paper], today: date | str, *, weeks: int = DE
         total += 1
         if paper.read:
             read += 1
-        added = parse_day(paper.added)
-        if added is not None and (week := by_start.get(week_start(added))) is not None:
+        if (week := week_of(paper.added)) is not None:
             week.added += 1
-        if paper.read:
-            done = parse_day(paper.read_at)
-            if done is not None and (week := by_start.get(week_start(done))) is not None:
-                week.read += 1
+        if paper.read and (week := week_of(paper.read_at)) is not None:
+            week.read += 1
         if paper.tags:
             tags.update(set(paper.tags))
         else:

@@ -7,6 +7,7 @@ config, the clipboard and URL opener) so tests hand in their own.
 from __future__ import annotations
 
 import gc
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace

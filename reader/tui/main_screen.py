@@ -191,7 +191,8 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
                 rows = ordered(catalog.rows(NEW, found.ids))
                 self.post_message(self.SearchDone(token, rows, len(rows), None, keep, found.partial, True))
                 return
-            first = searcher.search(query, list_id, limit=FIRST_PAGE)
+            # Sorted by something other than rank, the first page would not be the first rows: all at once.
+            first = searcher.search(query, list_id, limit=FIRST_PAGE if sort == ("rank", False) else None)
             complete = len(first.ids) >= first.total
             rows = ordered(catalog.rows(ALL, first.ids))
             self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.partial, complete))
