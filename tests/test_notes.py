@@ -86,15 +86,12 @@ def test_merge_keeps_both_and_skips_empty_sides():
     assert merge_notes("a\n", "b") == f"a\n\n{CONFLICT_LINE}\n\nb"
 
 
-def test_a_deleted_paper_is_reported(sample_library):
+def test_a_paper_deleted_by_another_process_is_reported_not_recreated(sample_library, db_path):
     paper = _paper(sample_library)
-
-    def delete_then_save():
-        sample_library.delete([paper.id])
+    Library.open(db_path).delete([paper.id])  # our library object has not seen this yet
+    with pytest.raises(ReaderError, match="deleted meanwhile; the note was not saved"):
         save_note(sample_library, paper.id, "x")
-
-    with pytest.raises(ReaderError):
-        delete_then_save()
+    assert Library.open(db_path).get(paper.id) is None
 
 
 def test_markdown_export_puts_the_note_under_its_item_and_import_skips_it(sample_library):
