@@ -121,7 +121,9 @@ def edit_in_editor(text: str, *, environ: dict | None = None, suffix: str = ".md
                 f"could not start the editor {argv[0]!r} ({exc.strerror or exc}); set $VISUAL or $EDITOR"
             ) from None
         if result.returncode != 0:
-            raise EditorError(f"the editor {argv[0]!r} exited with status {result.returncode}; the note was not changed")
+            raise EditorError(
+                f"the editor {argv[0]!r} exited with status {result.returncode}; the note was not changed"
+            )
         try:
             with open(name, "rb") as back:
                 data = back.read()

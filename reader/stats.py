@@ -144,7 +144,7 @@ def bar(value: int, largest: int, width: int) -> str:
 
 
 def week_lines(stats: ReadingStats, width: int = 20) -> list[str]:
-    """One line per week: 'Mon 2026-01-05  added   12 ████▍  read    3 █▏' (for `reader stats` and the TUI)."""
+    """One line per week, '2026-01-05  added    12 ████▍  read     3 █▏' (`reader stats` and the TUI)."""
     largest = max([week.added for week in stats.weeks] + [week.read for week in stats.weeks] + [0])
     lines = []
     for week in stats.weeks:

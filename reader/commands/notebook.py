@@ -19,7 +19,8 @@ def cmd_note(args: argparse.Namespace) -> int:
     from reader.errors import ReaderError
     from reader.notes import edit_in_editor, save_note
 
-    given = [name for name, on in (("TEXT", args.text is not None), ("--edit", args.edit), ("--clear", args.clear)) if on]
+    options = (("TEXT", args.text is not None), ("--edit", args.edit), ("--clear", args.clear))
+    given = [name for name, on in options if on]
     if len(given) > 1:
         raise ReaderError(f"give only one of {', '.join(given)}")
     library = open_library(args)

@@ -132,8 +132,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         same = paper is not None and paper.id == self.shown_id
         self.shown_id = paper.id if paper is not None else None
         if paper is None:
-            for widget_id in ("detail-meta", "detail-tags", "detail-links", "detail-more", "detail-notes", "detail-abstract"):
-                self._set(widget_id, "")
+            for widget_id in ("meta", "tags", "links", "more", "notes", "abstract"):
+                self._set(f"detail-{widget_id}", "")
             self._set("detail-title", "Nothing selected.")
             return
         self._set("detail-title", printable(paper.title))
