@@ -1,10 +1,17 @@
-"""The note editor (m): a TextArea in a dialog; Ctrl+S saves, Esc closes (asking when unsaved)."""
+"""The note editor (m): a TextArea in a dialog; Ctrl+S saves, Esc closes (asking when unsaved).
+
+A TextArea draws its text as it is, control characters included, so text that
+could drive the terminal (ESC sequences, bidi overrides) never enters it: a
+note holding such characters is edited with M ($EDITOR) instead (it stays
+exactly as stored), and pasted text is made printable first.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -13,6 +20,20 @@ from textual.widgets import Label, Static, TextArea
 from reader.textsafe import printable
 from reader.tui import keys
 from reader.tui.modals import ConfirmModal
+
+
+def shows_safely(text: str) -> bool:
+    """Whether ``text`` can be drawn as it is (nothing but tabs and line breaks among control characters)."""
+    return printable(text, one_line=False) == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class NoteTextArea(TextArea):
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual calls TextArea's own handler after this one unless the default is prevented.
+        if not shows_safely(event.text):
+            event.prevent_default()
+            event.stop()
+            self.insert(printable(event.text, one_line=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +58,7 @@ class NoteEditorModal(ModalScreen[NoteEdit | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="note-editor"):
             yield Label(Text(f"Note: {printable(self.title_text)}"), classes="dialog-title")
-            yield TextArea(self.base, id="note-text", soft_wrap=True, tab_behavior="focus")
+            yield NoteTextArea(self.base, id="note-text", soft_wrap=True, tab_behavior="focus")
             yield Static(Text("Markdown. Ctrl+S saves; Esc closes (asks if unsaved)."), classes="dialog-hint")
 
     @property

@@ -23,7 +23,7 @@ from reader.textsafe import printable
 from reader.triage import TriageSession
 from reader.tui.messages import StoreChanged
 from reader.tui.modals import ConfirmModal
-from reader.tui.note_editor import NoteEdit, NoteEditorModal
+from reader.tui.note_editor import NoteEdit, NoteEditorModal, shows_safely
 from reader.tui.stats_screen import StatsScreen
 from reader.tui.triage import TriageScreen
 
@@ -76,6 +76,13 @@ class NotebookWork:
     # -- notes ---------------------------------------------------------------------------------
 
     def open_note_editor(self, paper: Paper) -> None:
+        if not shows_safely(paper.notes):
+            self.notify(
+                "This note holds control characters that cannot be shown here as they are; M edits it in your "
+                "editor, keeping every byte.", title="Note", severity="warning", timeout=10,
+            )
+            return
+
         def answered(edit: NoteEdit | None) -> None:
             if edit is not None:
                 self.save_note_edit(edit)

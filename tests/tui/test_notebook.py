@@ -477,3 +477,30 @@ async def test_triage_shows_authors_survives_a_deleted_paper_and_reports_a_faile
         await pilot.press("k")  # the worker still runs after a failure
         await settle(pilot)
         assert "to-read" in library.get(ids[ATTENTION]).tags
+
+
+async def test_text_that_could_drive_the_terminal_never_enters_the_editor(small_library, make_app):
+    from textual import events
+
+    library, ids = small_library
+    hostile = "red \x1b[31mRED\x1b[0m \u202eevil"
+    save_note(library, ids[MAMBA], hostile)
+    app = make_app(library, note_editor=lambda text: text + "!")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "\x1b" not in detail_text(app) and "␛[31mRED" in detail_text(app)
+        await pilot.press("m")
+        await settle(pilot)
+        assert not isinstance(app.screen, NoteEditorModal)
+        assert any("M edits it in your editor" in text for text in notifications(app))
+        await pilot.press("M")  # the external editor keeps every byte
+        await settle(pilot)
+        assert library.get(ids[MAMBA]).notes == hostile + "!"
+        await pilot.press("j", "m")  # another paper, no note: a paste is made printable
+        await settle(pilot)
+        area = app.screen.query_one(TextArea)
+        area.post_message(events.Paste("a\x1b[2Jb\u202ec\nd"))
+        await settle(pilot)
+        assert area.text == "a␛[2Jbc\nd"
+        strips = app.screen._compositor.render_strips()  # noqa: SLF001
+        assert not any("\x1b" in segment.text for strip in strips for segment in strip)
