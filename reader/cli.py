@@ -190,8 +190,18 @@ def _progress_bar(label: str):
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from reader.sorting import RANK, check_sort, sort_ids
+
+    order = check_sort(args.sort)  # before opening anything: a typo is a one-line error
     query = " ".join(args.query)
-    hits, library = _search(args, query, args.limit, quick=not args.abstracts)
+    if order == RANK and not args.reverse:
+        hits, library = _search(args, query, args.limit, quick=not args.abstracts)
+    else:  # sort every match, then cut
+        matched, library = _search(args, query, None, quick=False)
+        by_id = {hit.paper.id: hit for hit in matched}
+        papers = {pid: hit.paper for pid, hit in by_id.items()}
+        ordered = [by_id[pid] for pid in sort_ids(list(by_id), papers, order, args.reverse)]
+        hits = type(matched)(ordered[: args.limit] if args.limit is not None else ordered, total=matched.total)
     if args.json:
         _print_json(
             [
@@ -279,6 +289,9 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from reader.exporters import check_output_path, write_output
+    from reader.sorting import check_sort
+
+    order = check_sort(args.order)
     library = open_library(args)
     to_stdout = not args.output or args.output == "-"
     if not to_stdout:
@@ -303,7 +316,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             papers,
             title=args.title or (f"Reading list: {query}" if query else "Reading list"),
             group_by=args.group_by,
-            order=args.order,
+            order=order,
+            reverse=args.reverse,
             abstracts=args.abstracts,
             abstract_texts=library.abstract if args.abstracts != "none" else None,
         )
@@ -420,6 +434,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*", help='words, "phrases" and filters (e.g. mamba has:code is:unread)')
     p.add_argument("--limit", type=int, default=None, metavar="N", help="show at most N papers")
     p.add_argument("--abstracts", action="store_true", help="include abstracts in --json output")
+    p.add_argument(
+        "--sort", default="rank", metavar="ORDER",
+        help="rank (default: best match, newest first without a query), added, published, title, upvotes, "
+        "stars (newest, A to Z, most first; papers without the value last)",
+    )
+    p.add_argument("--reverse", action="store_true", help="the other way round (oldest first, Z to A, fewest first)")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", parents=[common, json_flag], help="show one paper in full")
@@ -459,9 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="sections by tag, read state or source page (default: none)",
     )
     p.add_argument(
-        "--order", choices=("rank", "title", "added"), default="rank",
-        help="rank: search rank (newest first without a query); added: newest first (default: rank)",
+        "--order", default="rank", metavar="ORDER",
+        help="rank|added|published|title|upvotes|stars, as `reader list --sort` (default: rank: search rank, "
+        "newest first without a query)",
     )
+    p.add_argument("--reverse", action="store_true", help="the other way round (oldest first, Z to A, fewest first)")
     p.add_argument(
         "--abstracts", choices=("none", "details", "quote"), default="none",
         help="include abstracts as collapsed <details> blocks or blockquotes (default: none)",

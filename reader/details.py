@@ -8,18 +8,13 @@ from __future__ import annotations
 
 from reader.links import DERIVED_LINK_LABELS, paper_links
 from reader.papers import LINK_KIND_LABELS, Link, Paper
+from reader.sorting import github_stars
 
 MAX_AUTHORS = 12
 
 
 def day(stamp: str | None) -> str:
     return (stamp or "")[:10]
-
-
-def github_stars(paper: Paper) -> int | None:
-    github = paper.extra.get("github") if isinstance(paper.extra, dict) else None
-    stars = github.get("stars") if isinstance(github, dict) else None
-    return stars if isinstance(stars, int) and not isinstance(stars, bool) else None
 
 
 def hf_info(paper: Paper) -> dict:

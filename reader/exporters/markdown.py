@@ -28,9 +28,10 @@ from urllib.parse import quote
 
 from reader.links import is_openable
 from reader.papers import Paper, fold_text
+from reader.sorting import SORTS, sort_papers
 
 GROUP_BY = ("none", "tag", "read", "source")
-ORDERS = ("rank", "title", "added")
+ORDERS = SORTS  # the same names as `reader list --sort` (reader.sorting)
 ABSTRACT_STYLES = ("none", "details", "quote")
 
 SEPARATOR = " · "
@@ -139,13 +140,32 @@ def abstract_lines(abstract: str, style: str) -> list[str]:
     return ["  <details><summary>Abstract</summary>", "", f"  {text}", "", "  </details>", ""]
 
 
-def _ordered(papers: list[Paper], order: str) -> list[Paper]:
-    if order == "title":
-        return sorted(papers, key=lambda p: (fold_text(p.title), p.id))
-    if order == "added":
-        # Newest first; papers added in the same batch keep their given order.
-        return sorted(papers, key=lambda p: p.added or "", reverse=True)
-    return papers
+NOTES_OPEN = "<details open><summary>Notes</summary>"
+_CLOSE_DETAILS = re.compile(r"</(details)", re.IGNORECASE)
+_NOTE_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u0085\u2028\u2029]")
+
+
+def note_lines(note: str) -> list[str]:
+    """The lines that put a paper's note (Markdown, the user's own) under its list item.
+
+    The note stays Markdown, indented into the item inside an open ``<details>``
+    block (which :mod:`reader.importers.markdown_list` skips on import); a
+    ``</details`` in it is written ``&lt;/details`` so it cannot end the block.
+    """
+    if not note.strip():
+        return []
+    text = _NOTE_CONTROL.sub(" ", _BIDI.sub("", note.replace("\r\n", "\n").replace("\r", "\n")))
+    lines = [f"  {NOTES_OPEN}", ""]
+    for line in text.split("\n"):
+        line = _CLOSE_DETAILS.sub(r"&lt;/\1", line.rstrip())
+        lines.append(f"  {line}" if line.strip() else "")
+    while lines[-1] == "":
+        lines.pop()
+    return lines + ["", "  </details>", ""]
+
+
+def _ordered(papers: list[Paper], order: str, reverse: bool = False) -> list[Paper]:
+    return sort_papers(papers, order, reverse)
 
 
 def _groups(papers: list[Paper], group_by: str) -> list[tuple[str, list[Paper]]]:
@@ -194,6 +214,7 @@ def iter_reading_list(
     order: str = "rank",
     abstracts: str | None = "none",
     abstract_texts: Mapping[str, str] | Callable[[str], str] | None = None,
+    reverse: bool = False,
 ) -> Iterator[str]:
     """The reading list line by line (each ending in a newline): for writing big lists."""
     group_by = group_by or "none"
@@ -205,7 +226,7 @@ def iter_reading_list(
     if abstracts not in ABSTRACT_STYLES:
         raise ValueError(f"abstracts must be one of {ABSTRACT_STYLES}, not {abstracts!r}")
     lookup = _abstract_lookup(abstract_texts) if abstracts != "none" else None
-    papers = _ordered(list(papers), order)
+    papers = _ordered(list(papers), order, reverse)
     yield f"# {escape_text(title) or 'Reading list'}\n"
     yield "\n"
     yield summary_line(papers) + "\n"
@@ -223,6 +244,9 @@ def iter_reading_list(
                 for line in abstract_lines(lookup(paper.id), abstracts):
                     yield line + "\n"
                     blank = not line
+            for line in note_lines(paper.notes):
+                yield line + "\n"
+                blank = not line
 
 
 def render_reading_list(
@@ -264,6 +288,7 @@ __all__ = [
     "iter_reading_list",
     "link_destination",
     "markdown_link",
+    "note_lines",
     "paper_line",
     "render_reading_list",
 ]

@@ -40,6 +40,7 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _SETEXT_OR_BREAK = re.compile(r"^ {0,3}(?:=+|-+|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})\s*$")
 _SUMMARY = re.compile(r"^\d+ papers?: \d+ read, \d+ unread\.$")
 _COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
+_NOTES_OPEN = re.compile(r"^<details(?:\s+open)?>\s*<summary>Notes</summary>$", re.IGNORECASE)
 _DETAILS_TAG = re.compile(r"^(?:</?details[^>]*>|<summary>.*</summary>)+$", re.IGNORECASE)
 _PLAIN_TAG = re.compile(r"(?:(?<=\s)|^)#([^\s#`]+)")
 _ARXIV_URL = re.compile(r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:\.pdf)?/?$", re.IGNORECASE)
@@ -242,8 +243,15 @@ def parse_reading_list_text(text: str, source: str) -> ParsedList:
     def unrecognised(number: int, line: str, reason: str) -> None:
         result.unrecognised.append(Skipped(source, number, reason, line.strip()))
 
+    in_notes = False  # inside a paper's notes block (reader.exporters.markdown.note_lines): not read back
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        if in_notes:
+            in_notes = line.strip().lower() != "</details>"
+            continue
+        if current is not None and line[:1] in (" ", "\t") and _NOTES_OPEN.match(line.strip()):
+            in_notes = True
             continue
         item = _ITEM.match(line)
         if item:

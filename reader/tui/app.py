@@ -33,6 +33,7 @@ from reader.tui.commands import PaperCommands
 from reader.tui.clipboard import ClipboardUnavailable, CopyFormat, copy_formats, system_copy
 from reader.tui.help import HelpScreen
 from reader.tui.main_screen import MainScreen
+from reader.tui.notebook import NotebookWork
 from reader.tui.online import OnlineWork
 from reader.tui.messages import AbstractLoaded, CatalogRebuilt, SearchReady, StoreChanged
 from reader.tui.modals import ConfirmModal, ExportRequest, TagEdit
@@ -49,7 +50,7 @@ def _papers(count: int) -> str:
     return f"{count:,} paper" + ("" if count == 1 else "s")
 
 
-class ReaderApp(OnlineWork, App[int]):
+class ReaderApp(NotebookWork, OnlineWork, App[int]):
     TITLE = "reader"
     BINDINGS = keys.bindings(keys.APP)
     COMMANDS = App.COMMANDS | {PaperCommands}
@@ -69,6 +70,9 @@ class ReaderApp(OnlineWork, App[int]):
         http_client_factory: Callable[..., object] | None = None,
         poll_interval: float | None = POLL_SECONDS,
         freeze_heap: bool = False,
+        new_since: str | None = None,
+        new_marks=None,
+        note_editor: Callable[[str], str] | None = None,
     ) -> None:
         super().__init__(css_path=[styles_dir() / name for name in STYLE_FILES])
         self.library = library
@@ -85,11 +89,15 @@ class ReaderApp(OnlineWork, App[int]):
         self.poll_interval = poll_interval
         self.freeze_heap = freeze_heap
         self.keymap, self._config_problems = keys.check_keymap(self.config.keys)
+        self.config_error = config_error
         if config_error:
             self._config_problems.insert(0, config_error)
+        self.new_since = new_since  # where the smart list New starts (reader.newmark); None: every paper
+        self.new_marks = new_marks  # a reader.newmark.NewMarks, or None (the demo, tests): the mark is not kept
+        self.note_editor = note_editor  # None: reader.notes.edit_in_editor ($VISUAL / $EDITOR)
         self.gate = StoreGate(library)
         # The papers in order now (cheap); their counts come from a worker after the first frame.
-        self.catalog = Catalog.from_library(library, counted=False)
+        self.catalog = Catalog.from_library(library, counted=False, new_since=new_since)
         self.searcher = Searcher(library)
         self._abstracts: OrderedDict[str, str] = OrderedDict()
 
@@ -131,6 +139,7 @@ class ReaderApp(OnlineWork, App[int]):
             self.notify(f"Config: {problem}", title="Settings", severity="warning", timeout=10)
         if self.config.path is not None and self._config_problems:
             self.notify(f"Settings file: {self.config.path}", severity="warning", timeout=10)
+        self._apply_remembered_theme()
         self._update_welcome()
         if self.demo:
             self.notify("A throwaway library of the sample papers: changes are gone when you quit.", title="Demo")
@@ -164,6 +173,8 @@ class ReaderApp(OnlineWork, App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if self.is_notebook_screen(screen):
+            return
         if isinstance(screen, WelcomeScreen):
             for spec in keys.KEYS:
                 if keys.WELCOME in spec.owners and spec.palette:
@@ -181,6 +192,7 @@ class ReaderApp(OnlineWork, App[int]):
             yield SystemCommand(spec.description, self._key_hint(spec), partial(self._palette_run, spec.action))
         for list_id, _ in FIXED_LISTS:
             yield SystemCommand(f"Show list: {list_label(list_id)}", "Smart list", partial(main.show_list, list_id))
+        yield from self.sort_commands(main)
 
     def _key_hint(self, spec: keys.KeySpec) -> str:
         shown = [self.get_key_display(Binding(key, "")) for key in keys.effective_keys(spec, self.keymap)]
@@ -246,7 +258,7 @@ class ReaderApp(OnlineWork, App[int]):
 
     @work(thread=True, group="catalog", exclusive=True, exit_on_error=False, name="Reading the library")
     def _rebuild_catalog(self) -> None:
-        catalog = Catalog.from_library(self.library)
+        catalog = Catalog.from_library(self.library, new_since=self.new_since)
         self._freeze_heap()
         self.post_message(CatalogRebuilt(catalog))
 
@@ -392,6 +404,9 @@ class ReaderApp(OnlineWork, App[int]):
             self._abstracts.popitem(last=False)
         if main := self._mounted_main():
             main.abstract_loaded(message.paper_id, message.text)
+        for screen in self.screen_stack[1:]:
+            if hasattr(screen, "abstract_loaded"):
+                screen.abstract_loaded(message.paper_id, message.text)
 
     # -- links -----------------------------------------------------------------------------------------
 
@@ -534,6 +549,18 @@ def run_app(library, *, demo: bool = False) -> int:
         config = load_config()
     except ConfigError as exc:
         config, config_error = Config(), str(exc)
-    app = ReaderApp(library, demo=demo, config=config, config_error=config_error, freeze_heap=True)
+    new_since, new_marks = None, None
+    if not demo:
+        from reader.newmark import NewMarks
+
+        new_marks = NewMarks.default()
+        try:
+            new_since = new_marks.session_started(library.path, library.clock())
+        except OSError:
+            new_since = new_marks.since(library.path)  # read-only config directory: the mark still shows
+    app = ReaderApp(
+        library, demo=demo, config=config, config_error=config_error, freeze_heap=True,
+        new_since=new_since, new_marks=new_marks,
+    )
     app.run()
     return app.return_code or 0

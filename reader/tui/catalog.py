@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from reader.newmark import is_new
 from reader.papers import Paper
 
 # A delta touching more papers than this is cheaper to rebuild from scratch
@@ -20,6 +21,7 @@ from reader.papers import Paper
 REBUILD_THRESHOLD = 5000
 
 ALL = "all"
+NEW = "new"
 UNREAD = "unread"
 READ = "read"
 HAS_CODE = "code"
@@ -30,6 +32,7 @@ FIXED_LISTS: tuple[tuple[str, str], ...] = (
     (UNREAD, "Unread"),
     (READ, "Read"),
     (HAS_CODE, "Has code"),
+    (NEW, "New"),
 )
 
 
@@ -44,8 +47,13 @@ def list_label(list_id: str) -> str:
     return dict(FIXED_LISTS).get(list_id, list_id)
 
 
-def list_predicate(list_id: str) -> Callable[[Paper], bool] | None:
-    """The test a paper passes to be in ``list_id``; None for 'All' (every paper)."""
+def list_predicate(list_id: str, new_since: str | None = None) -> Callable[[Paper], bool] | None:
+    """The test a paper passes to be in ``list_id``; None for 'All' (every paper).
+
+    ``new_since``: where the New list starts (reader.newmark; None: every paper is new).
+    """
+    if list_id == NEW:
+        return lambda paper: is_new(paper.added, new_since)
     if list_id == UNREAD:
         return lambda paper: not paper.read
     if list_id == READ:
@@ -65,6 +73,7 @@ class ListCounts:
     read: int = 0
     has_code: int = 0
     tags: Counter | None = None
+    new: int = 0
 
     def count(self, list_id: str) -> int:
         if list_id == ALL:
@@ -75,6 +84,8 @@ class ListCounts:
             return self.read
         if list_id == HAS_CODE:
             return self.has_code
+        if list_id == NEW:
+            return self.new
         if list_id.startswith(TAG_PREFIX) and self.tags is not None:
             return self.tags.get(list_id[len(TAG_PREFIX) :], 0)
         return 0
@@ -103,8 +114,11 @@ class Catalog:
     second, better spent in a worker. ``counts`` is None until then.
     """
 
-    def __init__(self, papers: Iterable[Paper], generation: int = 0, *, counted: bool = True) -> None:
+    def __init__(
+        self, papers: Iterable[Paper], generation: int = 0, *, counted: bool = True, new_since: str | None = None
+    ) -> None:
         papers = list(papers)
+        self.new_since = new_since
         self.papers: dict[str, Paper] = {paper.id: paper for paper in papers}
         order = list(self.papers)
         order.reverse()  # the library lists oldest first
@@ -113,14 +127,14 @@ class Catalog:
         if counted:
             counts = ListCounts(tags=Counter())
             for paper in papers:
-                _count(counts, paper, +1)
+                _count(counts, paper, +1, new_since)
             self.counts = counts
         self.generation = generation
 
     @classmethod
-    def from_library(cls, library, *, counted: bool = True) -> "Catalog":
+    def from_library(cls, library, *, counted: bool = True, new_since: str | None = None) -> "Catalog":
         generation = library.generation
-        return cls(library.papers(), generation, counted=counted)
+        return cls(library.papers(), generation, counted=counted, new_since=new_since)
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -144,13 +158,13 @@ class Catalog:
             changed.add(pid)
             counts = self.counts
             if old is not None and counts is not None:
-                _count(counts, old, -1)
+                _count(counts, old, -1, self.new_since)
             if new is None:
                 del self.papers[pid]
                 removed.add(pid)
                 continue
             if counts is not None:
-                _count(counts, new, +1)
+                _count(counts, new, +1, self.new_since)
             self.papers[pid] = new
             if old is None:
                 added.append(pid)
@@ -165,7 +179,7 @@ class Catalog:
 
     def rows(self, list_id: str, ranked_ids: Iterable[str] | None = None) -> list[str]:
         """Ids of ``list_id``'s papers: in ``ranked_ids`` order when given, else newest first."""
-        predicate = list_predicate(list_id)
+        predicate = list_predicate(list_id, self.new_since)
         source = self.order if ranked_ids is None else ranked_ids
         papers = self.papers
         if predicate is None:
@@ -180,8 +194,10 @@ class Catalog:
         return result
 
 
-def _count(counts: ListCounts, paper: Paper, sign: int) -> None:
+def _count(counts: ListCounts, paper: Paper, sign: int, new_since: str | None = None) -> None:
     counts.total += sign
+    if is_new(paper.added, new_since):
+        counts.new += sign
     if paper.read:
         counts.read += sign
     else:

@@ -18,6 +18,21 @@ def _date(stamp: str | None) -> str:
     return (stamp or "")[:10]
 
 
+# A long note is cut here in the pane (the note editor shows all of it).
+NOTE_SHOWN = 20_000
+
+
+def note_text(notes: str, hint: str = " (m edits)") -> Text:
+    """A paper's note for the detail pane: literally (never markup), cut when very long."""
+    shown = notes if len(notes) <= NOTE_SHOWN else notes[:NOTE_SHOWN]
+    text = Text("Notes", style="bold")
+    text.append(hint + "\n", style="italic")
+    text.append(printable(shown.strip("\n"), one_line=False))
+    if len(notes) > NOTE_SHOWN:
+        text.append(f"\n… {len(notes) - NOTE_SHOWN:,} more characters (m shows the whole note).", style="italic")
+    return text
+
+
 def meta_line(paper: Paper) -> str:
     return printable(" · ".join(meta_parts(paper)))
 
@@ -67,6 +82,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         yield Static(id="detail-tags")
         yield Static(id="detail-links")
         yield Static(id="detail-more")
+        yield Static(id="detail-notes")
         yield Static(id="detail-abstract")
 
     def action_cursor_down(self) -> None:
@@ -85,8 +101,8 @@ class PaperDetail(VerticalScroll, can_focus=True):
         same = paper is not None and paper.id == self.shown_id
         self.shown_id = paper.id if paper is not None else None
         if paper is None:
-            for widget_id in ("detail-meta", "detail-tags", "detail-links", "detail-more", "detail-abstract"):
-                self._set(widget_id, "")
+            for widget_id in ("meta", "tags", "links", "more", "notes", "abstract"):
+                self._set(f"detail-{widget_id}", "")
             self._set("detail-title", "Nothing selected.")
             return
         self._set("detail-title", printable(paper.title))
@@ -98,6 +114,7 @@ class PaperDetail(VerticalScroll, can_focus=True):
         self._set("detail-links", links_text(paper))
         more = [f"{label}: {text}" for label, text in more_fields(paper)]
         self._set("detail-more", printable("\n".join(more), one_line=False))
+        self._set("detail-notes", note_text(paper.notes) if paper.notes.strip() else "")
         if abstract is None:
             self._set("detail-abstract", "")  # usually here within milliseconds; see show_loading()
         elif abstract.strip():

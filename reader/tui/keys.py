@@ -23,6 +23,9 @@ LIST = "list"
 SIDEBAR = "sidebar"
 DETAIL = "detail"
 WELCOME = "welcome"
+TRIAGE = "triage"
+NOTE = "note"
+STATS = "stats"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,14 @@ KEYS: tuple[KeySpec, ...] = (
     _spec("show_detail", "enter", "show_detail", "Go to the detail pane (scroll the abstract)", "Moving", [LIST], palette=False),
     _spec("next_list", "right_square_bracket", "next_list", "Next smart list (sidebar)", "Moving", [MAIN]),
     _spec("previous_list", "left_square_bracket", "previous_list", "Previous smart list (sidebar)", "Moving", [MAIN]),
+    # The list
+    _spec(
+        "sort", "S", "sort", "Sort the list by… (choosing the same order again reverses it)",
+        "The list", [MAIN],
+    ),
+    _spec("toggle_dates", "D", "toggle_dates", "Show / hide the date column", "The list", [MAIN]),
+    _spec("triage", "i", "triage", "Triage the list one paper at a time (keep, skip, later)", "The list", [MAIN]),
+    _spec("stats", "percent_sign", "stats", "Reading statistics", "The list", [MAIN]),
     # Reading
     _spec("toggle_read", "r", "toggle_read", "Toggle read / unread (the selection, else this paper)", "Reading", [MAIN], True, "Read"),
     _spec("mark_results_read", "R", "mark_results_read", "Mark every paper in the list read (asks first)", "Reading", [MAIN]),
@@ -80,6 +91,24 @@ KEYS: tuple[KeySpec, ...] = (
     # Tags
     _spec("tag", "t", "tag", "Edit tags of the selection, else this paper", "Tags", [MAIN], True, "Tag"),
     _spec("tag_results", "T", "tag_results", "Edit tags of every paper in the list", "Tags", [MAIN]),
+    # Notes
+    _spec("edit_note", "m", "edit_note", "Write this paper's note (Markdown)", "Notes", [MAIN]),
+    _spec("edit_note_external", "M", "edit_note_external", "Edit this paper's note in $VISUAL / $EDITOR", "Notes", [MAIN]),
+    _spec("note_save", "ctrl+s", "save", "In the note editor: save", "Notes", [NOTE], True, "Save", palette=False),
+    _spec("note_cancel", "escape", "cancel", "In the note editor: close (asks when unsaved)", "Notes", [NOTE], True, "Close", palette=False),
+    # Triage (its own screen)
+    _spec("triage_keep", "k", "keep", "Triage: keep (tag it to-read, or [triage] keep_tag)", "Triage", [TRIAGE], True, "Keep", palette=False),
+    _spec("triage_skip", "s", "skip", "Triage: skip (mark read)", "Triage", [TRIAGE], True, "Skip", palette=False),
+    _spec("triage_later", "l", "later", "Triage: later (leave it as it is)", "Triage", [TRIAGE], True, "Later", palette=False),
+    _spec("triage_undo", "u", "undo", "Triage: undo the last decision", "Triage", [TRIAGE], True, "Undo", palette=False),
+    _spec("triage_open", "o", "open_code", "Triage: open the code link (else the first link)", "Triage", [TRIAGE], True, "Open", palette=False),
+    *(
+        _spec(f"triage_link_{n}", str(n), f"open_link({n})", f"Triage: open link {n}", "Triage", [TRIAGE], palette=False)
+        for n in range(1, 10)
+    ),
+    _spec("triage_scroll_down", "down", "scroll_down", "Triage: scroll the abstract", "Triage", [TRIAGE], palette=False),
+    _spec("triage_scroll_up", "up", "scroll_up", "Triage: scroll back", "Triage", [TRIAGE], palette=False),
+    _spec("triage_leave", "escape", "leave", "Triage / statistics: back to the list", "Triage", [TRIAGE, STATS], True, "Back", palette=False),
     # Links
     _spec("open_code", "o", "open_code", "Open the code link (GitHub repository)", "Links", [MAIN], True, "Code"),
     _spec("open_project", "O", "open_project", "Open the project page", "Links", [MAIN]),
@@ -103,7 +132,6 @@ KEYS: tuple[KeySpec, ...] = (
     ),
     _spec("check_links", "l", "check_links", "Check links (the selection, else this paper)", "Online", [MAIN]),
     _spec("check_list_links", "L", "check_list_links", "Check links of every paper in the list", "Online", [MAIN]),
-    _spec("sort_stars", "S", "sort_stars", "Sort by GitHub stars / back to rank (newest first)", "Online", [MAIN]),
     # Library
     _spec("undo", "u", "undo", "Undo the last change", "Library", [MAIN], True, "Undo"),
     _spec("refresh", "ctrl+r,f5", "refresh", "Pick up changes made elsewhere (also automatic)", "Library", [MAIN, WELCOME]),

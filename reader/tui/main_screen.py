@@ -24,9 +24,10 @@ from reader.papers import Paper
 from reader.tui import keys
 from reader.details import numbered_links
 from reader.links import ARXIV_PAGE, ARXIV_PDF, HF_PAPER, arxiv_links
-from reader.tui.catalog import ALL, Catalog, CatalogChange, ListCounts, list_label
+from reader.tui.catalog import ALL, NEW, Catalog, CatalogChange, ListCounts, list_label
 from reader.tui.detail import PaperDetail
-from reader.tui.online import SORT_RANK, SORT_STARS, OnlineActions, OnlineStatus, sort_by_stars
+from reader.tui.online import OnlineActions, OnlineStatus
+from reader.tui.sort_menu import SortActions
 from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
 from reader.tui.paper_list import PaperList
 from reader.tui.sidebar import SmartListSidebar
@@ -43,6 +44,8 @@ PAPER_ACTIONS = {
     "open_hf",
     "copy",
     "check_links",
+    "edit_note",
+    "edit_note_external",
 }
 # Say "Loading the abstract" only when it takes longer than this (seconds).
 LOADING_AFTER = 0.3
@@ -54,7 +57,7 @@ TICK_SECONDS = 0.01
 
 LIST_ACTIONS = {
     "mark_results_read", "tag_results", "export", "next_unread", "previous_unread", "enrich_list", "check_list_links",
-    "resolve_list",
+    "resolve_list", "triage",
 }
 
 
@@ -68,7 +71,7 @@ class SearchInput(Input):
     """The search field (Enter or Down go to the results: MainScreen's search_done)."""
 
 
-class MainScreen(OnlineActions, Screen[None]):
+class MainScreen(SortActions, OnlineActions, Screen[None]):
     BINDINGS = keys.bindings(keys.MAIN)
 
     class SearchDone(Message):
@@ -142,6 +145,8 @@ class MainScreen(OnlineActions, Screen[None]):
         return self.app.catalog
 
     def on_mount(self) -> None:
+        self.date_column = self.app.config.date_column
+        self.paper_list.date_field = self._date_field()
         self.paper_list.set_papers(self.catalog.papers)
         self.sidebar.update_counts(self.catalog.counts)
         self.run_search(keep=None)
@@ -166,28 +171,34 @@ class MainScreen(OnlineActions, Screen[None]):
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
-        if not self.query_text and self.list_id == ALL and self.sort_mode == SORT_RANK:
+        if not self.query_text and self.list_id == ALL and self.sorted_by_default:
             self._note = None
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
-        self._search(token, self.query_text, self.list_id, self.catalog, keep, self.sort_mode)
+        self._search(token, self.query_text, self.list_id, self.catalog, keep, (self.list_order, self.list_reverse))
 
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
     def _search(
-        self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None, sort: str = SORT_RANK
+        self, token: int, query: str, list_id: str, catalog: Catalog, keep: str | None, sort: tuple[str, bool]
     ) -> None:
         """Rows for the query: the first page at once, then (unless a newer search started) the rest."""
 
         def ordered(rows: list[str]) -> list[str]:
-            return sort_by_stars(rows, catalog.papers) if sort == SORT_STARS else rows
+            return self.sort_rows(rows, catalog.papers, *sort)
 
         if not query:
             self.post_message(self.SearchDone(token, ordered(catalog.rows(list_id)), None, None, keep))
             return
         searcher = self.app.searcher
         try:
-            first = searcher.search(query, list_id, limit=FIRST_PAGE)
+            if list_id == NEW:  # the search index knows no New list: rank every match, keep the new ones
+                found = searcher.search(query, ALL)
+                rows = ordered(catalog.rows(NEW, found.ids))
+                self.post_message(self.SearchDone(token, rows, len(rows), None, keep, found.note, True))
+                return
+            # Sorted by something other than rank, the first page would not be the first rows: all at once.
+            first = searcher.search(query, list_id, limit=FIRST_PAGE if sort == ("rank", False) else None)
             complete = len(first.ids) >= first.total
             rows = ordered(catalog.rows(ALL, first.ids))
             self.post_message(self.SearchDone(token, rows, first.total, None, keep, first.note, complete))
@@ -252,8 +263,7 @@ class MainScreen(OnlineActions, Screen[None]):
             text += f" ({self.index_progress})"
         elif self.query_text and self._note:
             text += f" ({self._note})"
-        if self.sort_mode == SORT_STARS:
-            text += " · by stars"
+        text += self.sort_status()
         selected = len(self.paper_list.selected)
         if selected:
             text += f" · {selected:,} selected"
@@ -273,7 +283,7 @@ class MainScreen(OnlineActions, Screen[None]):
         if not change.ids:
             return
         self.sidebar.update_counts(self.catalog.counts)
-        if change.membership_changed or self.sort_mode == SORT_STARS:  # stars may have changed the order
+        if change.membership_changed or not self.sorted_by_default:  # the changed values may move rows
             self._forget_missing_selection()
             self.run_search(keep=self.paper_list.current_id)
         else:
@@ -612,6 +622,30 @@ class MainScreen(OnlineActions, Screen[None]):
             ),
             answered,
         )
+
+    # notes, triage, statistics
+
+    def _with_current(self, then) -> None:
+        paper = self.current_paper()
+        if paper is None:
+            self.notify("No paper here.", severity="warning")
+        else:
+            then(paper)
+
+    def action_edit_note(self) -> None:
+        self._with_current(self.app.open_note_editor)
+
+    def action_edit_note_external(self) -> None:
+        self._with_current(self.app.edit_note_externally)
+
+    def action_triage(self) -> None:
+        targets = self._results_targets()
+        if targets is None:
+            return
+        self.app.start_triage(targets.ids, self._where(), whole_new_list=self.list_id == NEW and not self.query_text)
+
+    def action_stats(self) -> None:
+        self.app.show_stats()
 
     # library
 

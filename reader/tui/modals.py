@@ -196,15 +196,35 @@ class TagEditorModal(ModalScreen[TagEdit | None]):
         self.dismiss(None)
 
 
-class CopyModal(ModalScreen[str | None]):
-    """Pick what to copy; each choice also has its own key."""
+class LetterMenuModal(ModalScreen[str | None]):
+    """A menu whose choices also have a letter each (``letters``: key -> option id); Esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+
+    letters: dict[str, str] = {}
+
+    def on_key(self, event) -> None:
+        choice = self.letters.get(event.key)
+        if choice is not None:
+            event.stop()
+            self.dismiss(choice)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CopyModal(LetterMenuModal):
+    """Pick what to copy; each choice also has its own key."""
 
     def __init__(self, formats: Sequence[CopyFormat], target: str) -> None:
         super().__init__(classes="dialog")
         self.formats = list(formats)
         self.target = target
+        self.letters = {fmt.key: fmt.id for fmt in self.formats}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="copy-menu"):
@@ -216,20 +236,6 @@ class CopyModal(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-
-    def on_key(self, event) -> None:
-        for fmt in self.formats:
-            if event.key == fmt.key:
-                event.stop()
-                self.dismiss(fmt.id)
-                return
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 GROUPINGS: tuple[tuple[str, str], ...] = (

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import date
 
 from rich.text import Text
@@ -37,7 +37,6 @@ from textual.widgets import Input, Label, ProgressBar, Static
 from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.textsafe import printable
-from reader.tui.detail import github_stars
 
 ONLINE_GROUP = "online"
 FETCH_CONCURRENCY = 4
@@ -47,11 +46,6 @@ RESOLVE_CONCURRENCY = 3
 MAX_LISTED = 3  # failures named one by one in a notification
 NOTE_TIMEOUT = 12
 
-# Sort modes of the paper list.
-SORT_RANK = "rank"  # search rank, or newest first
-SORT_STARS = "stars"
-
-
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
 
@@ -59,17 +53,6 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 def _clip(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def sort_by_stars(rows: Sequence[str], papers: Mapping[str, Paper]) -> list[str]:
-    """``rows`` with the most starred papers first; papers without stars keep their order, last."""
-
-    def key(pid: str) -> tuple[int, int]:
-        paper = papers.get(pid)
-        stars = github_stars(paper) if paper is not None else None
-        return (0, -stars) if stars is not None else (1, 0)
-
-    return sorted(rows, key=key)
 
 
 # -- the days to fetch (pure) ------------------------------------------------------------------
@@ -623,9 +606,7 @@ class FetchActions:
 
 
 class OnlineActions(FetchActions):
-    """Mixin of ``MainScreen``: the keys and palette entries of the online commands and the sort."""
-
-    sort_mode: str = SORT_RANK
+    """Mixin of ``MainScreen``: the keys and palette entries of the online commands."""
 
     def action_enrich_list(self) -> None:
         targets = self._results_targets()
@@ -654,18 +635,3 @@ class OnlineActions(FetchActions):
         if targets is not None:
             papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
             self.app.check_links(papers, self._where())
-
-    def action_sort_stars(self) -> None:
-        self.sort_mode = SORT_RANK if self.sort_mode == SORT_STARS else SORT_STARS
-        self.paper_list.show_stars = self.sort_mode == SORT_STARS
-        if self.sort_mode == SORT_STARS:
-            self.notify("Sorted by GitHub stars (papers without stars last). S again: back.", title="Sort")
-        else:
-            self.notify("Sorted by rank (newest first without a search).", title="Sort")
-        self.run_search(keep=self.paper_list.current_id)
-
-    def sorted_rows(self, rows: list[str], catalog) -> list[str]:
-        """Rows in the chosen sort mode (called from the search worker)."""
-        if self.sort_mode == SORT_STARS:
-            return sort_by_stars(rows, catalog.papers)
-        return rows

@@ -22,12 +22,13 @@ from textual.strip import Strip
 from reader.papers import Paper
 from reader.textsafe import printable
 from reader.tui import keys
-from reader.tui.detail import github_stars
+from reader.sorting import github_stars
 
 SELECTED_MARK = "✔"
 UNREAD_MARK = "●"
 CODE_MARK = "</>"
 STARS_WIDTH = 8  # "★ 123.4k"
+DATE_WIDTH = 10  # "2026-01-05"
 
 
 def stars_label(stars: int | None) -> str:
@@ -63,10 +64,14 @@ class PaperList(ScrollView, can_focus=True):
         "paper-list--marks",
         "paper-list--empty",
         "paper-list--stars",
+        "paper-list--date",
     }
     DEFAULT_CSS = """
     PaperList > .paper-list--stars {
         color: $text-warning;
+    }
+    PaperList > .paper-list--date {
+        color: $text-muted;
     }
     """
     BINDINGS = keys.bindings(keys.LIST)
@@ -95,6 +100,7 @@ class PaperList(ScrollView, can_focus=True):
         self.empty_text = "No papers."
         self._last_highlighted: str | None = None
         self._show_stars = False
+        self._date_field: str | None = None
 
     @property
     def show_stars(self) -> bool:
@@ -104,6 +110,16 @@ class PaperList(ScrollView, can_focus=True):
     @show_stars.setter
     def show_stars(self, value: bool) -> None:
         self._show_stars = value
+        self.refresh()
+
+    @property
+    def date_field(self) -> str | None:
+        """Which date each row ends with: "added", "published", or None (no date column)."""
+        return self._date_field
+
+    @date_field.setter
+    def date_field(self, value: str | None) -> None:
+        self._date_field = value
         self.refresh()
 
     # -- data from the parent -------------------------------------------------------
@@ -269,7 +285,7 @@ class PaperList(ScrollView, can_focus=True):
         code = CODE_MARK if paper.has_code else " " * len(CODE_MARK)
         lead = cell_len(marks) + len(code) + 1
         tags = printable(" ".join("#" + tag for tag in paper.tags))
-        room = width - lead - (STARS_WIDTH + 1 if self._show_stars else 0)
+        room = width - lead - (STARS_WIDTH + 1 if self._show_stars else 0) - (DATE_WIDTH + 1 if self._date_field else 0)
         tag_width = min(cell_len(tags), max(room // 3, 0)) if tags else 0
         title_width = room - (tag_width + 1 if tag_width else 0)
         segments = [
@@ -281,9 +297,19 @@ class PaperList(ScrollView, can_focus=True):
         if tag_width:
             segments.append(Segment(" ", styled(Style())))
             segments.append(Segment(fit(tags, tag_width), styled(component("paper-list--tags"))))
+        used = lead + title_width + (tag_width + 1 if tag_width else 0)
+        ends: list[Segment] = []
         if self._show_stars:
-            used = lead + title_width + (tag_width + 1 if tag_width else 0)
-            pad = max(width - used - STARS_WIDTH, 1)
+            ends.append(Segment(stars_label(github_stars(paper)), styled(component("paper-list--stars"))))
+        if self._date_field:
+            stamp = paper.published if self._date_field == "published" else paper.added
+            day = printable((stamp or "")[:DATE_WIDTH]).ljust(DATE_WIDTH)
+            ends.append(Segment(day, styled(component("paper-list--date"))))
+        if ends:
+            pad = max(width - used - sum(cell_len(seg.text) for seg in ends) - (len(ends) - 1), 1)
             segments.append(Segment(" " * pad, styled(Style())))
-            segments.append(Segment(stars_label(github_stars(paper)), styled(component("paper-list--stars"))))
+            for number, segment in enumerate(ends):
+                if number:
+                    segments.append(Segment(" ", styled(Style())))
+                segments.append(segment)
         return segments

@@ -143,7 +143,8 @@ async def test_smart_lists_filter_and_show_counts(small_library, make_app):
         assert prompts[1].split() == ["Unread", "3"]
         assert prompts[2].split() == ["Read", "1"]
         assert prompts[3].split() == ["Has", "code", "2"]
-        assert prompts[4].split() == ["#generative", "2"]
+        assert prompts[4].split() == ["New", "4"]  # no New mark given: every paper is new
+        assert prompts[5].split() == ["#generative", "2"]
         await pilot.press("right_square_bracket")  # Unread
         await settle(pilot)
         assert status_text(app) == "3 papers in Unread"
@@ -151,10 +152,10 @@ async def test_smart_lists_filter_and_show_counts(small_library, make_app):
         await pilot.press("right_square_bracket", "right_square_bracket")  # Has code
         await settle(pilot)
         assert status_text(app) == "2 papers in Has code"
-        await pilot.press("right_square_bracket")  # #generative
+        await pilot.press("right_square_bracket", "right_square_bracket")  # New, #generative
         await settle(pilot)
         assert status_text(app) == "2 papers in #generative"
-        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await pilot.press(*["left_square_bracket"] * 5)
         await settle(pilot)
         assert status_text(app) == "4 papers"
 

@@ -296,16 +296,16 @@ async def test_enrich_shows_stars_and_sorting_by_them_orders_the_list(small_libr
 
         newest_first = [MAMBA, GRAPHS, DIFFUSION, ATTENTION]
         _assert_order(list_rows(app), newest_first)
-        await pilot.press("S")
+        await pilot.press("S", "s")  # the sort dialog, then s: GitHub stars
         await settle(pilot)
         rows = list_rows(app)
         _assert_order(rows, [MAMBA, ATTENTION, GRAPHS, DIFFUSION])  # by stars, papers without them last
         assert "★ 21.0k" in rows[0] and "★ 15.6k" in rows[1] and "★" not in rows[2]
-        assert "by stars" in status_text(app)
-        await pilot.press("S")
+        assert "by GitHub stars, most first" in status_text(app)
+        await pilot.press("S", "r")  # back to relevance (newest first without a query)
         await settle(pilot)
         _assert_order(list_rows(app), newest_first)
-        assert "by stars" not in status_text(app)
+        assert "by " not in status_text(app)
         assert "★" not in "".join(list_rows(app))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import SIZE, settle
 
 from reader.config import Config
@@ -65,3 +66,62 @@ def test_help(small_library, make_app, snap_compare):
         await settle(pilot)
 
     assert snap_compare(_app(library, make_app), terminal_size=SIZE, run_before=go)
+
+
+def _notebook_library(small_library):
+    """The small library with spread dates, a tag, a read paper and a note (for triage and statistics)."""
+    from dataclasses import replace
+
+    from reader.notes import save_note
+
+    library, ids = small_library
+    days = {"Attention Is All You Need": ("2025-11-20T08:00:00Z", "2025-12-02T08:00:00Z"),
+            "Diffusion Models Beat GANs on Image Synthesis": ("2025-12-03T08:00:00Z", None),
+            "A Survey of Graph Neural Networks": ("2025-12-16T08:00:00Z", "2025-12-30T08:00:00Z"),
+            "Mamba: Linear-Time Sequence Modeling with Selective State Spaces": ("2025-12-30T08:00:00Z", None)}
+    for title, (added, read_at) in days.items():
+        library.modify(
+            [ids[title]],
+            lambda p, added=added, read_at=read_at: replace(p, added=added, read=read_at is not None, read_at=read_at),
+            "dates",
+        )
+    library.tag([ids["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"]], ["ssm", "to-read"])
+    save_note(library, ids["Mamba: Linear-Time Sequence Modeling with Selective State Spaces"],
+              "Compare with **S4**; [not markup] stays literal.")
+    return library
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_triage_screen(small_library, make_app, snap_compare, size):
+    library = _notebook_library(small_library)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+
+    assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_triage_summary(small_library, make_app, snap_compare, size):
+    library = _notebook_library(small_library)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("i", "k", "s", "l", "l")
+        await settle(pilot)
+
+    assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_statistics_screen(small_library, make_app, snap_compare, size):
+    library = _notebook_library(small_library)
+
+    async def go(pilot):
+        await settle(pilot)
+        await pilot.press("percent_sign")
+        await settle(pilot)
+
+    assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)
