@@ -83,7 +83,7 @@ def child_first(db: str) -> None:
     """``reader --db DB`` headless; prints when the first paper row is drawn."""
     from reader import cli
     from reader.tui import app as app_module
-    from reader.tui.paper_list import PaperList
+    from reader.tui.widgets.paper_list import PaperList
 
     original_render = PaperList.render_line
     original_run = app_module.ReaderApp.run
@@ -122,7 +122,7 @@ def child_keys(db: str) -> None:
     from reader.config import Config
     from reader.library import Library
     from reader.tui.app import ReaderApp
-    from reader.tui.main_screen import MainScreen
+    from reader.tui.screens.main import MainScreen
 
     shown: list[tuple[float, str]] = []
     original_show = MainScreen._show_rows

@@ -7,7 +7,6 @@ config, the clipboard and URL opener) so tests hand in their own.
 from __future__ import annotations
 
 import gc
-import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -28,18 +27,20 @@ from reader.papers import Paper, now_iso
 from reader.paths import sample_files, styles_dir
 from reader.textsafe import printable
 from reader.tui import keys
-from reader.tui.catalog import FIXED_LISTS, Catalog, list_label, tag_list_id
-from reader.tui.commands import PaperCommands
+from reader.tui.catalog import FIXED_LISTS, Catalog, list_label
+from reader.tui.palette import PaperCommands
 from reader.tui.clipboard import ClipboardUnavailable, CopyFormat, copy_formats, system_copy
-from reader.tui.help import HelpScreen
-from reader.tui.main_screen import MainScreen
-from reader.tui.notebook import NotebookWork
-from reader.tui.online import OnlineWork
+from reader.tui.screens.help import HelpScreen
+from reader.tui.screens.main import MainScreen
+from reader.tui.workers.notebook import NotebookWork
+from reader.tui.workers.online import OnlineWork
 from reader.tui.messages import AbstractLoaded, CatalogRebuilt, SearchReady, StoreChanged
-from reader.tui.modals import ConfirmModal, ExportRequest, TagEdit
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.export import ExportRequest
+from reader.tui.modals.tags import TagEdit
 from reader.tui.searching import Searcher
-from reader.tui.store import StoreGate
-from reader.tui.welcome import WelcomeScreen
+from reader.tui.gate import StoreGate
+from reader.tui.screens.welcome import WelcomeScreen
 
 STYLE_FILES = ("reader.tcss",)
 ABSTRACT_CACHE = 512

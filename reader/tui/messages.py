@@ -38,3 +38,21 @@ class SearchReady(Message):
         super().__init__()
         self.progress = progress
         self.note = note
+
+
+class OnlineProgress(Message):
+    def __init__(self, done: int, total: int, note: str = "") -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+        self.note = note
+
+
+class OnlineEnded(Message):
+    """The online task stopped; ``summary`` (if any) becomes a notification."""
+
+    def __init__(self, title: str, summary: str | None, severity: str = "information") -> None:
+        super().__init__()
+        self.title = title
+        self.summary = summary
+        self.severity = severity

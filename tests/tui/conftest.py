@@ -130,7 +130,7 @@ def _with_extra(paper, extra):
 
 def list_rows(app) -> list[str]:
     """The paper list's visible rows as text (trailing spaces removed)."""
-    from reader.tui.paper_list import PaperList
+    from reader.tui.widgets.paper_list import PaperList
 
     paper_list = app.main_screen.query_one(PaperList)
     rows = []
@@ -144,7 +144,7 @@ def list_rows(app) -> list[str]:
 def detail_text(app) -> str:
     from textual.widgets import Static
 
-    from reader.tui.detail import PaperDetail
+    from reader.tui.widgets.detail import PaperDetail
 
     detail = app.main_screen.query_one(PaperDetail)
     parts = []

@@ -16,9 +16,12 @@ from conftest import (
 )
 from textual.widgets import Input
 
-from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, TagEditorModal
-from reader.tui.paper_list import PaperList
-from reader.tui.sidebar import SmartListSidebar
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.copy import CopyModal
+from reader.tui.modals.export import ExportModal
+from reader.tui.modals.tags import TagEditorModal
+from reader.tui.widgets.paper_list import PaperList
+from reader.tui.widgets.sidebar import SmartListSidebar
 
 
 def _sidebar_counts(app) -> dict[str, int]:

@@ -6,13 +6,16 @@ from textual.binding import Binding
 
 from reader.tui import keys
 from reader.tui.app import ReaderApp
-from reader.tui.detail import PaperDetail
-from reader.tui.help import HelpScreen
-from reader.tui.main_screen import MainScreen
-from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, TagEditorModal, TagInput
-from reader.tui.paper_list import PaperList
-from reader.tui.sidebar import SmartListSidebar
-from reader.tui.welcome import WelcomeScreen
+from reader.tui.widgets.detail import PaperDetail
+from reader.tui.screens.help import HelpScreen
+from reader.tui.screens.main import MainScreen
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.copy import CopyModal
+from reader.tui.modals.export import ExportModal
+from reader.tui.modals.tags import TagEditorModal, TagInput
+from reader.tui.widgets.paper_list import PaperList
+from reader.tui.widgets.sidebar import SmartListSidebar
+from reader.tui.screens.welcome import WelcomeScreen
 
 
 def test_every_binding_has_an_id():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from conftest import ATTENTION, DIFFUSION, GRAPHS, MAMBA, SIZE, detail_text, list_rows, settle, status_text
 from textual.widgets import Input
 
-from reader.tui.help import HelpScreen
-from reader.tui.paper_list import PaperList
-from reader.tui.sidebar import SmartListSidebar
+from reader.tui.screens.help import HelpScreen
+from reader.tui.widgets.paper_list import PaperList
+from reader.tui.widgets.sidebar import SmartListSidebar
 
 
 async def test_first_screen_lists_papers_newest_first_with_marks(small_library, make_app):

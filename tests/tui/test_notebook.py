@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from conftest import ATTENTION, DIFFUSION, GRAPHS, MAMBA, SIZE, detail_text, list_rows, notifications, settle
@@ -13,11 +12,11 @@ from reader.config import Config, load_config
 from reader.library import Library
 from reader.newmark import NewMarks
 from reader.notes import CONFLICT_LINE, EditorError, save_note
-from reader.tui.modals import ConfirmModal
-from reader.tui.note_editor import NoteEditorModal
-from reader.tui.sort_menu import SortModal
-from reader.tui.stats_screen import StatsScreen
-from reader.tui.triage import TriageScreen
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.note_editor import NoteEditorModal
+from reader.tui.modals.sort import SortModal
+from reader.tui.screens.stats import StatsScreen
+from reader.tui.screens.triage import TriageScreen
 
 
 def _order(app) -> list[str]:

@@ -7,7 +7,6 @@ Every request goes to an ``httpx.MockTransport`` handed to the app through
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import threading
 
@@ -27,7 +26,8 @@ from conftest import (
 from textual.widgets import Input
 
 from reader.online.http import make_client
-from reader.tui.online import FetchDatesModal, OnlineStatus, parse_days
+from reader.tui.modals.fetch_dates import FetchDatesModal, parse_days
+from reader.tui.widgets.online_status import OnlineStatus
 
 
 def _factory(handler):
@@ -124,8 +124,8 @@ async def test_fetch_today_imports_the_days_papers(small_library, make_app):
 
 
 async def test_fetch_from_the_welcome_of_an_empty_library(library, make_app):
-    from reader.tui.main_screen import MainScreen
-    from reader.tui.welcome import WelcomeScreen
+    from reader.tui.screens.main import MainScreen
+    from reader.tui.screens.welcome import WelcomeScreen
 
     seen: list[str] = []
     app = make_app(library, http_client_factory=_factory(_daily_handler(seen=seen)))

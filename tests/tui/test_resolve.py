@@ -12,8 +12,8 @@ import httpx
 from conftest import ATTENTION, GRAPHS, MAMBA, SIZE, detail_text, notifications, settle
 
 from reader.online.http import make_client
-from reader.tui.modals import ConfirmModal
-from reader.tui.online import OnlineStatus
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.widgets.online_status import OnlineStatus
 
 ATTENTION_ID = "1706.03762"
 

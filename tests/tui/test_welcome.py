@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import SIZE, list_rows, settle, status_text
 
-from reader.tui.main_screen import MainScreen
-from reader.tui.welcome import WelcomeScreen
+from reader.tui.screens.main import MainScreen
+from reader.tui.screens.welcome import WelcomeScreen
 
 
 async def test_empty_library_shows_the_welcome_and_s_loads_the_samples(library, make_app):
@@ -45,7 +45,7 @@ async def test_papers_imported_elsewhere_close_the_welcome(library, make_app, db
 
 
 async def test_welcome_keys_help_and_quit(library, make_app):
-    from reader.tui.help import HelpScreen
+    from reader.tui.screens.help import HelpScreen
 
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from reader.tui import keys
-from reader.tui.online import FetchActions
+from reader.tui.screens.online_actions import FetchActions
 
 WELCOME = """\
 Your reading list is empty.

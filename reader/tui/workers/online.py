@@ -5,38 +5,29 @@ it runs in one thread worker at a time (group ``online``) on the app, with a
 ``threading.Event`` the user sets with Esc (or the palette) to stop it. The
 worker never touches widgets: it posts :class:`OnlineProgress` while it runs
 and :class:`OnlineEnded` (a summary for a notification) when it stops, and
-stores its results through the app's :class:`~reader.tui.store.StoreGate` as
+stores its results through the app's :class:`~reader.tui.gate.StoreGate` as
 one change (so ``u`` undoes it).
 
-Three pieces, used by ``app.py`` and ``main_screen.py``:
-
-* :class:`OnlineWork`, a mixin of ``ReaderApp``: the workers and their messages;
-* :class:`OnlineActions`, a mixin of ``MainScreen``: the key/palette actions,
-  which pick the papers (the list, the selection, the current paper);
-* :class:`OnlineStatus`, the progress line under the list, and
-  :class:`FetchDatesModal`, the dialog asking which days to fetch.
+:class:`OnlineWork` is a mixin of ``ReaderApp``. The keys that start these
+tasks are in :mod:`reader.tui.screens.online_actions`, the progress line is
+:class:`reader.tui.widgets.online_status.OnlineStatus`.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from datetime import date
 
-from rich.text import Text
-from textual import on, work
-from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual import work
+from textual.app import SystemCommand
+from textual.screen import Screen
 
-from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.textsafe import printable
+from reader.tui.messages import OnlineEnded, OnlineProgress, StoreChanged
+from reader.tui.widgets.online_status import OnlineStatus
 
 ONLINE_GROUP = "online"
 FETCH_CONCURRENCY = 4
@@ -46,6 +37,7 @@ RESOLVE_CONCURRENCY = 3
 MAX_LISTED = 3  # failures named one by one in a notification
 NOTE_TIMEOUT = 12
 
+
 def _plural(count: int, noun: str, plural: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
 
@@ -53,147 +45,6 @@ def _plural(count: int, noun: str, plural: str | None = None) -> str:
 def _clip(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# -- the days to fetch (pure) ------------------------------------------------------------------
-
-_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|\bto\b|–|—|\s)\s*")
-
-
-def parse_days(text: str, today: date) -> list[date]:
-    """'2024-03-11' or '2024-03-11..2024-03-15' (also 'A to B', 'A B') -> the days.
-
-    Raises :class:`ReaderError` with a message for the dialog.
-    """
-    from reader.online.daily import date_range, parse_day
-
-    text = text.strip()
-    if not text:
-        raise ReaderError("type a day (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)")
-    parts = [part for part in _RANGE_SPLIT.split(text) if part]
-    if len(parts) == 1:
-        day = parse_day(parts[0])
-        if day > today:
-            raise ReaderError(f"{day} is in the future; there are no daily papers for it yet")
-        return [day]
-    if len(parts) != 2:
-        raise ReaderError(f"not a day or a range: {text!r} (use YYYY-MM-DD..YYYY-MM-DD)")
-    return date_range(parse_day(parts[0]), parse_day(parts[1]), today=today)
-
-
-# -- messages (facts, posted by the worker) ------------------------------------------------------
-
-
-class OnlineProgress(Message):
-    def __init__(self, done: int, total: int, note: str = "") -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
-        self.note = note
-
-
-class OnlineEnded(Message):
-    """The online task stopped; ``summary`` (if any) becomes a notification."""
-
-    def __init__(self, title: str, summary: str | None, severity: str = "information") -> None:
-        super().__init__()
-        self.title = title
-        self.summary = summary
-        self.severity = severity
-
-
-# -- widgets ---------------------------------------------------------------------------------------
-
-
-class OnlineStatus(Horizontal):
-    """One line under the list while an online task runs: what it does, and a progress bar."""
-
-    DEFAULT_CSS = """
-    OnlineStatus {
-        height: 1;
-        display: none;
-        background: $panel;
-        padding: 0 1;
-    }
-    OnlineStatus.-active {
-        display: block;
-    }
-    OnlineStatus > #online-label {
-        width: 1fr;
-        color: $text-muted;
-    }
-    OnlineStatus > ProgressBar {
-        width: auto;
-    }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield Label(id="online-label")
-        yield ProgressBar(total=None, show_eta=False, id="online-bar")
-
-    @property
-    def text(self) -> str:
-        return str(self.query_one("#online-label", Label).render())
-
-    def start(self, label: str) -> None:
-        self.query_one("#online-label", Label).update(Text(f"{label}… (Esc stops)"))
-        self.query_one(ProgressBar).update(total=None, progress=0)
-        self.add_class("-active")
-
-    def progress(self, label: str, done: int, total: int, note: str) -> None:
-        shown = f"{label}: {done:,}/{total:,}"
-        if note:
-            shown += f" · {printable(note)}"
-        self.query_one("#online-label", Label).update(Text(shown + "  (Esc stops)"))
-        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
-
-    def stopping(self, label: str) -> None:
-        self.query_one("#online-label", Label).update(Text(f"{label}: stopping after the requests under way…"))
-
-    def finish(self) -> None:
-        self.remove_class("-active")
-
-
-class FetchDatesModal(ModalScreen[list[date] | None]):
-    """Ask for a day or a range of days; returns the days (checked) or None."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
-
-    def __init__(self, today: date) -> None:
-        super().__init__(classes="dialog")
-        self.today = today
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box", id="fetch-dates"):
-            yield Label("Fetch Hugging Face Daily Papers", classes="dialog-title")
-            yield Input(self.today.isoformat(), placeholder="YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", id="fetch-days")
-            yield Static(
-                Text("A day, or a range like 2024-03-11..2024-03-15. Enter fetches, Esc cancels."),
-                classes="dialog-hint",
-            )
-            yield Static(id="fetch-error", classes="dialog-error")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Changed)
-    def _changed(self) -> None:
-        self.query_one("#fetch-error", Static).update("")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        try:
-            days = parse_days(event.value, self.today)
-        except ReaderError as exc:
-            self.query_one("#fetch-error", Static).update(Text(printable(str(exc))))
-            return
-        self.dismiss(days)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-# -- the app's side: workers ----------------------------------------------------------------------------
 
 
 def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple[str, str]:
@@ -417,7 +268,7 @@ class OnlineWork:
                     )
                 )
                 imported = outcome.result
-                self.post_message(_store_changed(outcome.delta))
+                self.post_message(StoreChanged(outcome.delta))
             text, severity = _fetch_summary(days, report, imported, stop.is_set())
             ended = OnlineEnded("Fetch", text, severity)
         finally:
@@ -466,7 +317,7 @@ class OnlineWork:
             if updates:
                 outcome = self.gate.run(lambda: apply_enrichment(self.library, updates))
                 updated = len(outcome.result.ids) if outcome.result else 0
-                self.post_message(_store_changed(outcome.delta))
+                self.post_message(StoreChanged(outcome.delta))
             text, severity = _enrich_summary(report, updated, token is not None, stop.is_set())
             if problems:
                 text += " " + printable("; ".join(problems)) + "."
@@ -529,7 +380,7 @@ class OnlineWork:
             if resolutions or unasked:
                 outcome = self.gate.run(lambda: apply_resolution(self.library, resolutions, unasked))
                 report.updated = list(outcome.result.ids) if outcome.result else []
-                self.post_message(_store_changed(outcome.delta))
+                self.post_message(StoreChanged(outcome.delta))
             text, severity = _resolve_summary(report, len(unasked), stop.is_set())
             if problems:
                 text += " " + printable("; ".join(problems)) + "."
@@ -572,66 +423,9 @@ class OnlineWork:
                 ended = OnlineEnded("Links", printable(str(exc)), "error")
                 return
             outcome = self.gate.run(lambda: apply_link_results(self.library, results, urls.keys()))
-            self.post_message(_store_changed(outcome.delta))
+            self.post_message(StoreChanged(outcome.delta))
             text, severity = _links_summary(summarise(urls, results), stop.is_set())
             ended = OnlineEnded("Links", text, severity)
         finally:
             self.post_message(ended)
 
-
-def _store_changed(delta):
-    from reader.tui.messages import StoreChanged
-
-    return StoreChanged(delta)
-
-
-# -- the main screen's side: actions ----------------------------------------------------------------
-
-
-class FetchActions:
-    """Mixin of a screen (the main one, the welcome): fetch today's daily papers, or chosen days."""
-
-    def _today(self) -> date:
-        return date.fromisoformat(self.app.clock()[:10])
-
-    def action_fetch_today(self) -> None:
-        self.app.fetch_daily([self._today()])
-
-    def action_fetch_days(self) -> None:
-        def answered(days: list[date] | None) -> None:
-            if days:
-                self.app.fetch_daily(days)
-
-        self.app.push_screen(FetchDatesModal(self._today()), answered)
-
-
-class OnlineActions(FetchActions):
-    """Mixin of ``MainScreen``: the keys and palette entries of the online commands."""
-
-    def action_enrich_list(self) -> None:
-        targets = self._results_targets()
-        if targets is not None:
-            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
-            self.app.enrich(papers, self._where())
-
-    def action_resolve_list(self) -> None:
-        """The selection, else every paper in the list."""
-        selected = bool(self.paper_list.selected)
-        targets = self._targets() if selected else self._results_targets()
-        if targets is not None:
-            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
-            self.app.resolve(papers, targets.description if selected else self._where())
-
-    def action_check_links(self) -> None:
-        targets = self._targets()
-        if targets is None:
-            self.notify("No paper here.", severity="warning")
-            return
-        papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
-        self.app.check_links(papers, targets.description)
-
-    def action_check_list_links(self) -> None:
-        targets = self._results_targets()
-        if targets is not None:
-            papers = [self.catalog.papers[pid] for pid in targets.ids if pid in self.catalog.papers]
-            self.app.check_links(papers, self._where())

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from reader.details import dead_reason, github_stars, link_checks, link_label, meta_parts, more_fields, numbered_links
+from reader.details import dead_reason, link_checks, link_label, meta_parts, more_fields, numbered_links
 from reader.links import is_openable
 from reader.papers import Paper
 from reader.textsafe import printable

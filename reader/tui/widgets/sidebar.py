@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 from reader.textsafe import printable
 from reader.tui import keys
 from reader.tui.catalog import ALL, FIXED_LISTS, ListCounts, list_label, tag_list_id
-from reader.tui.paper_list import fit
+from reader.tui.widgets.paper_list import fit
 
 LABEL_WIDTH = 16
 COUNT_WIDTH = 7

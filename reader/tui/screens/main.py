@@ -25,12 +25,16 @@ from reader.tui import keys
 from reader.details import numbered_links
 from reader.links import ARXIV_PAGE, ARXIV_PDF, HF_PAPER, arxiv_links
 from reader.tui.catalog import ALL, NEW, Catalog, CatalogChange, ListCounts, list_label
-from reader.tui.detail import PaperDetail
-from reader.tui.online import OnlineActions, OnlineStatus
-from reader.tui.sort_menu import SortActions
-from reader.tui.modals import ConfirmModal, CopyModal, ExportModal, ExportRequest, TagEdit, TagEditorModal
-from reader.tui.paper_list import PaperList
-from reader.tui.sidebar import SmartListSidebar
+from reader.tui.widgets.detail import PaperDetail
+from reader.tui.screens.online_actions import OnlineActions
+from reader.tui.widgets.online_status import OnlineStatus
+from reader.tui.screens.sorting import SortActions
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.copy import CopyModal
+from reader.tui.modals.export import ExportModal, ExportRequest
+from reader.tui.modals.tags import TagEdit, TagEditorModal
+from reader.tui.widgets.paper_list import PaperList
+from reader.tui.widgets.sidebar import SmartListSidebar
 
 # Actions that need a paper under the cursor (or a selection) to do anything.
 PAPER_ACTIONS = {

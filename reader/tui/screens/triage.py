@@ -22,7 +22,7 @@ from reader.papers import Paper
 from reader.textsafe import printable
 from reader.triage import KEEP, LATER, SKIP, Decision, TriageSession, apply_decision, revert_decision
 from reader.tui import keys
-from reader.tui.detail import links_text, meta_line, note_text
+from reader.tui.widgets.detail import links_text, meta_line, note_text
 from reader.tui.messages import StoreChanged
 
 MAX_AUTHORS = 20

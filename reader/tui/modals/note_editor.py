@@ -19,7 +19,7 @@ from textual.widgets import Label, Static, TextArea
 
 from reader.textsafe import printable
 from reader.tui import keys
-from reader.tui.modals import ConfirmModal
+from reader.tui.modals.confirm import ConfirmModal
 
 
 def shows_safely(text: str) -> bool:

@@ -22,10 +22,10 @@ from reader.sorting import SORT_LABELS, SORTS
 from reader.textsafe import printable
 from reader.triage import TriageSession
 from reader.tui.messages import StoreChanged
-from reader.tui.modals import ConfirmModal
-from reader.tui.note_editor import NoteEdit, NoteEditorModal, shows_safely
-from reader.tui.stats_screen import StatsScreen
-from reader.tui.triage import TriageScreen
+from reader.tui.modals.confirm import ConfirmModal
+from reader.tui.modals.note_editor import NoteEdit, NoteEditorModal, shows_safely
+from reader.tui.screens.stats import StatsScreen
+from reader.tui.screens.triage import TriageScreen
 
 
 class NotebookWork:

@@ -1,0 +1,1 @@
+"""Dialogs (``ModalScreen``): each returns its answer through ``dismiss``."""

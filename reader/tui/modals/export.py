@@ -1,0 +1,133 @@
+"""The export dialog (e): file, title, grouping, order, abstracts, list or selection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+
+GROUPINGS: tuple[tuple[str, str], ...] = (
+    ("No grouping", "none"),
+    ("By tag", "tag"),
+    ("Unread first", "read"),
+    ("By source", "source"),
+)
+ORDERS: tuple[tuple[str, str], ...] = (
+    ("As listed", "rank"),
+    ("By title", "title"),
+    ("Newest first", "added"),
+)
+ABSTRACTS: tuple[tuple[str, str], ...] = (
+    ("No abstracts", "none"),
+    ("Abstracts, collapsed (<details>)", "details"),
+    ("Abstracts, quoted", "quote"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    path: Path
+    title: str
+    group_by: str = "none"
+    order: str = "rank"
+    abstracts: str = "none"
+    scope: str = "list"  # "list" or "selection"
+
+
+class ExportModal(ModalScreen[ExportRequest | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+
+    def __init__(
+        self,
+        *,
+        default_path: str,
+        default_title: str,
+        list_count: int,
+        selection_count: int,
+        base_dir: Path | None = None,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.default_path = default_path
+        self.default_title = default_title
+        self.list_count = list_count
+        self.selection_count = selection_count
+        self.base_dir = base_dir or Path.cwd()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="export-dialog"):
+            yield Label("Export as Markdown", classes="dialog-title")
+            yield Label("File")
+            yield Input(self.default_path, id="export-path")
+            yield Label("Title")
+            yield Input(self.default_title, id="export-title")
+            with Horizontal(id="export-options"):
+                yield Select(GROUPINGS, value="none", allow_blank=False, id="export-group")
+                yield Select(ORDERS, value="rank", allow_blank=False, id="export-order")
+                yield Select(ABSTRACTS, value="none", allow_blank=False, id="export-abstracts")
+            if self.selection_count:
+                with RadioSet(id="export-scope"):
+                    yield RadioButton(f"The selection ({self.selection_count:,} papers)", value=True, id="scope-selection")
+                    yield RadioButton(f"The list ({self.list_count:,} papers)", id="scope-list")
+            else:
+                yield Static(Text(f"{self.list_count:,} papers: the current list"), classes="dialog-hint")
+            yield Static(id="export-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export", id="export", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self._finish()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "export":
+            self._finish()
+        else:
+            self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        self.query_one("#export-error", Static).update(Text(message))
+
+    def _finish(self) -> None:
+        raw = self.query_one("#export-path", Input).value.strip()
+        if not raw:
+            self._error("Give a file name.")
+            return
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = self.base_dir / path
+        if path.is_dir():
+            self._error(f"{path} is a directory; give a file name.")
+            return
+        if not path.parent.is_dir():
+            self._error(f"{path.parent}: no such directory.")
+            return
+        title = self.query_one("#export-title", Input).value.strip() or "Reading list"
+        scope = "list"
+        if self.selection_count:
+            scope = "selection" if self.query_one("#scope-selection", RadioButton).value else "list"
+        self.dismiss(
+            ExportRequest(
+                path,
+                title,
+                group_by=str(self.query_one("#export-group", Select).value),
+                order=str(self.query_one("#export-order", Select).value),
+                abstracts=str(self.query_one("#export-abstracts", Select).value),
+                scope=scope,
+            )
+        )

@@ -1,0 +1,79 @@
+"""The dialog asking which days of daily papers to fetch (F), and the parsing of its answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from reader.errors import ReaderError
+from reader.textsafe import printable
+
+_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|\bto\b|–|—|\s)\s*")
+
+
+def parse_days(text: str, today: date) -> list[date]:
+    """'2024-03-11' or '2024-03-11..2024-03-15' (also 'A to B', 'A B') -> the days.
+
+    Raises :class:`ReaderError` with a message for the dialog.
+    """
+    from reader.online.daily import date_range, parse_day
+
+    text = text.strip()
+    if not text:
+        raise ReaderError("type a day (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)")
+    parts = [part for part in _RANGE_SPLIT.split(text) if part]
+    if len(parts) == 1:
+        day = parse_day(parts[0])
+        if day > today:
+            raise ReaderError(f"{day} is in the future; there are no daily papers for it yet")
+        return [day]
+    if len(parts) != 2:
+        raise ReaderError(f"not a day or a range: {text!r} (use YYYY-MM-DD..YYYY-MM-DD)")
+    return date_range(parse_day(parts[0]), parse_day(parts[1]), today=today)
+
+
+class FetchDatesModal(ModalScreen[list[date] | None]):
+    """Ask for a day or a range of days; returns the days (checked) or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
+
+    def __init__(self, today: date) -> None:
+        super().__init__(classes="dialog")
+        self.today = today
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box", id="fetch-dates"):
+            yield Label("Fetch Hugging Face Daily Papers", classes="dialog-title")
+            yield Input(self.today.isoformat(), placeholder="YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", id="fetch-days")
+            yield Static(
+                Text("A day, or a range like 2024-03-11..2024-03-15. Enter fetches, Esc cancels."),
+                classes="dialog-hint",
+            )
+            yield Static(id="fetch-error", classes="dialog-error")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self.query_one("#fetch-error", Static).update("")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            days = parse_days(event.value, self.today)
+        except ReaderError as exc:
+            self.query_one("#fetch-error", Static).update(Text(printable(str(exc))))
+            return
+        self.dismiss(days)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Mixins of ``ReaderApp`` that run slow work in thread workers (online tasks, notes, triage)."""
