@@ -48,7 +48,7 @@ def use_handler(monkeypatch):
 
     def install(handler):
         monkeypatch.setattr(
-            "reader.commands.online.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
+            "reader.cli.context.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
         )
 
     return install

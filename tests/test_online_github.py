@@ -248,7 +248,7 @@ def cli_library(tmp_path, monkeypatch):
 
 def use(monkeypatch, handler):
     monkeypatch.setattr(
-        "reader.commands.online.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
+        "reader.cli.context.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
     )
 
 

@@ -372,7 +372,7 @@ def cli_library(tmp_path, monkeypatch):
 
 
 def use(monkeypatch, handler):
-    import reader.commands.online as online
+    import reader.cli.context as online
 
     monkeypatch.setattr(online, "make_client", lambda **kw: client_for(handler))
 

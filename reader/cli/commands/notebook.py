@@ -5,17 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK = 0
-
-
-def _printable_block(text: str) -> str:
-    from reader.textsafe import printable
-
-    return printable(text, one_line=False)
+from reader.cli.context import EXIT_OK, open_library
+from reader.cli.output import display_block as _printable_block
+from reader.cli.output import print_json
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from reader.cli import open_library
     from reader.errors import ReaderError
     from reader.notes import edit_in_editor, save_note
 
@@ -65,7 +60,6 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from reader.cli import _print_json, open_library
     from reader.errors import ReaderError
     from reader.stats import reading_stats, summary_lines, week_lines
 
@@ -74,7 +68,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     library = open_library(args)
     stats = reading_stats(library.papers(), library.clock(), weeks=args.weeks)
     if args.json:
-        _print_json(stats.to_dict())
+        print_json(stats.to_dict())
         return EXIT_OK
     print(f"Papers added and read per week (weeks starting Monday, last {args.weeks}):")
     for line in week_lines(stats):

@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-EXIT_OK = 0
-EXIT_ERROR = 1
+from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
 
 TARGETS = ("arxiv", "pdf", "hf", "code", "project")
 
@@ -51,7 +50,6 @@ def link_to_open(paper, target: str | None, number: int | None):
 
 def cmd_open(args: argparse.Namespace) -> int:
     from reader.browser import open_in_browser, why_no_browser
-    from reader.cli import open_library
     from reader.copying import copy_to_clipboard
     from reader.errors import ReaderError
     from reader.links import is_openable

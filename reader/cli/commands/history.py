@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 
-EXIT_OK = 0
+from reader.cli.context import EXIT_OK, open_library, unloaded_library
+from reader.cli.output import print_json
 
 
 def _library(args, *, load: bool = True):
-    from reader.cli import open_library, _library_path
-    from reader.library import Library
-
-    if load:
-        return open_library(args)
-    return Library(_library_path(args))  # not loaded: backups work on a library that does not load
+    return open_library(args) if load else unloaded_library(args)
 
 
 def _when(created: float) -> str:
@@ -27,8 +22,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     library = _library(args)
     entries = library.history(limit=args.limit)
     if args.json:
-        json.dump([e.to_dict() for e in entries], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print_json([e.to_dict() for e in entries])
         return EXIT_OK
     from reader.textsafe import printable
 
@@ -74,15 +68,12 @@ def cmd_backup_list(args: argparse.Namespace) -> int:
     library = _library(args, load=False)
     backups = library.list_backups()
     if args.json:
-        json.dump(
+        print_json(
             [
                 {"number": n, "path": str(b.path), "created": _when(b.created), "summary": b.summary(library.path.name)}
                 for n, b in enumerate(backups, start=1)
-            ],
-            sys.stdout,
-            indent=2,
+            ]
         )
-        sys.stdout.write("\n")
         return EXIT_OK
     if not backups:
         print(f"No backups yet in {library.backups_dir}", file=sys.stderr)

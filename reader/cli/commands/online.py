@@ -14,87 +14,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
 from datetime import datetime, timedelta, timezone
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-
-
-def make_client(**kwargs):
-    """The HTTP client the commands use (tests replace this function)."""
-    from reader.online.http import make_client as build
-
-    return build(**kwargs)
-
-
-def _display(text: str) -> str:
-    from reader.textsafe import printable
-
-    return printable(text)
+from reader.cli import context
+from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
+from reader.cli.output import Progress, print_json
+from reader.cli.output import display as _display
+from reader.cli.output import error as _error
 
 
 def _today() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _error(message: str) -> None:
-    print(f"reader: error: {_display(message)}", file=sys.stderr)
-
-
-class Progress:
-    """A one-line progress bar on a terminal; plain lines (or nothing) otherwise."""
-
-    def __init__(self, label: str, total: int, stream=None, *, plain_lines: bool = False) -> None:
-        self.stream = stream or sys.stderr
-        self.label = label
-        self.total = total
-        self.plain_lines = plain_lines
-        try:
-            self.tty = self.stream.isatty()
-        except (AttributeError, ValueError):
-            self.tty = False
-        self.drawn = False
-
-    def update(self, done: int, note: str = "") -> None:
-        if not self.tty or self.total <= 0:
-            return
-        width = shutil.get_terminal_size((80, 24)).columns
-        bar_width = 20
-        filled = int(bar_width * done / self.total)
-        head = f"{self.label} [{'#' * filled}{'.' * (bar_width - filled)}] {done}/{self.total} "
-        tail = _display(note)[: max(0, width - len(head) - 1)]
-        self.stream.write("\r\x1b[K" + head + tail)
-        self.stream.flush()
-        self.drawn = True
-
-    def line(self, text: str) -> None:
-        """A line that stays: above the bar on a terminal, or as is (when plain lines are wanted)."""
-        if self.tty:
-            self.stream.write("\r\x1b[K" + _display(text) + "\n")
-            self.stream.flush()
-        elif self.plain_lines:
-            self.stream.write(_display(text) + "\n")
-            self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty and self.drawn:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-
-
-def _print_json(value) -> None:
-    import json
-
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def _library(args):
-    from reader.cli import open_library
-
-    return open_library(args)
 
 
 # -- fetch ------------------------------------------------------------------------------
@@ -127,7 +57,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
     config = load_config()
     days = _days(args)
-    library = _library(args)
+    library = open_library(args)
     progress = Progress("fetching", len(days), plain_lines=True)
 
     def on_day(result, done, total):
@@ -136,11 +66,11 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             progress.line(f"{result.day}: {result.candidates} papers{skipped}")
         else:
             progress.line(f"{result.day}: failed (the reason follows at the end)")
-        progress.update(done, result.day)
+        progress.update(done, note=result.day)
 
     progress.update(0)
     try:
-        with make_client() as client:
+        with context.make_client() as client:
             candidates, report = fetch_days(
                 client, days, base_url=config.hf_api_url, concurrency=args.jobs, on_day=on_day
             )
@@ -152,7 +82,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             candidates, skipped=report.skipped, sources=report.sources, label="fetch"
         )
     if args.json:
-        _print_json({"fetch": report.to_dict(), "import": imported.to_dict() if imported else None})
+        print_json({"fetch": report.to_dict(), "import": imported.to_dict() if imported else None})
     else:
         failed = len(report.failed)
         fetched = f"Fetched {len(days) - failed} of {len(days)} day(s)"
@@ -198,12 +128,12 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     if args.max_age < 0:
         raise ReaderError("--max-age must be 0 or more hours")
     config = load_config()
-    library = _library(args)
+    library = open_library(args)
     papers = [p for p in _selected(library, args.query) if paper_repo(p)]
     if not papers:
         message = "No selected paper links a GitHub repository; nothing to enrich."
         if args.json:
-            _print_json({"papers": 0, "repos": 0, "updated": []})
+            print_json({"papers": 0, "repos": 0, "updated": []})
         else:
             print(message)
         return EXIT_OK
@@ -214,11 +144,10 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     progress = Progress("GitHub", 0)
 
     def on_progress(repo, done, total):
-        progress.total = total
-        progress.update(done, repo)
+        progress.update(done, total, repo)
 
     try:
-        with make_client() as client:
+        with context.make_client() as client:
             updates, report = enrich_papers(
                 client,
                 papers,
@@ -236,7 +165,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     change = apply_enrichment(library, updates)
     report.updated = list(change.ids) if change else []
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         parts = [f"{len(report.fetched)} fetched", f"{len(report.cached)} from the cache"]
         if report.missing:
@@ -279,14 +208,14 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     if args.max_age < 0:
         raise ReaderError("--max-age must be 0 or more hours")
     config = load_config()
-    library = _library(args)
+    library = open_library(args)
     papers = _selected(library, args.query)
     claimed = claimed_by(library)
     offline = resolve_offline(papers, library.abstract, claimed)
     if args.offline:
         change = apply_resolution(library, {}, offline, label=f"arXiv ids of {len(offline)} paper(s) from abstracts")
         if args.json:
-            _print_json({"papers": len(papers), "found": [{"id": k, "arxiv_id": v} for k, v in offline.items()]})
+            print_json({"papers": len(papers), "found": [{"id": k, "arxiv_id": v} for k, v in offline.items()]})
         elif change:
             print(f"Took the arXiv id of {len(change.ids)} paper(s) from links in their abstracts (u undoes).")
         else:
@@ -299,10 +228,10 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     progress = Progress("resolving", len(todo))
 
     def on_progress(title, done, total):
-        progress.update(done, title)
+        progress.update(done, note=title)
 
     try:
-        with make_client() as client:
+        with context.make_client() as client:
             resolutions, report = resolve_papers(
                 client,
                 papers,
@@ -323,7 +252,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     change = apply_resolution(library, resolutions, unasked)
     report.updated = list(change.ids) if change else []
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         titles = {paper.id: paper.title for paper in papers}
         print(
@@ -332,7 +261,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             + (f", {len(report.not_tried)} not tried" if report.not_tried else "")
             + f" ({report.requests} requests, {report.cached} from the cache)."
         )
-        for pid, arxiv, how in report.matched:
+        for pid, arxiv, _how in report.matched:
             print(f"  matched    {short_id(pid):<10} {arxiv:<12} {_display(titles[pid])[:70]}")
         for pid, ids in report.ambiguous:
             print(f"  ambiguous  {short_id(pid):<10} {_display(titles[pid])[:50]}: {', '.join(ids)}")
@@ -358,7 +287,7 @@ def cmd_check_links(args: argparse.Namespace) -> int:
 
     if args.timeout <= 0:
         raise ReaderError("--timeout must be more than 0 seconds")
-    library = _library(args)
+    library = open_library(args)
     papers = _selected(library, args.query)
     urls = paper_urls(papers)
     owners: dict[str, str] = {}
@@ -367,17 +296,17 @@ def cmd_check_links(args: argparse.Namespace) -> int:
             owners.setdefault(url, pid)
     if not owners:
         if args.json:
-            _print_json(summarise(urls, {}).to_dict())
+            print_json(summarise(urls, {}).to_dict())
         else:
             print("No links to check.")
         return EXIT_OK
     progress = Progress("checking", len(owners))
 
     def on_progress(status, done, total):
-        progress.update(done, status.url)
+        progress.update(done, note=status.url)
 
     try:
-        with make_client(max_connections=max(args.jobs, 1)) as client:
+        with context.make_client(max_connections=max(args.jobs, 1)) as client:
             results = check_links(client, list(owners), concurrency=args.jobs, timeout=args.timeout,
                                   on_progress=on_progress)
     finally:
@@ -386,7 +315,7 @@ def cmd_check_links(args: argparse.Namespace) -> int:
     report = summarise(urls, results)
     report.updated = list(change.ids) if change else []
     if args.json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
         return EXIT_OK
     extra = f", {len(report.not_checked)} not checked (rate limited; try later)" if report.not_checked else ""
     print(

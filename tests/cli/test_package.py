@@ -1,0 +1,64 @@
+"""The shape of reader/cli: no import circle, one safe JSON printer for every command."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import httpx
+
+import reader
+from reader.cli import main
+from reader.online.http import make_client
+
+PACKAGE = Path(reader.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_commands_never_import_the_parser_or_the_entry_point():
+    """The parser imports the commands; a command importing the parser back would be a circle."""
+    commands = sorted((PACKAGE / "cli" / "commands").glob("*.py"))
+    assert len(commands) >= 8
+    for path in commands:
+        imported = _imports(path)
+        circle = {name for name in imported if name in ("reader.cli.parser", "reader.cli.run", "reader.cli.main")}
+        assert not circle, f"{path.name} imports {circle}"
+    for shared in ("context.py", "output.py"):
+        assert not {n for n in _imports(PACKAGE / "cli" / shared) if n.startswith("reader.cli.")}, shared
+
+
+def test_nothing_below_the_cli_imports_the_cli():
+    for path in PACKAGE.rglob("*.py"):
+        if "cli" in path.relative_to(PACKAGE).parts or path.name == "__main__.py":
+            continue
+        assert not {n for n in _imports(path) if n == "reader.cli" or n.startswith("reader.cli.")}, path
+
+
+def test_fetch_json_escapes_bidi_and_c1_controls_like_every_other_command(monkeypatch, capsys):
+    """A skipped entry's id comes from the server; --json must not carry raw U+202E or CSI (U+009B)."""
+    hostile = "2402.\u202eevil\x9b31m"
+    good = json.loads((Path(__file__).parent.parent / "fixtures/online/daily_papers_2024-03-13.json").read_text())
+    body = [*good, {"paper": {"id": hostile, "title": 5}}]  # a title that is not text: skipped, its id shown
+
+    def handler(request):
+        return httpx.Response(200, json=body)
+
+    monkeypatch.setenv("READER_HF_API_URL", "https://hf.test/api")
+    monkeypatch.setattr("reader.cli.context.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler)))
+    main(["fetch", "--date", "2024-03-13", "--json"])
+    out = capsys.readouterr().out
+    assert "\u202e" not in out and "\x9b" not in out
+    assert "\\u202e" in out and "\\u009b" in out
+    doc = json.loads(out)
+    assert doc["fetch"]["days"][0]["skipped"][0]["text"] == hostile  # the same text, only escaped
