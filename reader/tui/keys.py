@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Where a binding lives (which node's BINDINGS it is in).
 APP = "app"
@@ -145,9 +145,9 @@ KEYS_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
 PALETTE_KEY = "ctrl+p"
 
 
-def bindings(owner: str) -> list[Binding]:
+def bindings(owner: str) -> list[BindingType]:
     """The Textual bindings of one node (``APP``, ``MAIN``, ``LIST``...)."""
-    result = []
+    result: list[BindingType] = []
     for spec in KEYS:
         if owner not in spec.owners:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.message import Message
+from textual.notifications import SeverityLevel
 
 from reader.tui.catalog import Catalog
 
@@ -10,7 +11,7 @@ from reader.tui.catalog import Catalog
 class StoreChanged(Message):
     """A store call finished; ``delta`` is what changed (None: reload everything)."""
 
-    def __init__(self, delta: set[str] | None, note: str | None = None, severity: str = "information") -> None:
+    def __init__(self, delta: set[str] | None, note: str | None = None, severity: SeverityLevel = "information") -> None:
         super().__init__()
         self.delta = delta
         self.note = note
@@ -51,7 +52,7 @@ class OnlineProgress(Message):
 class OnlineEnded(Message):
     """The online task stopped; ``summary`` (if any) becomes a notification."""
 
-    def __init__(self, title: str, summary: str | None, severity: str = "information") -> None:
+    def __init__(self, title: str, summary: str | None, severity: SeverityLevel = "information") -> None:
         super().__init__()
         self.title = title
         self.summary = summary

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -16,11 +17,14 @@ from textual.content import Content
 from reader.textsafe import printable
 from reader.tui.catalog import tag_list_id
 
+if TYPE_CHECKING:
+    from reader.tui.app import ReaderApp
+
 
 class PaperCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        app = self.app
-        main = app._mounted_main()
+        app = cast("ReaderApp", self.app)
+        main = app.mounted_main()
         if main is None:
             return []
         commands: list[tuple[str, str, Callable[[], object]]] = []

@@ -311,7 +311,7 @@ async def test_enrich_shows_stars_and_sorting_by_them_orders_the_list(small_libr
 
 def _assert_order(rows: list[str], titles: list[str]) -> None:
     assert len(rows) == len(titles), rows
-    for row, title in zip(rows, titles):
+    for row, title in zip(rows, titles, strict=True):
         assert title[:30] in row, (row, title)
 
 

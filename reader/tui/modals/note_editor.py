@@ -28,7 +28,7 @@ def shows_safely(text: str) -> bool:
 
 
 class NoteTextArea(TextArea):
-    def _on_paste(self, event: events.Paste) -> None:
+    async def _on_paste(self, event: events.Paste) -> None:
         # Textual calls TextArea's own handler after this one unless the default is prevented.
         if not shows_safely(event.text):
             event.prevent_default()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual import on, work
@@ -35,6 +34,8 @@ from reader.tui.modals.export import ExportModal, ExportRequest
 from reader.tui.modals.tags import TagEdit, TagEditorModal
 from reader.tui.widgets.paper_list import PaperList
 from reader.tui.widgets.sidebar import SmartListSidebar
+from reader.tui.screens.targets import Targets
+from reader.tui.services import ReaderServices
 
 # Actions that need a paper under the cursor (or a selection) to do anything.
 PAPER_ACTIONS = {
@@ -63,12 +64,6 @@ LIST_ACTIONS = {
     "mark_results_read", "tag_results", "export", "next_unread", "previous_unread", "enrich_list", "check_list_links",
     "resolve_list", "triage",
 }
-
-
-@dataclass(slots=True)
-class Targets:
-    ids: list[str]
-    description: str  # "this paper", "3 selected papers"
 
 
 class SearchInput(Input):
@@ -100,8 +95,10 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             self.error = error
             self.keep = keep
 
-    def __init__(self) -> None:
+    def __init__(self, services: ReaderServices) -> None:
         super().__init__(id="main")
+        self.services = services
+        self.catalog: Catalog = services.catalog  # replaced by catalog_replaced()
         self.query_text = ""
         self.list_id = ALL
         self._token = 0
@@ -117,7 +114,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
-            yield Static("reader · demo" if self.app.demo else "reader", id="app-name")
+            yield Static("reader · demo" if self.services.demo else "reader", id="app-name")
             yield SearchInput(placeholder="Search: words, \"phrases\"…  (press / )", id="search")
             yield Static(id="search-status")
         with Horizontal(id="body"):
@@ -144,13 +141,9 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
     def search_input(self) -> SearchInput:
         return self.query_one(SearchInput)
 
-    @property
-    def catalog(self) -> Catalog:
-        return self.app.catalog
-
     def on_mount(self) -> None:
-        self.date_column = self.app.config.date_column
-        self.paper_list.date_field = self._date_field()
+        self.date_column = self.services.config.date_column
+        self.paper_list.date_field = self.date_field()
         self.paper_list.set_papers(self.catalog.papers)
         self.sidebar.update_counts(self.catalog.counts)
         self.run_search(keep=None)
@@ -194,7 +187,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         if not query:
             self.post_message(self.SearchDone(token, ordered(catalog.rows(list_id)), None, None, keep))
             return
-        searcher = self.app.searcher
+        searcher = self.services.searcher
         try:
             if list_id == NEW:  # the search index knows no New list: rank every match, keep the new ones
                 found = searcher.search(query, ALL)
@@ -275,8 +268,9 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
     # -- reacting to the library ---------------------------------------------------------
 
-    def catalog_replaced(self) -> None:
+    def catalog_replaced(self, catalog: Catalog) -> None:
         """The app rebuilt its catalog (a reload, or a very large change)."""
+        self.catalog = catalog
         self.paper_list.set_papers(self.catalog.papers)
         self.sidebar.update_counts(self.catalog.counts)
         self._forget_missing_selection()
@@ -316,10 +310,10 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         if paper is None:
             detail.show_paper(None, None)
             return
-        abstract = self.app.cached_abstract(paper.id)
+        abstract = self.services.cached_abstract(paper.id)
         detail.show_paper(paper, abstract)
         if abstract is None:
-            self.app.load_abstract(paper.id)
+            self.services.load_abstract(paper.id)
             self.set_timer(LOADING_AFTER, lambda: detail.show_loading(paper.id))
 
     def abstract_loaded(self, pid: str, text: str) -> None:
@@ -367,7 +361,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             self.paper_list.current_id is not None,
             bool(self._rows),
             bool(self.paper_list.selected),
-            self.app.library.can_undo(),
+            self.services.can_undo(),
         )
         if state != self._footer_state:
             self._footer_state = state
@@ -385,7 +379,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             if not self._rows and not (action == "export" and self.paper_list.selected):
                 return None
         elif action == "undo":
-            return True if self.app.library.can_undo() else None
+            return True if self.services.can_undo() else None
         return True
 
     # Focus moves at once (Screen.set_focus), not after the queued keys as Widget.focus()
@@ -402,7 +396,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             self.set_focus(self.paper_list)
         elif self.paper_list.selected:
             self.paper_list.clear_selection()
-        elif self.app.cancel_online():
+        elif self.services.cancel_online():
             pass  # the progress line says it is stopping
         elif not self.paper_list.has_focus:
             self.set_focus(self.paper_list)
@@ -416,7 +410,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
     def action_show_detail(self) -> None:
         self.detail.focus()
 
-    def _targets(self) -> Targets | None:
+    def targets(self) -> Targets | None:
         paper_list = self.paper_list
         selected = paper_list.selected
         if selected:
@@ -433,7 +427,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             return None
         return Targets([pid], "this paper")
 
-    def _results_targets(self) -> Targets | None:
+    def results_targets(self) -> Targets | None:
         """Every paper in the list (says why not when there are none, or not all of them yet)."""
         if self._searching:
             self.notify("Still listing the search results; try again in a moment.", severity="warning")
@@ -442,9 +436,9 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             self.notify("The list is empty.", severity="warning")
             return None
         noun = "paper" if len(self._rows) == 1 else "papers"
-        return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {self._where()}")
+        return Targets(list(self._rows), f"all {len(self._rows):,} {noun} in {self.where()}")
 
-    def _where(self) -> str:
+    def where(self) -> str:
         if self.query_text:
             return "the search results"
         return "the library" if self.list_id == ALL else list_label(self.list_id)
@@ -452,25 +446,25 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
     # reading
 
     def action_toggle_read(self) -> None:
-        targets = self._targets()
+        targets = self.targets()
         if targets is None:
             self.notify("No paper here.", severity="warning")
             return
         papers = [self.catalog.papers[pid] for pid in targets.ids]
         read = not all(paper.read for paper in papers)
         if len(papers) == 1:
-            self.app.set_read(targets.ids, read)
+            self.services.set_read(targets.ids, read)
             return
         state = "read" if read else "unread"
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.set_read(targets.ids, read)
+                self.services.set_read(targets.ids, read)
 
         self.app.push_screen(ConfirmModal(f"Mark {targets.description} {state}?"), answered)
 
     def action_mark_results_read(self) -> None:
-        targets = self._results_targets()
+        targets = self.results_targets()
         if targets is None:
             return
         unread = [pid for pid in targets.ids if not self.catalog.papers[pid].read]
@@ -480,13 +474,13 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.app.set_read(unread, True)
+                self.services.set_read(unread, True)
 
         if len(unread) == len(targets.ids):
             question = f"Mark {targets.description} read?"
         else:
             noun = "paper" if len(unread) == 1 else "papers"
-            question = f"Mark the {len(unread):,} unread {noun} of {len(targets.ids):,} in {self._where()} read?"
+            question = f"Mark the {len(unread):,} unread {noun} of {len(targets.ids):,} in {self.where()} read?"
         self.app.push_screen(ConfirmModal(question), answered)
 
     def _jump_unread(self, step: int) -> None:
@@ -521,17 +515,17 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
         def answered(edit: TagEdit | None) -> None:
             if edit is not None:
-                self.app.edit_tags(ids, edit)
+                self.services.edit_tags(ids, edit)
 
         self.app.push_screen(
             TagEditorModal(targets.description, current, counts.tag_names(), Counter(counts.tags or {})), answered
         )
 
     def action_tag(self) -> None:
-        self._edit_tags(self._targets())
+        self._edit_tags(self.targets())
 
     def action_tag_results(self) -> None:
-        targets = self._results_targets()
+        targets = self.results_targets()
         if targets is not None:
             self._edit_tags(targets)
 
@@ -545,7 +539,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         elif link is None:
             self.notify(missing, severity="warning")
         else:
-            self.app.open_link(link.url)
+            self.services.open_link(link.url)
 
     def action_open_code(self) -> None:
         paper = self.current_paper()
@@ -584,7 +578,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
     # copy, export
 
     def action_copy(self) -> None:
-        targets = self._targets()
+        targets = self.targets()
         if targets is None:
             self.notify("No paper here.", severity="warning")
             return
@@ -592,12 +586,12 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
 
         def answered(format_id: str | None) -> None:
             if format_id is not None:
-                self.app.copy_papers(format_id, papers)
+                self.services.copy_papers(format_id, papers)
 
-        self.app.push_screen(CopyModal(self.app.copy_formats(), targets.description), answered)
+        self.app.push_screen(CopyModal(self.services.copy_formats(), targets.description), answered)
 
     def action_export(self) -> None:
-        targets = self._targets() if self.paper_list.selected else None
+        targets = self.targets() if self.paper_list.selected else None
         selection_ids = targets.ids if targets is not None else []
         if not self._rows and not selection_ids:
             self.notify("Nothing to export: the list is empty.", severity="warning")
@@ -615,11 +609,11 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
                 return
             ids = selection_ids if request.scope == "selection" else rows
             papers = [self.catalog.papers[pid] for pid in ids if pid in self.catalog.papers]
-            self.app.export_papers(papers, request)
+            self.services.export_papers(papers, request)
 
         self.app.push_screen(
             ExportModal(
-                default_path=self.app.default_export_name(),
+                default_path=self.services.default_export_name(),
                 default_title=title,
                 list_count=len(rows),
                 selection_count=len(selection_ids),
@@ -637,24 +631,24 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             then(paper)
 
     def action_edit_note(self) -> None:
-        self._with_current(self.app.open_note_editor)
+        self._with_current(self.services.open_note_editor)
 
     def action_edit_note_external(self) -> None:
-        self._with_current(self.app.edit_note_externally)
+        self._with_current(self.services.edit_note_externally)
 
     def action_triage(self) -> None:
-        targets = self._results_targets()
+        targets = self.results_targets()
         if targets is None:
             return
-        self.app.start_triage(targets.ids, self._where(), whole_new_list=self.list_id == NEW and not self.query_text)
+        self.services.start_triage(targets.ids, self.where(), whole_new_list=self.list_id == NEW and not self.query_text)
 
     def action_stats(self) -> None:
-        self.app.show_stats()
+        self.services.show_stats()
 
     # library
 
     def action_undo(self) -> None:
-        self.app.undo()
+        self.services.undo()
 
     def action_refresh(self) -> None:
-        self.app.refresh_library(quiet=False)
+        self.services.refresh_library(quiet=False)

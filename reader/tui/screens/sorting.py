@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from reader.sorting import RANK, STARS, describe_sort, sort_ids
 from reader.tui.modals.sort import SortModal
+from reader.tui.screens.targets import ListScreen
+from reader.papers import Paper
+from collections.abc import Mapping
 
 
 class SortActions:
@@ -21,25 +24,27 @@ class SortActions:
     def sorted_by_default(self) -> bool:
         return self.list_order == RANK and not self.list_reverse
 
-    def action_sort(self) -> None:
+    def action_sort(self: ListScreen) -> None:
+        screen = self
+
         def answered(name: str | None) -> None:
             if name is not None:
-                self.choose_sort(name)
+                SortActions.choose_sort(screen, name)
 
         self.app.push_screen(SortModal(self.list_order, self.list_reverse), answered)
 
-    def choose_sort(self, name: str) -> None:
+    def choose_sort(self: ListScreen, name: str) -> None:
         """Sort by ``name``; the order already in use is reversed instead."""
         if name == self.list_order:
             self.list_reverse = not self.list_reverse
         else:
             self.list_order, self.list_reverse = name, False
         self.paper_list.show_stars = self.list_order == STARS
-        self.paper_list.date_field = self._date_field()
+        self.paper_list.date_field = self.date_field()
         self.notify(f"Sorted by {describe_sort(self.list_order, self.list_reverse)}. S changes it.", title="Sort")
         self.run_search(keep=self.paper_list.current_id)
 
-    def sort_rows(self, rows: list[str], papers, order: str, reverse: bool) -> list[str]:
+    def sort_rows(self, rows: list[str], papers: Mapping[str, Paper], order: str, reverse: bool) -> list[str]:
         """Rows in the chosen order (called from the search worker with the order it started with)."""
         if order == RANK and not reverse:
             return rows
@@ -53,12 +58,12 @@ class SortActions:
 
     date_column: bool = False
 
-    def _date_field(self) -> str | None:
+    def date_field(self) -> str | None:
         if not self.date_column:
             return None
         return "published" if self.list_order == "published" else "added"
 
-    def action_toggle_dates(self) -> None:
+    def action_toggle_dates(self: ListScreen) -> None:
         self.date_column = not self.date_column
-        self.paper_list.date_field = self._date_field()
-        self.app.remember_setting("tui", "date_column", self.date_column)
+        self.paper_list.date_field = self.date_field()
+        self.services.remember_setting("tui", "date_column", self.date_column)

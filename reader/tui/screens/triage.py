@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import work
@@ -23,7 +24,9 @@ from reader.textsafe import printable
 from reader.triage import KEEP, LATER, SKIP, Decision, TriageSession, apply_decision, revert_decision
 from reader.tui import keys
 from reader.tui.widgets.detail import links_text, meta_line, note_text
+from reader.tui.gate import Outcome
 from reader.tui.messages import StoreChanged
+from reader.tui.services import ReaderServices
 
 MAX_AUTHORS = 20
 
@@ -33,12 +36,14 @@ class TriageScreen(Screen[None]):
 
     def __init__(
         self,
+        services: ReaderServices,
         session: TriageSession,
         where: str,
         *,
         on_finished: Callable[[TriageSession], None] | None = None,
     ) -> None:
         super().__init__(id="triage")
+        self.services = services
         self.session = session
         self.where = where
         self.on_finished = on_finished
@@ -68,7 +73,7 @@ class TriageScreen(Screen[None]):
 
     def paper(self, pid: str) -> Paper | None:
         """The paper as the library has it now (None: deleted meanwhile)."""
-        return self.app.catalog.get(pid)
+        return self.services.catalog.get(pid)
 
     def _set(self, widget_id: str, content: Text | str) -> None:
         widget = self.query_one(f"#{widget_id}", Static)
@@ -107,10 +112,10 @@ class TriageScreen(Screen[None]):
             self._set("triage-authors", "")
         self._set("triage-links", links_text(paper))
         self._set("triage-notes", note_text(paper.notes, "") if paper.notes.strip() else "")
-        abstract = self.app.cached_abstract(pid)
+        abstract = self.services.cached_abstract(pid)
         if abstract is None:
             self._set("triage-abstract", Text("Loading the abstract…", style="italic"))
-            self.app.load_abstract(pid)
+            self.services.load_abstract(pid)
         else:
             self.abstract_loaded(pid, abstract)
         body.scroll_home(animate=False)
@@ -188,7 +193,7 @@ class TriageScreen(Screen[None]):
         if paper is None or not paper.links:
             self.notify("This paper has no links.", severity="warning")
             return
-        self.app.open_link((paper.code_link or paper.links[0]).url)
+        self.services.open_link((paper.code_link or paper.links[0]).url)
 
     def action_open_link(self, number: int) -> None:
         paper = self._current_paper()
@@ -197,7 +202,7 @@ class TriageScreen(Screen[None]):
             self.notify(f"This paper has {count} link{'s' if count != 1 else ''}; there is no link {number}.",
                         severity="warning")
             return
-        self.app.open_link(paper.links[number - 1].url)
+        self.services.open_link(paper.links[number - 1].url)
 
     def action_scroll_down(self) -> None:
         self.query_one("#triage-body", VerticalScroll).scroll_down(animate=False)
@@ -228,7 +233,7 @@ class TriageScreen(Screen[None]):
             raise
 
     def _drain_queue(self) -> None:
-        app = self.app
+        services = self.services
         keep_tag = self.session.keep_tag
         while True:
             with self._ops_lock:
@@ -237,11 +242,12 @@ class TriageScreen(Screen[None]):
                     return
                 op, decision = self._ops.popleft()
             try:
+                outcome: Outcome[object]
                 if op == "apply":
-                    outcome = app.gate.run(lambda: apply_decision(app.library, decision, keep_tag))
+                    outcome = services.gate.run(partial(apply_decision, services.library, decision, keep_tag))
                 else:
-                    outcome = app.gate.run(lambda: revert_decision(app.library, decision, keep_tag))
+                    outcome = services.gate.run(partial(revert_decision, services.library, decision, keep_tag))
             except ReaderError as exc:
-                app.post_message(StoreChanged(set(), printable(f"Triage: {exc}"), "error"))
+                self.app.post_message(StoreChanged(set(), printable(f"Triage: {exc}"), "error"))
                 continue
-            app.post_message(StoreChanged(outcome.delta))
+            self.app.post_message(StoreChanged(outcome.delta))

@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 
 from reader.tui import keys
 from reader.tui.screens.online_actions import FetchActions
+from reader.tui.services import ReaderServices
 
 WELCOME = """\
 Your reading list is empty.
@@ -37,6 +38,10 @@ class WelcomeScreen(FetchActions, Screen[None]):
 
     class RefreshRequested(Message):
         pass
+
+    def __init__(self, services: ReaderServices) -> None:
+        super().__init__()
+        self.services = services
 
     def compose(self) -> ComposeResult:
         with Middle():

@@ -54,11 +54,11 @@ class SmartListSidebar(OptionList):
         ]
         with self.prevent(OptionList.OptionHighlighted):
             if wanted == self._list_ids:
-                for list_id, prompt in zip(wanted, prompts):
+                for list_id, prompt in zip(wanted, prompts, strict=True):
                     self.replace_option_prompt(list_id, prompt)
             else:
                 options: list[Option | None] = []
-                for index, (list_id, prompt) in enumerate(zip(wanted, prompts)):
+                for index, (list_id, prompt) in enumerate(zip(wanted, prompts, strict=True)):
                     if index == len(FIXED_LISTS):
                         options.append(None)  # a separator between fixed lists and tags
                     options.append(Option(prompt, id=list_id))

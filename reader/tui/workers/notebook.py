@@ -13,6 +13,7 @@ from functools import partial
 
 from textual import work
 from textual.app import SuspendNotSupported, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from reader.config import ConfigError, remember_setting
@@ -21,6 +22,7 @@ from reader.papers import Paper
 from reader.sorting import SORT_LABELS, SORTS
 from reader.textsafe import printable
 from reader.triage import TriageSession
+from reader.tui.core import ReaderCore
 from reader.tui.messages import StoreChanged
 from reader.tui.modals.confirm import ConfirmModal
 from reader.tui.modals.note_editor import NoteEdit, NoteEditorModal, shows_safely
@@ -28,7 +30,7 @@ from reader.tui.screens.stats import StatsScreen
 from reader.tui.screens.triage import TriageScreen
 
 
-class NotebookWork:
+class NotebookWork(ReaderCore):
     """Needs the app's ``library``, ``gate``, ``config``, ``catalog``, ``clock``, ``new_since``, ``new_marks``."""
 
     # -- screens and the palette ----------------------------------------------------------
@@ -129,6 +131,7 @@ class NotebookWork:
     def save_note_edit(self, edit: NoteEdit) -> None:
         outcome = self.gate.run(lambda: save_note(self.library, edit.paper_id, edit.text, base=edit.base))
         saved = outcome.result
+        severity: SeverityLevel
         if saved.conflict:
             note = "The note was changed elsewhere while you edited it: both texts are kept (theirs first). u undoes."
             severity = "warning"
@@ -165,7 +168,7 @@ class NotebookWork:
     def start_triage(self, ids: list[str], where: str, *, whole_new_list: bool) -> None:
         session = TriageSession(list(ids), keep_tag=self.config.keep_tag)
         finished = partial(self._triage_finished) if whole_new_list else None
-        self.push_screen(TriageScreen(session, where, on_finished=finished))
+        self.push_screen(TriageScreen(self.services, session, where, on_finished=finished))
 
     def _triage_finished(self, session: TriageSession) -> None:
         """The whole New list was triaged: it starts after its newest paper from now on."""
@@ -180,6 +183,8 @@ class NotebookWork:
 
     @work(thread=True, group="settings", exit_on_error=False, name="Saving the New mark")
     def _keep_new_mark(self, newest: str) -> None:
+        if self.new_marks is None:
+            return
         try:
             self.new_marks.triage_finished(self.library.path, newest)
         except OSError as exc:

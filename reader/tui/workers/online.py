@@ -22,10 +22,12 @@ from datetime import date
 
 from textual import work
 from textual.app import SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from reader.papers import Paper
 from reader.textsafe import printable
+from reader.tui.core import ReaderCore
 from reader.tui.messages import OnlineEnded, OnlineProgress, StoreChanged
 from reader.tui.widgets.online_status import OnlineStatus
 
@@ -47,7 +49,7 @@ def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple[str, str]:
+def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple[str, SeverityLevel]:
     failed = [d for d in report.failed if d.error != "cancelled"]
     skipped_days = [d for d in report.failed if d.error == "cancelled"]
     fetched = len(days) - len(report.failed)
@@ -73,7 +75,7 @@ def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple
         if len(failed) > MAX_LISTED:
             text += f"; and {len(failed) - MAX_LISTED} more"
     if failed and imported is None:
-        severity = "error"
+        severity: SeverityLevel = "error"
     elif failed or (imported is not None and imported.skipped):
         severity = "warning"
     else:
@@ -81,7 +83,7 @@ def _fetch_summary(days: list[date], report, imported, cancelled: bool) -> tuple
     return printable(text), severity
 
 
-def _enrich_summary(report, updated: int, token: bool, cancelled: bool) -> tuple[str, str]:
+def _enrich_summary(report, updated: int, token: bool, cancelled: bool) -> tuple[str, SeverityLevel]:
     parts = [f"{len(report.fetched):,} fetched", f"{len(report.cached):,} from the cache"]
     if report.missing:
         parts.append(f"{len(report.missing):,} not found")
@@ -93,7 +95,7 @@ def _enrich_summary(report, updated: int, token: bool, cancelled: bool) -> tuple
         f"GitHub: {_plural(report.repos, 'repository', 'repositories')} for {_plural(report.papers, 'paper')}: "
         f"{', '.join(parts)}. Updated {_plural(updated, 'paper')}."
     )
-    severity = "information"
+    severity: SeverityLevel = "information"
     if report.stopped:
         hint = "" if token else " (set GITHUB_TOKEN for a higher limit)"
         text = f"{report.stopped}{hint}. What was fetched is saved. " + text
@@ -108,7 +110,7 @@ def _enrich_summary(report, updated: int, token: bool, cancelled: bool) -> tuple
     return printable(text), severity
 
 
-def _links_summary(report, cancelled: bool) -> tuple[str, str]:
+def _links_summary(report, cancelled: bool) -> tuple[str, SeverityLevel]:
     cancelled_count = sum(1 for s in report.not_checked if s.error == "cancelled")
     limited = len(report.not_checked) - cancelled_count
     text = (
@@ -129,7 +131,7 @@ def _links_summary(report, cancelled: bool) -> tuple[str, str]:
     return printable(text), "warning" if report.dead else "information"
 
 
-def _resolve_summary(report, offline: int, cancelled: bool) -> tuple[str, str]:
+def _resolve_summary(report, offline: int, cancelled: bool) -> tuple[str, SeverityLevel]:
     text = (
         f"{len(report.matched):,} matched, {len(report.ambiguous):,} ambiguous (left alone), "
         f"{len(report.unmatched):,} unmatched"
@@ -143,7 +145,7 @@ def _resolve_summary(report, offline: int, cancelled: bool) -> tuple[str, str]:
         text += f" {_plural(offline, 'arXiv id')} taken from links in abstracts."
     if report.updated:
         text += f" Updated {_plural(len(report.updated), 'paper')}; u undoes."
-    severity = "information"
+    severity: SeverityLevel = "information"
     if report.stopped:
         kept = "what matched before is saved" if report.updated else "nothing was changed"
         text = f"Stopped: {_clip(report.stopped)}; {kept}. " + text
@@ -153,7 +155,7 @@ def _resolve_summary(report, offline: int, cancelled: bool) -> tuple[str, str]:
     return printable(text), severity
 
 
-class OnlineWork:
+class OnlineWork(ReaderCore):
     """Mixin of ``ReaderApp``: runs one online task at a time in a thread worker.
 
     Uses the app's ``library``, ``gate``, ``config``, ``clock`` and
@@ -171,13 +173,14 @@ class OnlineWork:
         return self._online_stop is not None
 
     def _client(self):
-        factory = self.http_client_factory
-        if factory is None:
-            from reader.online.http import make_client as factory
-        return factory()
+        if self.http_client_factory is not None:
+            return self.http_client_factory()
+        from reader.online.http import make_client
+
+        return make_client()
 
     def _online_status(self) -> OnlineStatus | None:
-        main = self._mounted_main()
+        main = self.mounted_main()
         if main is None:
             return None
         return main.query_one(OnlineStatus)
@@ -192,7 +195,7 @@ class OnlineWork:
         self._online_label = label
         if status := self._online_status():
             status.start(label)
-        if status is None or self.screen is not self._mounted_main():
+        if status is None or self.screen is not self.mounted_main():
             self.notify(f"{label}…", title="Online")  # the progress line is not in sight (the welcome)
         return self._online_stop
 
@@ -354,6 +357,7 @@ class OnlineWork:
         ended = OnlineEnded("Resolve", None)
         try:
             cache = ResolveCache.load(default_cache_path())
+            assert isinstance(cache, ResolveCache)  # load() is typed as GitHubCache's
             problems = [cache.problem] if cache.problem else []
             claimed = claimed_by(self.library)
             offline = resolve_offline(papers, self.library.abstract, claimed)

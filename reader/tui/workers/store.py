@@ -1,0 +1,131 @@
+"""Mixin of ``ReaderApp``: the changes the keys ask for (read, tags, undo), refreshing, the samples.
+
+Each runs in a thread worker, one at a time through the gate, and ends in a
+:class:`StoreChanged` message carrying what changed and a note for the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on, work
+from textual.worker import WorkerState
+
+from reader.errors import ReaderError
+from reader.papers import Paper
+from reader.paths import sample_files
+from reader.textsafe import printable
+from reader.tui.core import ReaderCore
+from reader.tui.messages import StoreChanged
+from reader.tui.modals.tags import TagEdit
+from reader.tui.screens.welcome import WelcomeScreen
+from reader.wording import papers as _papers
+
+
+class StoreWork(ReaderCore):
+    def _tidy_library(self) -> None:
+        """A big library opened without its snapshot, or copied (see Library.needs_tidying):
+        tidying it makes the next start fast again. Runs in the search warm-up worker before
+        the index loads, so that the two never hold their working memory at the same time."""
+        try:
+            outcome = self.gate.run(self.library.tidy)
+        except ReaderError as exc:
+            self.post_message(StoreChanged(set(), printable(f"Could not compact the library: {exc}"), "warning"))
+            return
+        if outcome.changed:
+            self.post_message(StoreChanged(outcome.delta))
+
+    # -- store work (thread workers) ---------------------------------------------------------------
+
+    @work(thread=True, group="store", exit_on_error=False, name="Marking papers")
+    def set_read(self, ids: list[str], read: bool) -> None:
+        outcome = self.gate.run(lambda: self.library.set_read(ids, read))
+        changed = len(outcome.result.ids)
+        state = "read" if read else "unread"
+        if len(ids) == 1:
+            note = None  # the list shows it
+        elif changed:
+            note = f"Marked {_papers(changed)} {state}. u undoes."
+        else:
+            note = f"Nothing changed: already {state}."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    @work(thread=True, group="store", exit_on_error=False, name="Tagging")
+    def edit_tags(self, ids: list[str], edit: TagEdit) -> None:
+        library = self.library
+
+        def call():
+            if edit.add and edit.remove:
+                def update(paper: Paper) -> Paper:
+                    kept = tuple(tag for tag in paper.tags if tag not in edit.remove)
+                    return replace(paper, tags=kept + tuple(tag for tag in edit.add if tag not in kept))
+
+                return library.modify(ids, update, f"tag {len(ids)} paper(s) {edit.describe()}")
+            if edit.add:
+                return library.tag(ids, edit.add)
+            return library.untag(ids, edit.remove)
+
+        outcome = self.gate.run(call)
+        changed = len(outcome.result.ids)
+        if changed:
+            note = printable(f"{edit.describe()} on {_papers(changed)}. u undoes.")
+        else:
+            note = "Nothing changed: the tags were already like that."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    @work(thread=True, group="store", exit_on_error=False, name="Undo")
+    def undo(self) -> None:
+        try:
+            outcome = self.gate.run(self.library.undo)
+        except ReaderError as exc:  # "nothing to undo"
+            self.post_message(StoreChanged(set(), str(exc).capitalize() + ".", "warning"))
+            return
+        label = outcome.result.label.removeprefix("undo: ")
+        self.post_message(StoreChanged(outcome.delta, printable(f"Undone: {label}")))
+
+    @work(thread=True, group="refresh", exit_on_error=False, name="Refresh")
+    def refresh_library(self, quiet: bool = True) -> None:
+        outcome = self.gate.run(self.library.refresh)
+        if quiet:
+            if outcome.changed:
+                self.post_message(StoreChanged(outcome.delta))
+            return
+        note = "Picked up changes made elsewhere." if outcome.changed else "Up to date."
+        self.post_message(StoreChanged(outcome.delta, note))
+
+    def _poll(self) -> None:
+        busy = any(
+            worker.group in ("refresh", "store") and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in self.workers
+        )
+        if not busy:
+            self.refresh_library(quiet=True)
+
+    @on(WelcomeScreen.RefreshRequested)
+    def _welcome_refresh(self) -> None:
+        self.refresh_library(quiet=False)
+
+    @on(WelcomeScreen.LoadSamplesRequested)
+    def _welcome_load(self) -> None:
+        self.notify("Loading the sample papers…")
+        self.load_samples()
+
+    @work(thread=True, group="store", exit_on_error=False, name="Loading the samples")
+    def load_samples(self) -> None:
+        from reader.importers.hf_pages import parse_page_file
+
+        files = sample_files()
+        if not files:
+            raise ReaderError("the sample papers are missing from this installation")
+        parsed = [parse_page_file(path) for path in files]
+        outcome = self.gate.run(
+            lambda: self.library.import_candidates(
+                [cand for item in parsed for cand in item.candidates],
+                skipped=[skip for item in parsed for skip in item.skipped],
+                sources=[item.source for item in parsed],
+                label="sample import",
+            )
+        )
+        report = outcome.result
+        note = f"Loaded {_papers(len(report.added))} from {len(files)} sample pages. u undoes."
+        self.post_message(StoreChanged(outcome.delta, note))
