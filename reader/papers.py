@@ -163,37 +163,56 @@ class Paper:
             sources = get("sources")
             authors = get("authors")
             extra = get("extra")
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"malformed paper document: {exc!r}") from None
+        except KeyError as exc:
+            raise ValueError(f"a paper has no {exc.args[0]!r} field") from None
+        except (TypeError, AttributeError):
+            raise ValueError(f"a paper must be an object, not {_kind(doc)}") from None
         if type(pid) is not str or not pid or type(title) is not str:
-            raise ValueError("malformed paper document: id and title must be non-empty strings")
+            raise ValueError("a paper's 'id' and 'title' must be non-empty strings")
         try:
             if links:
-                links = tuple([_make_link(Link, (item["url"], item["kind"])) for item in links])
+                if type(links) is not list:
+                    raise TypeError(f"'links' must be a list, not {_kind(links)}")
+                links = tuple([_link_of(item) for item in links])
             if tags:
-                tags = _strings(tags)
+                tags = _strings(tags, "tags")
             if sources:
-                sources = _strings(sources)
+                sources = _strings(sources, "sources")
             if authors:
-                authors = _strings(authors)
+                authors = _strings(authors, "authors")
             if extra and type(extra) is not dict:
-                raise TypeError("extra must be an object")
+                raise TypeError("'extra' must be an object")
         except (KeyError, TypeError) as exc:
-            raise ValueError(f"malformed paper document {pid!r}: {exc}") from None
+            raise ValueError(f"paper {pid!r}: {exc}") from None
+        added = get("added") or ""
+        notes = get("notes") or ""
+        read_at = get("read_at")
+        arxiv_id = get("arxiv_id")
+        published = get("published")
+        upvotes = get("upvotes")
+        # Cheap type checks: a value of another type would crash listing, sorting or exporting later.
+        if type(added) is not str or type(notes) is not str:
+            name = "added" if type(added) is not str else "notes"
+            raise ValueError(f"paper {pid!r}: {name!r} must be a string, not {_kind(get(name))}")
+        for name, value in (("read_at", read_at), ("arxiv_id", arxiv_id), ("published", published)):
+            if value is not None and type(value) is not str:
+                raise ValueError(f"paper {pid!r}: {name!r} must be a string or null, not {_kind(value)}")
+        if upvotes is not None and type(upvotes) is not int:
+            raise ValueError(f"paper {pid!r}: 'upvotes' must be a whole number or null, not {_kind(upvotes)}")
         return cls(
             pid,
             title,
             links or (),
             tags or (),
             get("read") is True,
-            get("added") or "",
-            get("read_at"),
+            added,
+            read_at,
             sources or (),
-            get("notes") or "",
-            get("arxiv_id"),
+            notes,
+            arxiv_id,
             authors or (),
-            get("published"),
-            get("upvotes"),
+            published,
+            upvotes,
             extra or {},
             get("no_abstract") is not True,
         )
@@ -202,10 +221,43 @@ class Paper:
 _make_link = tuple.__new__
 
 
-def _strings(values) -> tuple[str, ...]:
+def _kind(value: object) -> str:
+    """The JSON name of a value's type, for messages: 'null', 'a number', 'a list' ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return f"a number ({value!r})"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _link_of(item: object) -> Link:
+    if type(item) is not dict:
+        raise TypeError(f"a link must be an object with 'url' and 'kind', not {_kind(item)}")
+    url = item.get("url")
+    kind = item.get("kind")
+    if type(url) is not str or not url:
+        raise TypeError(f"a link's 'url' must be a non-empty string, not {_kind(url)}")
+    if type(kind) is not str:
+        raise TypeError(f"a link's 'kind' must be a string, not {_kind(kind)}")
+    return _make_link(Link, (url, kind))
+
+
+def _strings(values, name: str) -> tuple[str, ...]:
     if type(values) is not list:
-        raise TypeError("expected a list of strings")
-    "".join(values)  # raises TypeError unless every item is a str (at C speed)
+        raise TypeError(f"{name!r} must be a list of strings, not {_kind(values)}")
+    try:
+        "".join(values)  # raises TypeError unless every item is a str (at C speed)
+    except TypeError:
+        odd = next(value for value in values if type(value) is not str)
+        raise TypeError(f"{name!r} must be a list of strings, but holds {_kind(odd)}") from None
     return tuple(values)
 
 

@@ -19,10 +19,10 @@ Restoring the same backup twice changes nothing the second time.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field, replace
 
+from reader import safejson
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION
 from reader.importers import read_input_bytes, source_name
@@ -115,9 +115,11 @@ def _check_paper(number: int, doc, where: str) -> tuple[Paper, str]:
 def parse_backup(data: bytes, where: str, source: str | None = None) -> Backup:
     """Check and decode a whole backup; :class:`ImportProblem` for anything wrong."""
     try:
-        value = json.loads(data)
+        value = safejson.loads(data)
     except UnicodeDecodeError:
         raise ImportProblem(f"{where}: not UTF-8 text; not a reader backup") from None
+    except safejson.JSONLimitError as exc:
+        raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
     except ValueError as exc:
         raise ImportProblem(f"{where}: not valid JSON ({exc}); truncated? Nothing was imported") from None
     if not isinstance(value, dict) or value.get("format") != BACKUP_FORMAT:

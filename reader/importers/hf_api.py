@@ -19,9 +19,9 @@ reported, and the other entries are kept.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
+from reader import safejson
 from reader.errors import ImportProblem
 from reader.importers import Candidate, ParsedSource, Skipped
 from reader.links import classify_url, extract_links, is_openable, normalise_url
@@ -161,7 +161,7 @@ def parse_daily_papers(data: object, source: str) -> ParsedSource:
 def parse_daily_papers_bytes(body: bytes, source: str) -> ParsedSource:
     """Decode and parse an API answer saved or received as bytes."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportProblem(f"{source}: not valid JSON ({exc})") from None
+        data = safejson.loads(body)
+    except ValueError as exc:
+        raise ImportProblem(f"{source}: {safejson.describe(exc)}") from None
     return parse_daily_papers(data, source)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from reader.errors import ImportProblem
 from reader.importers import Candidate, Skipped, decode_text, read_input_bytes, source_name
 from reader.links import classify_url, extract_links, is_openable
-from reader.papers import ARXIV, Link, normalise_arxiv_id, normalise_tag, normalise_title
+from reader.papers import Link, normalise_arxiv_id, normalise_tag, normalise_title
 
 # Lists with abstracts of 100,000 papers stay well under this.
 MAX_LIST_BYTES = 256 * 1024 * 1024

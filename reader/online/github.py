@@ -29,6 +29,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from reader import safejson
 from reader.errors import ReaderError
 from reader.links import is_openable
 from reader.online.http import (
@@ -113,11 +114,14 @@ class GitHubCache:
     def load(cls, path: Path) -> "GitHubCache":
         cache = cls(path)
         try:
-            data = json.loads(path.read_bytes())
+            data = safejson.loads(path.read_bytes())
         except FileNotFoundError:
             return cache
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            cache.problem = f"{path}: ignored a cache file that does not load ({exc})"
+        except OSError as exc:
+            cache.problem = f"{path}: ignored a cache file that cannot be read ({exc.strerror or exc})"
+            return cache
+        except ValueError as exc:
+            cache.problem = f"{path}: ignored a cache file that does not load ({safejson.describe(exc)})"
             return cache
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION or not isinstance(
             data.get(cls.SECTION), dict
@@ -242,6 +246,22 @@ def _repo_doc(data: object, repo: str, checked: str) -> dict:
     return doc
 
 
+def cached_doc_problem(doc: dict) -> str | None:
+    """Why a cached repository document cannot be used (None when it can): a cache is only a cache."""
+    if doc.get("missing") is True:
+        kinds: dict[str, tuple[type, ...]] = {"repo": (str,), "error": (str,), "checked": (str,)}
+    else:
+        kinds = {"repo": (str,), "url": (str,), "stars": (int,), "description": (str,),
+                 "archived": (bool,), "pushed_at": (str, type(None)), "checked": (str,)}
+    for key, allowed in kinds.items():
+        value = doc.get(key)
+        if not isinstance(value, allowed) or (isinstance(value, bool) and bool not in allowed):
+            return f"{key!r} is not {' or '.join(kind.__name__ for kind in allowed)}"
+    if not doc.get("missing") and (doc["stars"] < 0 or not is_openable(doc["url"])):
+        return "'stars' or 'url' out of range"
+    return None
+
+
 def fetch_repo(
     client: httpx.Client,
     repo: str,
@@ -278,8 +298,10 @@ def fetch_repo(
     if reply.status != 200:
         raise BadResponse(f"GitHub answered HTTP {reply.status} for {repo}, not a result", url=url)
     try:
-        data = json.loads(reply.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = safejson.loads(reply.body)
+    except safejson.JSONLimitError as exc:
+        raise BadResponse(f"GitHub sent unusable JSON for {repo} ({exc})", url=url) from None
+    except ValueError as exc:
         raise BadResponse(f"GitHub sent invalid JSON for {repo} ({exc})", url=url) from None
     doc = _repo_doc(data, repo, checked)
     exhausted = None
@@ -362,7 +384,7 @@ def enrich_papers(
     moment = now()
     for key in by_repo:
         hit = cache.get(key, moment, max_age)
-        if hit is not None:
+        if hit is not None and cached_doc_problem(hit) is None:
             docs[key] = hit
             report.cached.append(names[key])
         else:

@@ -18,7 +18,6 @@ here reaches for the network by itself.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from reader import __version__
+from reader import __version__, safejson
 from reader.errors import ReaderError
 
 USER_AGENT = f"reader/{__version__}"
@@ -359,8 +358,8 @@ def _server_says(body: bytes) -> str | None:
     if not body or len(body) > 4096:
         return None
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = safejson.loads(body)
+    except ValueError:
         return None
     if isinstance(data, dict):
         for key in ("error", "message"):
@@ -417,8 +416,11 @@ def get_json(
                 status=reply.status,
             )
         try:
-            return json.loads(reply.body), reply
-        except (ValueError, UnicodeDecodeError) as exc:
+            return safejson.loads(reply.body), reply
+        except safejson.JSONLimitError as exc:
+            raise BadResponse(f"{host_of(reply.url)} sent unusable JSON for {what}: {exc}", url=url,
+                              status=reply.status) from None
+        except ValueError as exc:
             preview = reply.body[:40].decode("utf-8", "replace").strip()
             raise BadResponse(
                 f"{host_of(reply.url)} sent invalid JSON for {what} ({_clip(str(exc), 60)}; starts {preview!r})",
