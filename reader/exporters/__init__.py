@@ -10,12 +10,14 @@ CLI's ``--force``; the TUI asks first).
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from reader.errors import ReaderError
 from reader.fileio import fsync_dir
+from reader.importers import file_kind
 
 
 class ExportError(ReaderError):
@@ -29,13 +31,29 @@ class OutputExists(ExportError):
 def check_output_path(path: str | os.PathLike, *, replace: bool = False) -> Path:
     """The target as a Path, or :class:`ExportError` saying why it cannot be written."""
     out = Path(path).expanduser()
+    if out.is_symlink():
+        # A link (a synced folder, a dotfiles repo) stays a link: its target is what is written.
+        out = Path(os.path.realpath(out))
     if out.is_dir():
         raise ExportError(f"{out} is a directory; give a file name")
     if not out.parent.is_dir():
         raise ExportError(f"{out.parent}: no such directory")
+    _check_replaceable(out)
     if out.exists() and not replace:
         raise OutputExists(f"{out} exists; use --force to replace it")
     return out
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse a target that exists and is not a regular file (a FIFO, a device such as /dev/null)."""
+    try:
+        mode = os.lstat(out).st_mode
+    except FileNotFoundError:
+        return  # a new path
+    except OSError as exc:
+        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise ExportError(f"{out} is {file_kind(mode)}, not a regular file; not replaced (give a file name)")
 
 
 def write_output(path: str | os.PathLike, chunks: Iterable[str], *, replace: bool = False) -> Path:
@@ -54,6 +72,7 @@ def write_output(path: str | os.PathLike, chunks: Iterable[str], *, replace: boo
             handle.flush()
             os.fsync(handle.fileno())
         if replace:
+            _check_replaceable(out)  # again: something else may have taken the name meanwhile
             os.replace(tmp, out)
         else:
             try:

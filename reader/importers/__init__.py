@@ -86,26 +86,50 @@ def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> b
         return data
     p = Path(path)
     try:
-        info = p.stat()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise ImportProblem(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise ImportProblem(f"{p}: is a directory; give the page dump files inside it") from None
     except OSError as exc:
         raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise ImportProblem(f"{p}: is a directory; give the page dump files inside it")
-    if info.st_size > limit:
-        raise ImportProblem(
-            f"{p}: file is {info.st_size / (1024 * 1024):.1f} MB; page dumps are at most "
-            f"{limit // (1024 * 1024)} MB"
-        )
-    try:
-        with open(p, "rb") as handle:
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImportProblem(f"{p}: is a directory; give the page dump files inside it")
+        raise ImportProblem(f"{p}: is {file_kind(info.st_mode)}, not a regular file; not read")
+    with open(fd, "rb") as handle:
+        if info.st_size > limit:
+            raise ImportProblem(
+                f"{p}: file is {info.st_size / (1024 * 1024):.1f} MB; page dumps are at most "
+                f"{limit // (1024 * 1024)} MB"
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        try:
             data = handle.read(limit + 1)
-    except OSError as exc:
-        raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
     if len(data) > limit:
         raise ImportProblem(f"{p}: file is larger than {limit // (1024 * 1024)} MB; not a page dump")
     return data
+
+
+def file_kind(mode: int) -> str:
+    """'a FIFO (named pipe)', 'a character device' ... for a message about a file that is not regular."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def decode_text(data: bytes, where: str) -> str:

@@ -1,0 +1,61 @@
+"""Files that are not regular files given to `reader import` (issue 14, item 10, the input side).
+
+A FIFO would block the import forever waiting for a writer, and a device such
+as /dev/zero would be read until memory runs out: both are refused at once,
+with one line, and the library is not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from reader.errors import ImportProblem
+from reader.importers import read_input_bytes
+
+from tests.conftest import ROOT, SAMPLE_FILES, run_cli
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+
+
+def _import(db, *paths):
+    # Not run_cli: a FIFO that blocks must fail this test in seconds, not in two minutes.
+    return subprocess.run(
+        [sys.executable, "-m", "reader", "--db", str(db), "import", *map(str, paths)],
+        capture_output=True, text=True, timeout=30, cwd=str(ROOT),
+    )
+
+
+@pytest.mark.parametrize("name", ["pages.txt", "list.md", "backup.json"])
+def test_a_fifo_is_refused_at_once_and_nothing_is_imported(tmp_path, name):
+    db = tmp_path / "lib" / "library.json"
+    assert run_cli("import", str(SAMPLE_FILES[0]), db=db).returncode == 0
+    before = db.read_bytes()
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    done = _import(db, fifo)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "FIFO" in done.stderr and name in done.stderr
+    assert db.read_bytes() == before
+
+
+def test_a_device_or_a_link_to_one_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "pages.txt"
+    link.symlink_to("/dev/zero")  # only read from, never written
+    for path in ("/dev/zero", link):
+        with pytest.raises(ImportProblem, match="character device, not a regular file"):
+            read_input_bytes(path)
+
+
+def test_a_regular_file_and_a_link_to_one_are_still_read(tmp_path):
+    link = tmp_path / "link.txt"
+    link.symlink_to(SAMPLE_FILES[0])
+    assert read_input_bytes(link) == SAMPLE_FILES[0].read_bytes()
+    with pytest.raises(ImportProblem, match="no such file"):
+        read_input_bytes(tmp_path / "absent.txt")
+    with pytest.raises(ImportProblem, match="is a directory"):
+        read_input_bytes(tmp_path)
