@@ -197,7 +197,8 @@ def test_hostile_titles_links_and_tags_render_as_text(render, abstracts, group_b
         else:
             # Not clickable: shown as code, so a person still sees what it was.
             assert hrefs == [] and url in item["codes"]
-        assert item["codes"][-4:] == ["#ml", "#x`y", "#c#", "#<b>"]
+        tags = ["#ml", "#x`y", "#c#", "#<b>"]  # then the abstract's code (a mailto: word, never a link)
+        assert any(item["codes"][i : i + 4] == tags for i in range(len(item["codes"]))), item["codes"]
         if abstracts != "none":
             assert one_line(texts[paper.id]) in item["text"]
     assert parsed.headings[0] == "# <b>Title</b> | *"

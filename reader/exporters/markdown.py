@@ -51,13 +51,76 @@ _SPACES = re.compile(r"\s+")
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+# Where GitHub's dialect (and linkify) would make a link of plain text: 'www.', an
+# e-mail address, a scheme such as ftp:// or mailto:, a protocol-relative '//host'.
+# A match only marks a word to look at closely (:func:`_autolink_bait`); bounded
+# repetitions keep the search linear on a 10 MB line without spaces.
+_BAIT = re.compile(r"www\.|@|//|:", re.IGNORECASE)
+_WWW = re.compile(r"(?<![A-Za-z0-9_.-])www\.", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]@[\w-]+\.[\w-]")
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}):(?://|[^\s`]{0,256}@)")
+_RELATIVE = re.compile(r"(?<![\w:/])//[\w-]")
+_WORD_END = re.compile(r"[\s`]")
+
+
+def _autolink_bait(word: str) -> bool:
+    """Whether a GFM renderer or linkify would turn (part of) ``word`` into a link other than http(s)."""
+    if _WWW.search(word) or _EMAIL.search(word) or _RELATIVE.search(word):
+        return True
+    return any(match.group(1).lower() not in ("http", "https") for match in _SCHEME.finditer(word))
+
+
+def _bait_words(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each word (a run without spaces or backticks) that is autolink bait."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while True:
+        match = _BAIT.search(text, position)
+        if match is None:
+            return spans
+        # Words end at spaces and backticks; ``position`` is always at a word's end (or 0).
+        start = max(text.rfind(" ", position, match.start()), text.rfind("`", position, match.start()), position - 1) + 1
+        end_match = _WORD_END.search(text, match.end())
+        end = end_match.start() if end_match else len(text)
+        if start >= position and _autolink_bait(text[start:end]):
+            spans.append((start, end))
+        position = max(end, match.end())
+
+
 def escape_text(text: str) -> str:
     """``text`` as Markdown that renders as exactly these characters, on one line.
 
     Runs of whitespace (line breaks included) become one space and control
-    characters are dropped, so the result is always a single line.
+    characters are dropped, so the result is always a single line. A word
+    that GitHub's autolinks would make a link other than http(s) (``www.``,
+    e-mail addresses, ``ftp://``, ``mailto:``) is written as inline code,
+    which no renderer links.
     """
     text = " ".join(_CONTROL.sub(" ", _BIDI.sub("", text)).split())
+    spans = _bait_words(text)
+    if not spans:
+        return _escape_plain(text)
+    parts: list[str] = []
+    position = 0
+    for start, end in spans:
+        if start > position:
+            parts.append(_escape_plain(text[position:start]) if not parts else _escape_inner(text[position:start]))
+        parts.append(code_span(text[start:end]))
+        position = end
+    if position < len(text):
+        parts.append(_escape_inner(text[position:]))
+    return "".join(parts)
+
+
+def _escape_inner(text: str) -> str:
+    """:func:`_escape_plain` for text that does not start a line."""
+    text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    return _HASH.sub(r"\\#", text)
+
+
+def _escape_plain(text: str) -> str:
+    """Escape one line of text (no autolink bait in it) so it renders as exactly its characters."""
     text = _ESCAPE_ALWAYS.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
     text = _HASH.sub(r"\\#", text)
@@ -151,17 +214,115 @@ def note_lines(note: str) -> list[str]:
     The note stays Markdown, indented into the item inside an open ``<details>``
     block (which :mod:`reader.importers.markdown_list` skips on import); a
     ``</details`` in it is written ``&lt;/details`` so it cannot end the block.
+    Outside code, a word GitHub would autolink to something other than http(s)
+    becomes inline code; a note that still holds a link or HTML pointing
+    anywhere but http(s) is written as plain escaped text, line by line.
     """
     if not note.strip():
         return []
     text = _NOTE_CONTROL.sub(" ", _BIDI.sub("", note.replace("\r\n", "\n").replace("\r", "\n")))
+    body = _note_markdown(text.split("\n"))
+    if _links_elsewhere("\n".join(body)):
+        body = [escape_text(line) for line in text.split("\n")]
     lines = [f"  {NOTES_OPEN}", ""]
-    for line in text.split("\n"):
+    for line in body:
         line = _CLOSE_DETAILS.sub(r"&lt;/\1", line.rstrip())
         lines.append(f"  {line}" if line.strip() else "")
     while lines[-1] == "":
         lines.pop()
     return lines + ["", "  </details>", ""]
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _note_markdown(lines: list[str]) -> list[str]:
+    """The note's lines with autolink bait outside code (fenced, indented, inline) made inline code."""
+    out: list[str] = []
+    fence: str | None = None
+    previous_blank_or_code = True
+    for line in lines:
+        if fence is not None:
+            out.append(line)
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = None
+            continue
+        opening = _FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+            out.append(line)
+            continue
+        indented = line.startswith(("    ", "\t")) and bool(line.strip())
+        if indented and previous_blank_or_code:
+            out.append(line)  # an indented code block
+            continue
+        previous_blank_or_code = not line.strip()
+        out.append(_unbait_line(line))
+    return out
+
+
+def _unbait_line(line: str) -> str:
+    """One line of Markdown with bait words outside its code spans written as inline code."""
+    parts: list[str] = []
+    position = 0
+    while position < len(line):
+        opening = _BACKTICKS.search(line, position)
+        if opening is None:
+            parts.append(_unbait(line[position:]))
+            break
+        closing = re.compile(rf"(?<!`){opening.group(0)}(?!`)").search(line, opening.end())
+        if closing is None:  # an unmatched run of backticks is literal text
+            parts.append(_unbait(line[position : opening.end()]))
+            position = opening.end()
+            continue
+        parts.append(_unbait(line[position : opening.start()]))
+        parts.append(line[opening.start() : closing.end()])
+        position = closing.end()
+    return "".join(parts)
+
+
+def _unbait(text: str) -> str:
+    spans = _bait_words(text)
+    if not spans:
+        return text
+    parts: list[str] = []
+    position = 0
+    for start, end in spans:
+        parts.append(text[position:start])
+        parts.append(code_span(text[start:end]))
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+_HTML_TARGET = re.compile(
+    r"(?i)\b(?:href|src|srcset|action|formaction|poster|background|data|xlink:href)\s*=\s*[\"']?\s*(?!https?://)"
+)
+_NOTE_PARSER = None
+
+
+def _links_elsewhere(markdown: str) -> bool:
+    """Whether ``markdown`` (CommonMark) holds a link, image or HTML that points anywhere but http(s)."""
+    global _NOTE_PARSER
+    if _NOTE_PARSER is None:
+        from markdown_it import MarkdownIt
+
+        parser = MarkdownIt("commonmark")
+        parser.validateLink = lambda url: True  # type: ignore[method-assign]  # see every link another renderer might
+        _NOTE_PARSER = parser
+    stack = list(_NOTE_PARSER.parse(markdown))
+    while stack:
+        token = stack.pop()
+        if token.children:
+            stack.extend(token.children)
+        if token.type in ("link_open", "image"):
+            target = str(token.attrGet("href") or token.attrGet("src") or "")
+            if not is_openable(target.strip()):
+                return True
+        elif token.type in ("html_inline", "html_block") and _HTML_TARGET.search(token.content):
+            return True
+    return False
 
 
 def _ordered(papers: list[Paper], order: str, reverse: bool = False) -> list[Paper]:
