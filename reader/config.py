@@ -14,10 +14,12 @@ keep_tag = "to-read"
 [online]          # base URLs (a mirror, proxy or local test server can stand in)
 hf_api_url = "https://huggingface.co/api"
 github_api_url = "https://api.github.com"
+request_deadline = 60     # seconds one request may take in all (a server trickling bytes is cut off)
+batch_deadline = 1800     # seconds a batch (days, repositories, links, papers) may take in all
 ```
 
 Environment variables win over the file (``READER_HF_API_URL``,
-``READER_GITHUB_API_URL``). A file that does not parse, or a base URL that
+``READER_GITHUB_API_URL``, ``READER_REQUEST_DEADLINE``, ``READER_BATCH_DEADLINE``). A file that does not parse, or a base URL that
 is not http(s), raises :class:`ConfigError` naming where and the problem.
 """
 
@@ -27,6 +29,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -54,13 +57,16 @@ class Config:
     theme: str | None = None
     date_column: bool = False
     keep_tag: str = DEFAULT_KEEP_TAG
+    # Overall deadlines in seconds (reader.online.deadline); None: the environment or the default.
+    request_deadline: float | None = None
+    batch_deadline: float | None = None
 
 
 def config_path() -> Path:
     return config_dir() / "config.toml"
 
 
-def load_config(path: Path | None = None, environ: dict | None = None) -> Config:
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     path = path or config_path()
     environ = os.environ if environ is None else environ
     data: dict = {}
@@ -85,7 +91,18 @@ def load_config(path: Path | None = None, environ: dict | None = None) -> Config
     config.github_api_url = _base_url(
         environ, "READER_GITHUB_API_URL", online, "github_api_url", DEFAULT_GITHUB_API_URL, path
     )
+    config.request_deadline = _seconds(online, "request_deadline", path)
+    config.batch_deadline = _seconds(online, "batch_deadline", path)
     return config
+
+
+def _seconds(online: dict, key: str, path: Path) -> float | None:
+    value = online.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ConfigError(f"{path}: [online] {key} must be a positive number of seconds, not {value!r}")
+    return float(value)
 
 
 def _read_tui(config: Config, data: dict, path: Path) -> None:

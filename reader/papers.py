@@ -121,7 +121,7 @@ class Paper:
         A 100,000-paper library opens noticeably faster with fewer JSON values
         to parse; :meth:`from_doc` fills the defaults back in.
         """
-        doc = {"id": self.id, "title": self.title, "added": self.added}
+        doc: dict[str, object] = {"id": self.id, "title": self.title, "added": self.added}
         if self.links:
             doc["links"] = [{"url": link.url, "kind": link.kind} for link in self.links]
         if self.tags:

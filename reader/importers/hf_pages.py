@@ -108,7 +108,7 @@ def _content_lines(text: str, dates: list[tuple[int, str]] | None = None):
             pieces = raw.split("\r")
             extra += raw.count("\r") - (1 if raw.endswith("\r") else 0)  # a final \r is half a CRLF
         else:
-            pieces = (raw,)
+            pieces = [raw]
         for offset, piece in enumerate(pieces):
             line = _clean(piece)
             if not line:

@@ -189,7 +189,7 @@ def _parse_item_text_markdown(rest: str) -> tuple[str, list[tuple[str, str]], li
             seen_content = True
         if link_href is not None:
             link_text.append(content)
-        elif in_title:
+        elif in_title and title_parts is not None:
             title_parts.append(content)
         elif kind == "code_inline":
             leading_open = False
@@ -436,7 +436,7 @@ def apply_reading_list(library, parsed: ParsedList) -> ListImportReport:
         read = wanted_read[paper.id]
         tags = wanted_tags[paper.id]
         new_tags = tuple(t for t in paper.tags if t in tags) + tuple(t for t in tags if t not in paper.tags)
-        changes_now = {}
+        changes_now: dict[str, object] = {}
         if paper.read != read:
             changes_now.update(read=read, read_at=stamp if read else None)
         if set(new_tags) != set(paper.tags):

@@ -21,8 +21,8 @@ import httpx
 from reader.errors import ImportProblem, ReaderError
 from reader.importers import Candidate, ParsedSource, Skipped
 from reader.importers.hf_api import daily_source_name, parse_daily_papers
-from reader.online.http import NetworkError, Now, Sleep, get_json, utc_now
-from reader.online.pool import as_finished
+from reader.online.http import NetworkError, Now, Sleep, Stopped, batch_deadline_of, get_json, utc_now
+from reader.online.pool import NetworkWatch, as_finished, deadline_message, start_batch
 
 MAX_DAYS = 366  # one request per day: a longer range is almost surely a typo
 MAX_PAGES = 20  # per day; the API pages with Link: <...>; rel="next"
@@ -59,6 +59,10 @@ class DayResult:
 @dataclass(slots=True)
 class FetchReport:
     days: list[DayResult] = field(default_factory=list)
+    # Why the batch stopped early, once (the network is unreachable, the deadline ran out); days
+    # not fetched for it carry a short error of their own.
+    stopped: str | None = None
+    unreachable: bool = False
 
     @property
     def failed(self) -> list[DayResult]:
@@ -74,7 +78,12 @@ class FetchReport:
         return [s for d in self.days for s in d.skipped]
 
     def to_dict(self) -> dict:
-        return {"days": [d.to_dict() for d in self.days], "failed": [d.day for d in self.failed]}
+        return {
+            "days": [d.to_dict() for d in self.days],
+            "failed": [d.day for d in self.failed],
+            "stopped": self.stopped,
+            "unreachable": self.unreachable,
+        }
 
 
 def parse_day(text: str) -> date:
@@ -163,25 +172,45 @@ def fetch_days(
     stop = stop if stop is not None else threading.Event()
     results: dict[date, tuple[DayResult, list[Candidate]]] = {}
     total = len(days)
+    batch = start_batch(batch_deadline_of(client), stop)
+    watch = NetworkWatch(stop)
+
+    def not_fetched() -> str:
+        if watch.unreachable:
+            return "not fetched: the network is unreachable"
+        if batch.expired():
+            return f"not fetched: {deadline_message(batch)}"
+        return "cancelled"
 
     def one(day: date) -> tuple[DayResult, list[Candidate]]:
         source = daily_source_name(day)
         if stop.is_set():
-            return DayResult(day.isoformat(), source, error="cancelled"), []
+            return DayResult(day.isoformat(), source, error=not_fetched()), []
         try:
             parsed = fetch_day(client, day, base_url=base_url, sleep=sleep, now=now)
-        except (NetworkError, ImportProblem) as exc:
+        except Stopped:
+            return DayResult(day.isoformat(), source, error=not_fetched()), []
+        except NetworkError as exc:
+            if watch.failed(exc) and exc is not watch.first:
+                return DayResult(day.isoformat(), source, error=not_fetched()), []
             return DayResult(day.isoformat(), source, error=str(exc)), []
+        except ImportProblem as exc:
+            return DayResult(day.isoformat(), source, error=str(exc)), []
+        watch.answered()
         entries = len(parsed.candidates) + len(parsed.skipped)
         return (
             DayResult(day.isoformat(), source, entries, len(parsed.candidates), list(parsed.skipped)),
             parsed.candidates,
         )
 
-    for day, result in as_finished(days, one, concurrency=concurrency, stop=stop, name="fetch"):
+    for day, result in as_finished(days, one, concurrency=concurrency, stop=stop, name="fetch", batch=batch):
         results[day] = result
         if on_day is not None:
             on_day(result[0], len(results), total)
     report = FetchReport([results[day][0] for day in days])
+    if watch.message is not None:
+        report.stopped, report.unreachable = watch.message, True
+    elif batch.expired():
+        report.stopped = deadline_message(batch)
     candidates = [cand for day in days for cand in results[day][1]]
     return candidates, report

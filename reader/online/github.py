@@ -38,6 +38,8 @@ from reader.online.http import (
     Now,
     RateLimited,
     Reply,
+    Stopped,
+    batch_deadline_of,
     iso,
     parse_retry_after,
     request,
@@ -45,7 +47,7 @@ from reader.online.http import (
     utc_now,
     when,
 )
-from reader.online.pool import as_finished
+from reader.online.pool import NetworkWatch, as_finished, deadline_message, start_batch
 from reader.papers import CODE, Paper
 
 CACHE_VERSION = 1
@@ -322,7 +324,8 @@ class EnrichReport:
     missing: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_fetched: list[str] = field(default_factory=list)
-    stopped: str | None = None  # why the batch stopped early (rate limit, bad token)
+    stopped: str | None = None  # why the batch stopped early (rate limit, bad token, no network, deadline)
+    unreachable: bool = False  # it stopped because the network is unreachable
     retry_at: str | None = None
     updated: list[str] = field(default_factory=list)  # paper ids changed in the library
 
@@ -340,6 +343,7 @@ class EnrichReport:
             "failed": [{"repo": r, "error": e} for r, e in self.failed],
             "not_fetched": self.not_fetched,
             "stopped": self.stopped,
+            "unreachable": self.unreachable,
             "retry_at": self.retry_at,
             "updated": self.updated,
         }
@@ -391,6 +395,7 @@ def enrich_papers(
             to_fetch.append(key)
     halt: dict[str, NetworkError] = {}
     halt_lock = threading.Lock()
+    watch = NetworkWatch(stop)
 
     def one(key: str) -> tuple[str, dict | None, str | None]:
         if stop.is_set():
@@ -402,8 +407,15 @@ def enrich_papers(
                 halt.setdefault("error", exc)
             stop.set()
             return key, None, None
+        except Stopped:
+            return key, None, None
         except NetworkError as exc:
+            if watch.failed(exc):
+                with halt_lock:
+                    halt.setdefault("error", NetworkError(watch.message or str(exc)))
+                return key, None, None
             return key, None, str(exc)
+        watch.answered()
         if exhausted is not None:
             with halt_lock:
                 halt.setdefault(
@@ -416,7 +428,9 @@ def enrich_papers(
 
     total = len(to_fetch)
     done_count = 0
-    for _key, (key, doc, error) in as_finished(to_fetch, one, concurrency=concurrency, stop=stop, name="github"):
+    batch = start_batch(batch_deadline_of(client), stop)
+    for _key, (key, doc, error) in as_finished(to_fetch, one, concurrency=concurrency, stop=stop, name="github",
+                                               batch=batch):
         done_count += 1
         if doc is not None:
             docs[key] = doc
@@ -428,11 +442,14 @@ def enrich_papers(
             report.not_fetched.append(names[key])
         if on_progress is not None:
             on_progress(names[key], done_count, total)
-    error = halt.get("error")
-    if error is not None:
-        report.stopped = str(error)
-        retry_at = getattr(error, "retry_at", None)
+    halted = halt.get("error")
+    if halted is not None:
+        report.stopped = str(halted)
+        report.unreachable = watch.unreachable
+        retry_at = getattr(halted, "retry_at", None)
         report.retry_at = iso(retry_at) if retry_at else None
+    elif batch.expired() and report.not_fetched:
+        report.stopped = deadline_message(batch)
     updates: dict[str, dict] = {}
     for key, doc in docs.items():
         if doc.get("missing"):

@@ -18,6 +18,7 @@ here reaches for the network by itself.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import httpx
 
 from reader import __version__, safejson
 from reader.errors import ReaderError
+from reader.online import deadline
 
 USER_AGENT = f"reader/{__version__}"
 DEFAULT_TIMEOUT = 15.0  # seconds, for each phase of a request (connect, read, write)
@@ -69,6 +71,14 @@ class NetworkError(ReaderError):
     def unreachable(self) -> bool:
         """No answer at all: a timeout, an unknown host, a refused connection."""
         return self.cause is not None and issubclass(self.cause, (httpx.TimeoutException, httpx.ConnectError))
+
+
+class DeadlineExceeded(NetworkError):
+    """A request or its batch ran out of time (the server answered too slowly, or not at all)."""
+
+
+class Stopped(NetworkError):
+    """The batch was stopped (Esc, Ctrl+C, a rate limit) while this request was under way."""
 
 
 class BadResponse(NetworkError):
@@ -155,28 +165,62 @@ class _ManualRedirects(httpx.BaseTransport):
         self.inner.close()
 
 
+class ReaderClient(httpx.Client):
+    """An ``httpx.Client`` that also carries reader's overall deadlines (seconds)."""
+
+    request_deadline: float = deadline.DEFAULT_REQUEST_DEADLINE
+    batch_deadline: float = deadline.DEFAULT_BATCH_DEADLINE
+
+
+def request_deadline_of(client: httpx.Client) -> float:
+    return getattr(client, "request_deadline", deadline.DEFAULT_REQUEST_DEADLINE)
+
+
+def batch_deadline_of(client: httpx.Client) -> float:
+    return getattr(client, "batch_deadline", deadline.DEFAULT_BATCH_DEADLINE)
+
+
 def make_client(
     *,
     transport: httpx.BaseTransport | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_connections: int = 16,
     headers: Mapping[str, str] | None = None,
-) -> httpx.Client:
+    request_deadline: float | None = None,
+    batch_deadline: float | None = None,
+) -> ReaderClient:
     """The HTTP client every online feature uses (CLI and TUI build it once).
 
     Redirects are not followed by httpx: :func:`request` follows them itself,
-    so that it can refuse non-http(s) targets and drop credentials.
+    so that it can refuse non-http(s) targets and drop credentials. The
+    deadlines (seconds) default to the settings (:mod:`reader.online.deadline`);
+    a setting that is not a positive number raises a one-line ``ReaderError``.
     """
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     base_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
     base_headers.update(headers or {})
-    return httpx.Client(
+    if request_deadline is None or batch_deadline is None:
+        configured = _configured_deadlines()
+        request_deadline = request_deadline or deadline.request_deadline(configured=configured[0])
+        batch_deadline = batch_deadline or deadline.batch_deadline(configured=configured[1])
+    client = ReaderClient(
         transport=_ManualRedirects(transport or httpx.HTTPTransport(limits=limits)),
         timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
         headers=base_headers,
         follow_redirects=False,
         limits=limits,
     )
+    client.request_deadline = request_deadline
+    client.batch_deadline = batch_deadline
+    return client
+
+
+def _configured_deadlines() -> tuple[object, object]:
+    """``[online] request_deadline`` and ``batch_deadline`` of config.toml (None where not set)."""
+    from reader.config import load_config
+
+    config = load_config()
+    return config.request_deadline, config.batch_deadline
 
 
 @dataclass(slots=True)
@@ -215,13 +259,68 @@ def request(
     ``max_bytes=None`` skips the body (a link check needs only the status).
     Raises :class:`NetworkError` for transport failures, bad redirects and
     oversized bodies; an HTTP error status is *returned*, for the caller to judge.
+
+    The whole request, redirects and body included, has an overall deadline
+    (the client's ``request_deadline``, cut short by the batch's, see
+    :mod:`reader.online.deadline`): past it, or when the batch is stopped,
+    :class:`DeadlineExceeded` or :class:`Stopped` is raised at once and the
+    request is left to end by itself on its worker thread.
     """
+    if not _is_http(url):
+        raise NetworkError(f"not an http(s) URL: {url}", url=url)
+    batch = deadline.current()
+    seconds = request_deadline_of(client)
+    ends = time.monotonic() + seconds
+    reason = f"did not finish answering within the {deadline.describe_seconds(seconds)} request deadline"
+    if batch.ends is not None and batch.ends < ends:
+        ends = batch.ends
+        reason = "was still answering when the batch's deadline ran out"
+    if batch.stopped():
+        raise Stopped("stopped before this request was sent", url=url)
+    outcome: dict[str, object] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["reply"] = _request(client, method, url, params, headers, max_bytes, max_redirects, timeout,
+                                        ends, reason)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=work, name=f"{threading.current_thread().name}:request", daemon=True)
+    worker.start()
+    while not finished.wait(min(0.1, max(0.0, ends - time.monotonic()))):
+        if time.monotonic() >= ends:
+            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped waiting", url=url)
+        if batch.stopped():
+            raise Stopped(f"stopped while waiting for {host_of(url)}", url=url)
+    error = outcome.get("error")
+    if isinstance(error, BaseException):
+        raise error
+    reply = outcome["reply"]
+    assert isinstance(reply, Reply)
+    return reply
+
+
+def _request(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    params: Mapping[str, str] | None,
+    headers: Mapping[str, str] | None,
+    max_bytes: int | None,
+    max_redirects: int,
+    timeout: float | None,
+    ends: float,
+    reason: str,
+) -> Reply:
+    """:func:`request`'s work, on its worker thread: every wait is cut to the time left."""
     current = url
     seen: list[str] = []
     extra_headers = dict(headers or {})
-    start_origin = _origin(url) if _is_http(url) else None
-    if start_origin is None:
-        raise NetworkError(f"not an http(s) URL: {url}", url=url)
+    start_origin = _origin(url)
     method = method.upper()
     last_status: int | None = None
     for _hop in range(max_redirects + 1):
@@ -230,8 +329,11 @@ def request(
         kwargs: dict = {"headers": extra_headers}
         if params is not None and not seen:
             kwargs["params"] = params
-        if timeout is not None:
-            kwargs["timeout"] = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
+        left = ends - time.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded(f"{host_of(current)} {reason}; stopped", url=url)
+        phase = min(timeout if timeout is not None else DEFAULT_TIMEOUT, left)
+        kwargs["timeout"] = httpx.Timeout(phase, connect=min(CONNECT_TIMEOUT, phase))
         try:
             with client.stream(method, current, **kwargs) as response:
                 location = response.headers.get(LOCATION_HEADER) or response.headers.get("location")
@@ -249,7 +351,7 @@ def request(
                     continue
                 body = b""
                 if max_bytes is not None:
-                    body = _read_capped(response, max_bytes, current)
+                    body = _read_capped(response, max_bytes, current, ends, reason)
                 return Reply(
                     url=str(response.url),
                     status=response.status_code,
@@ -259,6 +361,8 @@ def request(
                     redirects=seen,
                 )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if time.monotonic() >= ends:
+                raise DeadlineExceeded(f"{host_of(current)} {reason}; stopped", url=url) from None
             raise NetworkError(describe_error(exc, current), url=url, cause=type(exc)) from None
     raise NetworkError(
         f"{host_of(url)}: more than {max_redirects} redirects; not followed", url=url, status=last_status
@@ -277,7 +381,8 @@ def _clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
+def _read_capped(response: httpx.Response, max_bytes: int, url: str, ends: float | None = None,
+                 reason: str = "ran out of time") -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise BadResponse(
@@ -288,6 +393,8 @@ def _read_capped(response: httpx.Response, max_bytes: int, url: str) -> bytes:
     chunks: list[bytes] = []
     total = 0
     for chunk in response.iter_bytes():
+        if ends is not None and time.monotonic() >= ends:
+            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped reading", url=url, status=response.status_code)
         total += len(chunk)
         if total > max_bytes:
             raise BadResponse(

@@ -23,14 +23,26 @@ from urllib.parse import urlsplit
 import httpx
 
 from reader.links import is_openable
-from reader.online.http import MAX_REDIRECTS, NetworkError, Now, Sleep, iso, parse_retry_after, request, utc_now
-from reader.online.pool import as_finished
+from reader.online.http import (
+    MAX_REDIRECTS,
+    NetworkError,
+    Now,
+    Sleep,
+    Stopped,
+    batch_deadline_of,
+    iso,
+    parse_retry_after,
+    request,
+    utc_now,
+)
+from reader.online.pool import NetworkWatch, as_finished, deadline_message, start_batch
 from reader.papers import Paper
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_PER_HOST = 2
 DEFAULT_TIMEOUT = 10.0
 MAX_RETRY_WAIT = 10.0  # seconds a 429's Retry-After may ask for before we give up on the link
+UNREACHABLE_AFTER = 3  # links failing to connect, with no answer from any, that mean "offline"
 
 
 @dataclass(slots=True)
@@ -42,6 +54,7 @@ class LinkStatus:
     checked: str = ""
     final_url: str | None = None
     responded: bool = False  # some server answered (the network works)
+    cause: NetworkError | None = field(default=None, compare=False, repr=False)  # the failure, if any
 
     def to_doc(self) -> dict:
         return {"ok": self.ok, "status": self.status, "error": self.error, "checked": self.checked}
@@ -136,8 +149,10 @@ def check_url(
             return LinkStatus(url, None, 429, "rate limited by the server; check again later", iso(moment),
                               probe.final_url, True)
         checked = iso(now())
+        if isinstance(probe.error, Stopped):
+            return LinkStatus(url, None, None, "cancelled", checked, None, False, probe.error)
         if probe.error is not None:
-            return LinkStatus(url, False, probe.status, str(probe.error), checked, None, probe.responded)
+            return LinkStatus(url, False, probe.status, str(probe.error), checked, None, probe.responded, probe.error)
         status = probe.status or 0
         if status < 400:
             return LinkStatus(url, True, status, None, checked, probe.final_url, True)
@@ -180,24 +195,41 @@ def check_links(
                 host_limits[host] = threading.Semaphore(max(1, per_host))
             return host_limits[host]
 
+    batch = start_batch(batch_deadline_of(client), stop)
+    # Many hosts: one that is gone is a dead link, not a sign of being offline. Only when the
+    # first few links all fail to connect and none answered is the network taken to be down.
+    watch = NetworkWatch(stop, threshold=UNREACHABLE_AFTER, only_before_an_answer=True)
+
+    def not_checked() -> str:
+        if watch.unreachable:
+            return "not checked: the network is unreachable"
+        if batch.expired():
+            return f"not checked: {deadline_message(batch)}"
+        return "cancelled"
+
     def one(url: str) -> LinkStatus:
         with host_limit(url):
             if stop.is_set():
-                return LinkStatus(url, None, None, "cancelled", iso(now()))
-            return check_url(client, url, timeout=timeout, max_redirects=max_redirects, sleep=sleep, now=now)
+                return LinkStatus(url, None, None, not_checked(), iso(now()))
+            status = check_url(client, url, timeout=timeout, max_redirects=max_redirects, sleep=sleep, now=now)
+        if status.responded:
+            watch.answered()
+        elif status.cause is not None and (isinstance(status.cause, Stopped) or watch.failed(status.cause)):
+            if status.cause is not watch.first:
+                return LinkStatus(url, None, None, not_checked(), status.checked)
+        return status
 
     results: dict[str, LinkStatus] = {}
     total = len(urls)
-    for url, status in as_finished(urls, one, concurrency=concurrency, stop=stop, name="links"):
+    for url, status in as_finished(urls, one, concurrency=concurrency, stop=stop, name="links", batch=batch):
         results[url] = status
         if on_progress is not None:
             on_progress(status, len(results), total)
     tried = [s for s in results.values() if s.ok is not None and is_openable(s.url)]
-    if tried and not any(s.responded for s in results.values()):
-        first = next(s.error for s in tried if s.error)
+    if (watch.unreachable or tried) and not any(s.responded for s in results.values()):
+        why = watch.message or "first error: {}".format(next((s.error for s in tried if s.error), "no answer"))
         raise NetworkError(
-            f"could not reach any of the {len(tried)} link(s) checked (offline?): first error: {first}; "
-            "nothing was marked"
+            f"could not reach any of the {len(tried)} link(s) checked (offline?): {why}; nothing was marked"
         )
     return {url: results[url] for url in urls}
 
@@ -228,7 +260,8 @@ def apply_link_results(library, results: dict[str, LinkStatus], ids: Iterable[st
     ids = [pid for pid in ids if library.get(pid) is not None]
 
     def update(paper: Paper) -> Paper:
-        previous = paper.extra.get("links") if isinstance(paper.extra.get("links"), dict) else {}
+        found = paper.extra.get("links")
+        previous: dict = found if isinstance(found, dict) else {}
         merged: dict[str, dict] = {}
         for link in paper.links:
             status = results.get(link.url)

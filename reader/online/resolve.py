@@ -50,8 +50,8 @@ from rapidfuzz import fuzz
 
 from reader.links import arxiv_id_from_links, classify_url, is_openable, mentioned_arxiv_ids, normalise_url
 from reader.online.github import GitHubCache
-from reader.online.http import BadResponse, NetworkError, Now, Sleep, get_json, iso, utc_now
-from reader.online.pool import as_finished
+from reader.online.http import BadResponse, NetworkError, Now, Sleep, Stopped, batch_deadline_of, get_json, iso, utc_now
+from reader.online.pool import as_finished, deadline_message, start_batch
 from reader.papers import CODE, PROJECT, Link, Paper, normalise_arxiv_id, normalise_title
 
 DEFAULT_MAX_AGE = timedelta(hours=24)
@@ -435,7 +435,7 @@ def resolve_papers(
                     if verdict.kind == "matched":
                         return paper.id, verdict, how
             return paper.id, judge(paper.title, abstract, by_title(paper.title)), "title"
-        except _Halt:
+        except (_Halt, Stopped):
             return paper.id, None, ""
         except NetworkError as exc:
             with lock:
@@ -447,7 +447,9 @@ def resolve_papers(
     results: dict[str, tuple[Verdict | None, str]] = {}
     total = len(todo)
     titles = {paper.id: paper.title for paper in todo}
-    for _paper, (pid, verdict, how) in as_finished(todo, one, concurrency=concurrency, stop=stop, name="resolve"):
+    batch = start_batch(batch_deadline_of(client), stop)
+    for _paper, (pid, verdict, how) in as_finished(todo, one, concurrency=concurrency, stop=stop, name="resolve",
+                                                   batch=batch):
         results[pid] = (verdict, how)
         if on_progress is not None:
             on_progress(titles[pid], len(results), total)
@@ -457,7 +459,7 @@ def resolve_papers(
         verdict, how = results.get(paper.id, (None, ""))
         if verdict is None:
             report.not_tried.append(paper.id)
-        elif verdict.kind == "matched":
+        elif verdict.kind == "matched" and verdict.record is not None:
             taken.setdefault(verdict.record.arxiv_id, []).append(paper.id)
             resolutions[paper.id] = Resolution(paper.id, verdict.record, how)
         elif verdict.kind == "ambiguous":
@@ -476,10 +478,12 @@ def resolve_papers(
     for pid, resolution in resolutions.items():
         report.matched.append((pid, resolution.record.arxiv_id, resolution.how))
     if halt:
-        report.stopped = str(halt[0])
         report.unreachable = halt[0].unreachable
+        report.stopped = f"the network is unreachable ({halt[0]}); stopped" if report.unreachable else str(halt[0])
         retry_at = getattr(halt[0], "retry_at", None)
         report.retry_at = iso(retry_at) if retry_at else None
+    elif batch.expired() and report.not_tried:
+        report.stopped = deadline_message(batch)
     return resolutions, report
 
 
@@ -509,7 +513,7 @@ def resolved_paper(paper: Paper, resolution: Resolution, stamp: str) -> Paper:
     project = _new_link(record.project_page, known)
     if project is not None and not paper.project_link:
         links.append(Link(project.url, project.kind if project.kind != "other" else PROJECT))
-    hf = {"resolved": stamp, "how": resolution.how}
+    hf: dict[str, object] = {"resolved": stamp, "how": resolution.how}
     if record.ai_summary:
         hf["ai_summary"] = record.ai_summary
     if record.ai_keywords:

@@ -1,0 +1,149 @@
+"""Every request and every batch has an overall deadline (issue 14, item 12).
+
+A server on 127.0.0.1 that sends its answer one byte at a time, never
+stalling long enough for a read timeout, would keep `reader fetch` running
+for ever. With tiny deadlines set (the settings READER_REQUEST_DEADLINE and
+READER_BATCH_DEADLINE), each request and each batch ends at its deadline with
+a one-line reason. (The assertions allow generous slack: they check that the
+deadline ends the work, not how fast the machine is.)
+"""
+
+from __future__ import annotations
+
+import socketserver
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from reader.online.daily import fetch_days
+from reader.online.deadline import Batch, DeadlineSettingError, request_deadline, working_for
+from reader.online.http import DeadlineExceeded, Stopped, get_json, make_client, request
+
+from tests.conftest import run_cli
+
+BODY = b'[{"paper": {"id": "2403.05530", "title": "A paper", "summary": "An abstract."}}]'
+
+
+class Trickle(socketserver.ThreadingTCPServer):
+    """Answers every request one byte every ``pause`` seconds (headers too when ``headers_too``)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, pause: float = 0.2, headers_too: bool = False) -> None:
+        super().__init__(("127.0.0.1", 0), TrickleHandler)
+        self.pause = pause
+        self.headers_too = headers_too
+        self.done = threading.Event()
+        self.requests = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class TrickleHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        server: Trickle = self.server  # type: ignore[assignment]
+        server.requests += 1
+        self.request.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % (len(BODY) * 50)
+        try:
+            if not server.headers_too:
+                self.request.sendall(head)
+                head = b""
+            for byte in (head + BODY * 50)[:400]:  # bounded: the server stops by itself
+                if server.done.wait(server.pause):
+                    return
+                self.request.sendall(bytes([byte]))
+        except OSError:
+            return  # the client gave up: what the test wants
+
+
+@pytest.fixture(params=[False, True], ids=["body", "headers"])
+def trickle(request):
+    server = Trickle(headers_too=request.param)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.done.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_trickling_server_cannot_keep_a_request_past_its_deadline(trickle):
+    with make_client(request_deadline=1.0, batch_deadline=60) as client:
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded, match="1 s request deadline"):
+            get_json(client, trickle.url + "/api/daily_papers", what="a test")
+        assert time.monotonic() - started < 6
+
+
+def test_a_trickling_server_cannot_keep_a_batch_past_its_deadline(trickle):
+    days = [date(2024, 3, day) for day in range(1, 9)]
+    with make_client(request_deadline=600, batch_deadline=1.0) as client:
+        started = time.monotonic()
+        candidates, report = fetch_days(client, days, base_url=trickle.url + "/api", concurrency=2)
+        assert time.monotonic() - started < 8
+    assert candidates == [] and len(report.days) == 8 and all(not day.ok for day in report.days)
+    assert report.stopped and "READER_BATCH_DEADLINE" in report.stopped
+    assert trickle.requests <= 4  # the days not started were never asked for
+
+
+def test_fetch_ends_at_the_request_deadline_set_in_the_environment(trickle):
+    started = time.monotonic()
+    done = run_cli(
+        "fetch", "--date", "2024-03-11",
+        env={"READER_HF_API_URL": trickle.url + "/api", "READER_REQUEST_DEADLINE": "1"},
+    )
+    err = done.stderr.decode()
+    assert done.returncode != 0 and "Traceback" not in err
+    assert "request deadline" in err, err
+    assert time.monotonic() - started < 30
+
+
+def test_a_stopped_batch_ends_its_request_at_once(trickle):
+    stop = threading.Event()
+    with make_client(request_deadline=600, batch_deadline=600) as client:
+        threading.Timer(0.5, stop.set).start()
+        started = time.monotonic()
+        with working_for(Batch(stop=stop)), pytest.raises(Stopped):
+            request(client, "GET", trickle.url + "/x")
+        assert time.monotonic() - started < 6
+
+
+def test_deadline_settings_are_checked():
+    assert request_deadline({"READER_REQUEST_DEADLINE": "2.5"}) == 2.5
+    assert request_deadline({}, configured=7) == 7
+    assert request_deadline({}) == 60
+    for bad in ("0", "-1", "soon", "nan", "inf"):
+        with pytest.raises(DeadlineSettingError, match="READER_REQUEST_DEADLINE must be a positive number"):
+            request_deadline({"READER_REQUEST_DEADLINE": bad})
+
+
+def test_a_bad_deadline_in_the_environment_is_one_line(tmp_path):
+    done = run_cli("fetch", "--date", "2024-03-11",
+                   env={"READER_HF_API_URL": "http://127.0.0.1:9/api", "READER_BATCH_DEADLINE": "soon"})
+    err = done.stderr.decode()
+    assert done.returncode != 0 and "Traceback" not in err and "READER_BATCH_DEADLINE" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_deadline_in_the_config_file_is_read(tmp_path, monkeypatch):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text("[online]\nrequest_deadline = 3\nbatch_deadline = 9.5\n", encoding="utf-8")
+    monkeypatch.setenv("READER_CONFIG_DIR", str(config))
+    with make_client() as client:
+        assert (client.request_deadline, client.batch_deadline) == (3, 9.5)
+    monkeypatch.setenv("READER_REQUEST_DEADLINE", "4")
+    with make_client() as client:
+        assert client.request_deadline == 4
