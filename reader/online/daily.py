@@ -177,7 +177,7 @@ def fetch_days(
 
     def not_fetched() -> str:
         if watch.unreachable:
-            return "not fetched: the network is unreachable"
+            return "not fetched: " + (watch.message or "").split(" (", 1)[0]
         if batch.expired():
             return f"not fetched: {deadline_message(batch)}"
         return "cancelled"
@@ -191,8 +191,7 @@ def fetch_days(
         except Stopped:
             return DayResult(day.isoformat(), source, error=not_fetched()), []
         except NetworkError as exc:
-            if watch.failed(exc) and exc is not watch.first:
-                return DayResult(day.isoformat(), source, error=not_fetched()), []
+            watch.failed(exc)  # a day that was tried keeps its own error; the days after it are not tried
             return DayResult(day.isoformat(), source, error=str(exc)), []
         except ImportProblem as exc:
             return DayResult(day.isoformat(), source, error=str(exc)), []

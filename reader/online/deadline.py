@@ -28,6 +28,7 @@ from reader.errors import ReaderError
 
 DEFAULT_REQUEST_DEADLINE = 60.0
 DEFAULT_BATCH_DEADLINE = 30 * 60.0
+STOP_GRACE = 5.0
 REQUEST_VARIABLE = "READER_REQUEST_DEADLINE"
 BATCH_VARIABLE = "READER_BATCH_DEADLINE"
 
@@ -75,6 +76,9 @@ class Batch:
     ends: float | None = None  # time.monotonic() value
     seconds: float | None = None  # the deadline as set, for messages
     stop: threading.Event | None = None
+    # Seconds a request under way still gets when the batch is stopped (Esc): an answer that
+    # is about to arrive is kept, a server that trickles is not waited for.
+    grace: float = STOP_GRACE
 
     def expired(self) -> bool:
         return self.ends is not None and time.monotonic() >= self.ends

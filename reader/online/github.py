@@ -413,7 +413,6 @@ def enrich_papers(
             if watch.failed(exc):
                 with halt_lock:
                     halt.setdefault("error", NetworkError(watch.message or str(exc)))
-                return key, None, None
             return key, None, str(exc)
         watch.answered()
         if exhausted is not None:

@@ -291,11 +291,17 @@ def request(
 
     worker = threading.Thread(target=work, name=f"{threading.current_thread().name}:request", daemon=True)
     worker.start()
+    stopped_at: float | None = None
     while not finished.wait(min(0.1, max(0.0, ends - time.monotonic()))):
-        if time.monotonic() >= ends:
-            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped waiting", url=url)
-        if batch.stopped():
+        moment = time.monotonic()
+        if stopped_at is None and batch.stopped():
+            stopped_at = moment
+        if stopped_at is not None and moment >= stopped_at + batch.grace:
             raise Stopped(f"stopped while waiting for {host_of(url)}", url=url)
+        if moment >= ends:
+            if batch.stopped():
+                raise Stopped(f"stopped while waiting for {host_of(url)}", url=url)
+            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped waiting", url=url)
     error = outcome.get("error")
     if isinstance(error, BaseException):
         raise error

@@ -202,7 +202,7 @@ def check_links(
 
     def not_checked() -> str:
         if watch.unreachable:
-            return "not checked: the network is unreachable"
+            return "not checked: " + (watch.message or "").split(" (", 1)[0]
         if batch.expired():
             return f"not checked: {deadline_message(batch)}"
         return "cancelled"
@@ -214,9 +214,8 @@ def check_links(
             status = check_url(client, url, timeout=timeout, max_redirects=max_redirects, sleep=sleep, now=now)
         if status.responded:
             watch.answered()
-        elif status.cause is not None and (isinstance(status.cause, Stopped) or watch.failed(status.cause)):
-            if status.cause is not watch.first:
-                return LinkStatus(url, None, None, not_checked(), status.checked)
+        elif status.cause is not None and not isinstance(status.cause, Stopped):
+            watch.failed(status.cause)
         return status
 
     results: dict[str, LinkStatus] = {}

@@ -122,7 +122,8 @@ class NetworkWatch:
             if self.message is None and not (self.only_before_an_answer and self._answers):
                 self._failures += 1
                 if self._failures >= self.threshold:
-                    self.message = f"the network is unreachable ({error}); stopped"
+                    what = "the server" if "refused" in str(error) else "the network"
+                    self.message = f"{what} is unreachable ({error}); stopped"
                     self.first = error
                     self.stop.set()
             return self.message is not None

@@ -115,7 +115,7 @@ def test_a_stopped_batch_ends_its_request_at_once(trickle):
     with make_client(request_deadline=600, batch_deadline=600) as client:
         threading.Timer(0.5, stop.set).start()
         started = time.monotonic()
-        with working_for(Batch(stop=stop)), pytest.raises(Stopped):
+        with working_for(Batch(stop=stop, grace=0.2)), pytest.raises(Stopped):
             request(client, "GET", trickle.url + "/x")
         assert time.monotonic() - started < 6
 

@@ -80,7 +80,7 @@ def test_enrich_stops_at_the_first_connection_failure():
         updates, report = enrich_papers(client, _papers(6), base_url="https://api.github.test", concurrency=1)
     assert len(offline.requests) == 1 and updates == {}
     assert report.unreachable and report.stopped and report.stopped.startswith("the network is unreachable")
-    assert report.failed == [] and len(report.not_fetched) == 6
+    assert [repo for repo, _ in report.failed] == ["o/r0"] and len(report.not_fetched) == 5
 
 
 def test_resolve_stops_at_the_first_connection_failure():
