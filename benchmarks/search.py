@@ -44,7 +44,7 @@ from synth import make_candidates  # noqa: E402
 
 from reader.library import Library  # noqa: E402
 from reader.search import engine_for, search, search_ids  # noqa: E402
-from reader.search_engine import index_dir  # noqa: E402
+from reader.search.documents import index_dir  # noqa: E402
 
 
 def _swap(word: str, at: int) -> str:

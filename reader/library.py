@@ -847,8 +847,8 @@ class Library:
     def _changed_under_lock(self) -> None:
         """Every change, whatever made it, ends here while the writer lock is still held: the
         search index beside the library (if it has one) takes the changed papers (see
-        :mod:`reader.search_engine`; it never raises, and a failure is a warning)."""
-        from reader.search_engine import library_changed
+        :mod:`reader.search.engine`; it never raises, and a failure is a warning)."""
+        from reader.search.engine import library_changed
 
         library_changed(self)
 

@@ -17,8 +17,10 @@ import pytest
 from reader.importers import Candidate
 from reader.library import Library
 from reader.search import search, search_ids
-from reader.search_engine import FORMAT, engine_for, index_dir, quick_search
-from reader.search_query import parse_query
+from reader.search import engine_for
+from reader.search.documents import FORMAT, index_dir
+from reader.search.quick import quick_search
+from reader.search.query import parse_query
 from tests.conftest import ROOT, run_cli
 
 QUERIES = [
@@ -159,7 +161,7 @@ def test_two_processes_changing_the_library_at_once_both_reach_the_index(sample_
 
 _DIE_BEFORE_INDEX_COMMIT = """
 import os, sys
-import reader.search_engine as engine
+import reader.search.engine as engine
 from reader.library import Library
 
 def die(*args, **kwargs):
@@ -274,9 +276,9 @@ def test_an_index_of_another_library_is_rebuilt_with_a_note(sample_library, db_p
 
 def test_an_index_of_another_version_is_rebuilt(sample_library, db_path, monkeypatch):
     search(sample_library, "anything")
-    import reader.search_engine as engine
+    import reader.search.documents as documents
 
-    monkeypatch.setattr(engine, "FORMAT", FORMAT + 1)
+    monkeypatch.setattr(documents, "FORMAT", FORMAT + 1)
     result = search(Library.open(db_path), "graph neural")
     assert result.note == "search index rebuilt (made by another version of reader)"
     assert result
@@ -301,7 +303,7 @@ def test_an_index_ahead_of_the_library_is_rebuilt(sample_library, db_path, tmp_p
 
 def test_a_read_only_library_searches_the_index_it_has_and_says_it_is_behind(sample_library, db_path, monkeypatch):
     search(sample_library, "anything")
-    import reader.search_engine as engine
+    import reader.search.engine as engine
 
     monkeypatch.setattr(engine, "library_changed", lambda library: None)  # a change the index missed
     pid = sample_library.papers()[0].id
@@ -400,7 +402,7 @@ def test_a_damaged_vocabulary_is_rebuilt_and_typos_still_work(sample_library, db
 
 
 def test_vocabulary_of_new_papers_is_folded_in_and_read_by_a_fresh_process(sample_library, db_path, monkeypatch):
-    import reader.search_vocab as vocab_module
+    import reader.search.vocab as vocab_module
 
     search(sample_library, "anything")
     monkeypatch.setattr(vocab_module, "DELTA_MAX_BYTES", 10)
@@ -418,7 +420,7 @@ def test_vocabulary_of_new_papers_is_folded_in_and_read_by_a_fresh_process(sampl
 def test_segments_from_many_changes_are_merged(sample_library, db_path):
     import tantivy
 
-    from reader.search_engine import MAX_SEGMENTS
+    from reader.search.engine import MAX_SEGMENTS
 
     search(sample_library, "anything")
     ids = [paper.id for paper in sample_library.papers()[:25]]
@@ -429,10 +431,8 @@ def test_segments_from_many_changes_are_merged(sample_library, db_path):
 
 
 def test_a_change_of_most_of_the_library_rebuilds_the_index_quietly(sample_library, db_path, monkeypatch):
-    import reader.search_engine as engine
-
     search(sample_library, "anything")
-    monkeypatch.setattr(engine, "UPDATE_MAX_PAPERS", 10)
+    engine_for(sample_library).update_max_papers = 10
     before = index_dir(db_path).stat().st_ino
     sample_library.import_candidates([cand(f"Numbat Paper {n}", "Termites.") for n in range(200)], sources=["x"])
     assert index_dir(db_path).stat().st_ino != before  # built anew, not updated paper by paper

@@ -1,7 +1,7 @@
 """The TUI's view of search: ranked paper ids and a match count for a query.
 
 Runs in worker threads only, on the library's search index
-(:mod:`reader.search_engine`). :meth:`Searcher.warm_up`, run at start-up,
+(:mod:`reader.search.engine`). :meth:`Searcher.warm_up`, run at start-up,
 brings the index up to date (building it, with progress reports, when the
 library has none or it is unusable) and loads its vocabulary; a search made
 before that waits for it rather than answering from part of the library.

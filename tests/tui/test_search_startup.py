@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import shutil
 
-import reader.search_engine as engine
+import reader.search.build as build
 from reader.search import search
-from reader.search_engine import index_dir
+from reader.search.documents import index_dir
 from reader.tui.searching import Searcher
 from tests.tui.conftest import SIZE, settle
 
 
 def test_warm_up_builds_a_missing_index_and_reports_progress(sample_library, monkeypatch):
-    monkeypatch.setattr(engine, "BUILD_BATCH", 100)
+    monkeypatch.setattr(build, "BUILD_BATCH", 100)
     calls = []
     searcher = Searcher(sample_library)
     searcher.warm_up(lambda done, total: calls.append((done, total)))

@@ -13,7 +13,7 @@ def search_hits(args: argparse.Namespace, query: str, limit: int | None, *, quic
     """(hits, library or None): answered from the search index alone when it is current (the
     library is not loaded then), else from the opened library (the index caught up or rebuilt)."""
     from reader.search import engine_for, parse_query, search
-    from reader.search_engine import quick_search
+    from reader.search.quick import quick_search
 
     parsed = parse_query(query)
     if quick:

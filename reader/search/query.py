@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from reader.errors import ReaderError
 from reader.papers import normalise_tag
-from reader.search_text import fold, positional_tokens, word_parts, words
+from reader.search.text import fold, positional_tokens, word_parts, words
 
 
 class QueryError(ReaderError):
@@ -48,7 +48,7 @@ _OPENING_QUOTES = {'"': '"', "“": "”", "„": "“", "«": "»"}
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One free word of a query: its parts and joined forms (see :func:`reader.search_text.word_parts`)."""
+    """One free word of a query: its parts and joined forms (see :func:`reader.search.text.word_parts`)."""
 
     text: str
     parts: tuple[str, ...]

@@ -2,10 +2,10 @@
 
 One search serves the CLI (``reader list QUERY``) and the TUI:
 
-- :func:`parse_query` reads the query language (see :mod:`reader.search_query`
+- :func:`parse_query` reads the query language (see :mod:`reader.search.query`
   for the grammar) and raises :class:`QueryError` for malformed input;
 - :func:`search` ranks a library's papers for a query, on the library's
-  tantivy index (see :mod:`reader.search_engine`: kept current by every
+  tantivy index (see :mod:`reader.search.engine`: kept current by every
   change, rebuilt when it is missing or unusable);
 - :func:`search_ids` is the same with paper ids instead of papers (what a
   list view that shows a window of rows needs).
@@ -21,8 +21,9 @@ first.
 
 from __future__ import annotations
 
-from reader.search_engine import Hit, RankedIds, SearchEngine, SearchResult, engine_for
-from reader.search_query import Query, QueryError, Term, parse_query
+from reader.search.engine import SearchEngine, engine_for
+from reader.search.results import Hit, RankedIds, SearchResult
+from reader.search.query import Query, QueryError, Term, parse_query
 
 
 def search(library, query: str | Query, limit: int | None = None, *, today=None) -> SearchResult:

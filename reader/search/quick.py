@@ -1,0 +1,80 @@
+"""The CLI's fast path: answer a search from the index alone, without loading the library.
+
+Only when the index is at the library's journal position (read from the ends
+of the library's files): then the papers stored in the index are the library's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reader.search.documents import IndexUnusable, check_meta, index_dir, open_index, read_meta
+from reader.search.query import Query
+from reader.search.ranking import run_query
+from reader.search.results import Hit, SearchResult
+from reader.search.vocab import Vocabulary
+
+
+def disk_seq(library_path: Path) -> int | None:
+    """The library's journal position as its files hold it, read from their ends (None: unknown).
+
+    The papers file's first bytes say which change it includes; the journal's
+    last complete line is the newest change after it (a big import is one long
+    line: the file is read backwards until that line is whole)."""
+    from reader.library import Library, _decode_record
+
+    probe = Library(library_path)
+    newest = probe._peek_main_seq()
+    if newest is None:
+        return None
+    try:
+        handle = open(probe.wal_path, "rb")
+    except FileNotFoundError:
+        return newest
+    except OSError:
+        return None
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        tail = b""
+        position = size
+        while position > 0:
+            step = min(position, max(65536, len(tail)))
+            position -= step
+            handle.seek(position)
+            tail = handle.read(step) + tail
+            lines = tail.split(b"\n")
+            complete = lines[1:-1] if position > 0 else lines[:-1]  # the first may be cut; the last is after "\n"
+            for line in reversed(complete):
+                record = _decode_record(line)
+                if record is not None and isinstance(record.get("seq"), int):
+                    return max(newest, record["seq"])
+            if len(complete) > 1:
+                break  # whole lines, none valid: an unfinished last write; the papers file's number stands
+    return newest
+
+
+def quick_search(library_path: Path, query: Query, limit: int | None) -> SearchResult | None:
+    """Search without loading the library: only when its index is current (else None)."""
+    path = index_dir(library_path)
+    if not path.is_dir():
+        return None
+    try:
+        index = open_index(path)
+        meta = read_meta(index)
+        check_meta(meta, library_path)
+    except IndexUnusable:
+        return None
+    seq = disk_seq(library_path)
+    if seq is None or meta.get("seq") != seq:
+        return None
+    vocab = None
+    if query.needs_text or query.authors or query.not_authors:
+        try:
+            vocab = Vocabulary.load(path)
+        except (OSError, ValueError, UnicodeError):
+            return None
+    found, total = run_query(index, vocab, query, limit, None)
+    if any(paper is None for paper, _ in found):
+        return None
+    return SearchResult([Hit(paper, score) for paper, score in found], total=total, query=query)
