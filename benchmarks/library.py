@@ -40,7 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from synth import make_candidates, write_page_dumps  # noqa: E402
+from synth import write_page_dumps  # noqa: E402
 
 from reader.exporters.markdown import render_reading_list  # noqa: E402
 from reader.importers.hf_pages import parse_page_file  # noqa: E402
@@ -142,7 +142,7 @@ def bench_size(size: int, repeat: int, work: Path) -> list[dict]:
 
     # Import (parse + dedupe + write) into an empty library, then again (all duplicates).
     import_times = []
-    for attempt in range(max(1, min(repeat, 2))):
+    for _attempt in range(max(1, min(repeat, 2))):
         shutil.rmtree(db.parent, ignore_errors=True)
         library = Library(db)
         library.load()
@@ -269,7 +269,7 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         unit = r["unit"]
 
-        def fmt(v):
+        def fmt(v, unit=unit):
             if v is None:
                 return "-"
             return f"{v:.0f} MB" if unit == "MB" else (f"{v * 1000:.1f} ms" if v < 1 else f"{v:.2f} s")

@@ -68,15 +68,16 @@ def main() -> None:
         papers = make_papers(size)
         ids = list(papers)
         keys = {pid: papers[pid].added for pid in ids}
-        baseline = best(lambda: sorted(ids, key=keys.__getitem__, reverse=True), args.repeat)
+        baseline = best(lambda ids=ids, keys=keys: sorted(ids, key=keys.__getitem__, reverse=True), args.repeat)
         print(f"{size:,} papers; baseline (sorted by a precomputed key): {baseline * 1000:.1f} ms")
         for order in SORTS:
             for reverse in (False, True):
-                took = best(lambda: sort_ids(ids, papers, order, reverse), args.repeat)
+                took = best(lambda ids=ids, papers=papers, order=order, reverse=reverse: sort_ids(ids, papers, order, reverse),
+                            args.repeat)
                 print(f"  sort {order:<9} {'reverse' if reverse else '       '} {took * 1000:8.1f} ms  "
                       f"{took / baseline:5.1f}x baseline")
-        loop = best(lambda: sum(1 for paper in papers.values() if paper.read), args.repeat)
-        took = best(lambda: reading_stats(papers.values(), "2026-01-01"), args.repeat)
+        loop = best(lambda papers=papers: sum(1 for paper in papers.values() if paper.read), args.repeat)
+        took = best(lambda papers=papers: reading_stats(papers.values(), "2026-01-01"), args.repeat)
         print(f"  stats             {took * 1000:8.1f} ms  {took / loop:5.1f}x a loop counting read papers "
               f"({loop * 1000:.1f} ms)")
 

@@ -43,7 +43,7 @@ def ranked(library, queries=QUERIES) -> dict[str, list[tuple[str, float]]]:
     answers = {}
     for query in queries:
         result = search_ids(library, query)
-        answers[query] = list(zip(result.ids, result.scores))
+        answers[query] = list(zip(result.ids, result.scores, strict=True))
     return answers
 
 
@@ -71,7 +71,7 @@ def assert_same_results(grown: dict, fresh: dict) -> None:
         place = {pid: at for at, (pid, _) in enumerate(fresh_hits)}
         order = [pid for pid, _ in grown_hits]
         assert abs(score[order[0]] - score[fresh_hits[0][0]]) <= SCORE_DRIFT, query
-        for before, after in zip(order, order[1:]):
+        for before, after in zip(order, order[1:], strict=False):
             if place[before] > place[after]:
                 assert abs(score[before] - score[after]) <= SCORE_DRIFT, (query, before, after)
 
@@ -343,7 +343,7 @@ def test_cli_list_output_is_the_same_with_and_without_the_fast_path(sample_libra
     assert quick.returncode == slow.returncode == 0
     quick_list, slow_list = json.loads(quick.stdout), json.loads(slow.stdout)
     assert quick_list and len(quick_list) == len(slow_list)
-    for fast, full in zip(quick_list, slow_list):  # the same papers (see SCORE_DRIFT for the scores)
+    for fast, full in zip(quick_list, slow_list, strict=True):  # the same papers (see SCORE_DRIFT for the scores)
         assert abs(fast.pop("score") - full.pop("score")) <= SCORE_DRIFT
         assert fast == full
 
