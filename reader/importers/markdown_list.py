@@ -90,8 +90,46 @@ def _inline_tokens(text: str) -> list:
     return list(tokens[0].children or []) if tokens else []
 
 
+# Longer inline text than this is not handed to markdown-it (which builds a token per piece
+# of markup: a 10 MB line of emphasis would take gigabytes). Titles are a few hundred
+# characters; an abstract this long is decoded by :func:`_plain_inline`, which undoes
+# what reader's exporter writes (backslash escapes and code spans).
+MAX_MARKDOWN_CHARS = 64 * 1024
+# A task-list line longer than this is reported, not parsed: no title is that long.
+MAX_ITEM_CHARS = 64 * 1024
+
+_PLAIN_PIECE = re.compile(r"\\[!-/:-@\[-`{-~]|`+|[^\\`]+|\\")
+
+
+def _plain_inline(markdown: str) -> str:
+    """:func:`inline_text` without a Markdown parser: code spans kept literally, escapes undone."""
+    parts: list[str] = []
+    position = 0
+    end = len(markdown)
+    while position < end:
+        match = _PLAIN_PIECE.match(markdown, position)
+        assert match is not None  # the pattern matches any character
+        piece = match.group(0)
+        position = match.end()
+        if piece.startswith("`"):
+            closing = re.compile(rf"(?<!`){piece}(?!`)").search(markdown, position)
+            if closing is not None:
+                content = markdown[position : closing.start()]
+                if content.startswith(" ") and content.endswith(" ") and content.strip():
+                    content = content[1:-1]
+                parts.append(content)
+                position = closing.end()
+                continue
+        elif piece.startswith("\\") and len(piece) == 2:
+            piece = piece[1]
+        parts.append(piece)
+    return " ".join("".join(parts).split())
+
+
 def inline_text(markdown: str) -> str:
     """What a line of inline Markdown reads as: escapes and entities decoded, markup dropped."""
+    if len(markdown) > MAX_MARKDOWN_CHARS:
+        return _plain_inline(markdown)
     parts = []
     for token in _inline_tokens(markdown):
         if token.type in ("text", "text_special", "code_inline"):
@@ -244,7 +282,7 @@ def parse_reading_list_text(text: str, source: str) -> ParsedList:
         result.unrecognised.append(Skipped(source, number, reason, line.strip()))
 
     in_notes = False  # inside a paper's notes block (reader.exporters.markdown.note_lines): not read back
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(iter_lines(text), start=1):
         if not line.strip():
             continue
         if in_notes:
@@ -252,6 +290,10 @@ def parse_reading_list_text(text: str, source: str) -> ParsedList:
             continue
         if current is not None and line[:1] in (" ", "\t") and _NOTES_OPEN.match(line.strip()):
             in_notes = True
+            continue
+        if len(line) > MAX_ITEM_CHARS and _LIST_ITEM.match(line):
+            finish()
+            unrecognised(number, line[:200], f"list item of {len(line):,} characters; too long to be a paper")
             continue
         item = _ITEM.match(line)
         if item:
@@ -308,7 +350,25 @@ def parse_reading_list_text(text: str, source: str) -> ParsedList:
 
 def looks_like_reading_list(text: str) -> bool:
     """Whether ``text`` holds task-list items (how `reader import` tells lists from page dumps)."""
-    return any(_ITEM.match(line) for line in text.splitlines())
+    return any(_ITEM.match(line) for line in iter_lines(text) if len(line) <= MAX_ITEM_CHARS)
+
+
+_LINE_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def iter_lines(text: str):
+    """``text.splitlines()`` one line at a time, so a big list is not copied whole into a list."""
+    position = 0
+    end = len(text)
+    while position < end:
+        newline = text.find("\n", position)
+        stop = end if newline < 0 else newline
+        piece = text[position:stop]
+        if _LINE_BREAKS.search(piece):
+            yield from (piece + "\n").splitlines() if newline >= 0 else piece.splitlines()
+        else:
+            yield piece
+        position = stop + 1
 
 
 def parse_reading_list_file(path: str | os.PathLike) -> ParsedList:
@@ -321,6 +381,9 @@ def parse_reading_list_file(path: str | os.PathLike) -> ParsedList:
 def parse_reading_list(text: str, source: str, *, where: str | None = None) -> ParsedList:
     parsed = parse_reading_list_text(text, source)
     if not parsed.items:
+        too_long = next((skip for skip in parsed.unrecognised if "too long" in skip.reason), None)
+        if too_long is not None:
+            raise ImportProblem(f"{where or source}: line {too_long.line}: {too_long.reason}; nothing was imported")
         raise ImportProblem(
             f"{where or source}: no task-list items ('- [ ] Title' or '- [x] Title'); is it a reader reading list?"
         )

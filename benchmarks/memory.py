@@ -1,0 +1,112 @@
+"""Peak memory of `reader import` on absurd single inputs (issue 14, item 13).
+
+    .venv/bin/python benchmarks/memory.py              # all cases (about a minute)
+    .venv/bin/python benchmarks/memory.py --only json   # the cases whose name holds 'json'
+
+Each case writes one input file into a temporary directory, runs
+``python -m reader import FILE`` (or ``import -`` with the file on stdin) in a
+fresh child process, and prints the child's peak resident memory (the
+kernel's ``VmHWM``, written by the child itself at exit: see
+``tests/helpers/peakmem.py``), the ratio of that peak to the input's size, the
+exit status, and whether the peak stays under the budget the issue sets:
+300 MB plus the size of the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.peakmem import peak_env, read_peak_mb  # noqa: E402
+
+MB = 1024 * 1024
+BUDGET_MB = 300
+
+
+def list_with_long_line(size: int) -> bytes:
+    """A Markdown reading list whose only item is one line of ``size`` bytes."""
+    words = "word " * (size // 5)
+    return f"# Reading list\n\n- [ ] **{words}**\n".encode()
+
+
+def list_with_long_abstract(size: int) -> bytes:
+    """A well-formed item whose quoted abstract is one line of ``size`` bytes."""
+    text = "abstract " * (size // 9)
+    return f"# Reading list\n\n- [ ] **Title** · [code](<https://github.com/o/r>)\n  > {text}\n".encode()
+
+
+def json_of_empty_arrays(size: int) -> bytes:
+    return b"[" + b"[]," * (size // 3) + b"[]]"
+
+
+def backup_of_empty_objects(size: int) -> bytes:
+    head = b'{"format": "reader-backup", "version": 1, "papers": [{"id": "p", "title": "T", "extra": {"x": ['
+    return head + b"{}," * (size // 3) + b"{}]}}]}"
+
+
+CASES: dict[str, tuple[str, Callable[[int], bytes], int, bool]] = {
+    # name: (file name, maker, size, via stdin)
+    "list-10mb-line": ("list.md", list_with_long_line, 10 * MB, False),
+    "list-30mb-line": ("list.md", list_with_long_line, 30 * MB, False),
+    "list-10mb-abstract": ("list.md", list_with_long_abstract, 10 * MB, False),
+    "json-100mb-empty-arrays": ("arrays.json", json_of_empty_arrays, 100 * MB, False),
+    "json-100mb-empty-arrays-stdin": ("arrays.json", json_of_empty_arrays, 100 * MB, True),
+    "backup-100mb-empty-objects": ("backup.json", backup_of_empty_objects, 100 * MB, False),
+}
+
+
+def measure(name: str, directory: Path) -> dict:
+    file_name, make, size, stdin = CASES[name]
+    path = directory / file_name
+    path.write_bytes(make(size))
+    input_mb = path.stat().st_size / MB
+    env, report = peak_env(directory / "peak")
+    db = directory / "lib" / "library.json"
+    args = [sys.executable, "-m", "reader", "--db", str(db), "import", "-" if stdin else str(path)]
+    started = time.perf_counter()
+    with open(path, "rb") as source:
+        done = subprocess.run(args, stdin=source if stdin else subprocess.DEVNULL, capture_output=True,
+                              env={**__import__("os").environ, **env}, cwd=str(ROOT), timeout=600)
+    seconds = time.perf_counter() - started
+    peak = read_peak_mb(report)
+    path.unlink()
+    said = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+    return {
+        "case": name,
+        "input_mb": input_mb,
+        "peak_mb": peak,
+        "ratio": peak / input_mb,
+        "exit": done.returncode,
+        "seconds": seconds,
+        "within": peak < BUDGET_MB + input_mb,
+        "said": said[-1][:110] if said else "",
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run only the cases whose name holds this text")
+    args = parser.parse_args()
+    names = [name for name in CASES if args.only in name]
+    print(f"{'case':32} {'input MB':>9} {'peak MB':>8} {'peak/input':>10} {'exit':>4} {'s':>6}  within 300 MB + input")
+    worst = True
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix="reader-mem-") as tmp:
+            row = measure(name, Path(tmp))
+        worst = worst and row["within"]
+        print(f"{row['case']:32} {row['input_mb']:9.1f} {row['peak_mb']:8.1f} {row['ratio']:10.2f} "
+              f"{row['exit']:4d} {row['seconds']:6.2f}  {'yes' if row['within'] else 'NO'}")
+        print(f"    {row['said']}")
+    return 0 if worst else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
