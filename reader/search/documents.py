@@ -184,6 +184,8 @@ def read_meta(index: tantivy.Index) -> dict:
         if not result.hits:
             raise IndexUnusable("incomplete (no record of the library it belongs to)")
         raw = searcher.doc(result.hits[0][1]).get_first("meta")
+        if raw is None:
+            raise IndexUnusable("damaged (its record is empty)")
         meta = json.loads(bytes(raw))
     except (ValueError, TypeError) as exc:
         raise IndexUnusable(f"damaged ({exc})") from None

@@ -329,10 +329,11 @@ class SearchEngine:
         if self._keys_generation != library.generation and (not known or any(key not in known for key in keys)):
             self._keys_generation = library.generation
             known = self._keys = {paper_key(pid): pid for pid in library.ids()}
-        return [
-            known[key] if key in known else searcher.doc(address).get_first("id")
-            for key, address in zip(keys, addresses, strict=True)
-        ]
+        ids = []
+        for key, address in zip(keys, addresses, strict=True):
+            pid = known.get(int(key)) if key is not None else None
+            ids.append(pid if pid is not None else str(searcher.doc(address).get_first("id")))
+        return ids
 
 
 
@@ -347,7 +348,7 @@ def _arrivals(searcher: tantivy.Searcher, pids: Iterable[str]) -> dict[str, int]
     found = {}
     for address, value in zip(addresses, values, strict=True):
         pid = searcher.doc(address).get_first("id")
-        if pid != META_ID and value is not None:
+        if isinstance(pid, str) and pid != META_ID and value is not None:
             found[pid] = int(value)
     return found
 

@@ -180,8 +180,8 @@ class _QueryBuilder:
             adjacent = self._adjacent()
             if adjacent is not None:
                 clauses.append((Occur.Should, adjacent))
-        for words in query.phrases:
-            clauses.append((Occur.Must, self.phrase(words)))
+        for phrase in query.phrases:
+            clauses.append((Occur.Must, self.phrase(phrase)))
         return Q.boolean_query(clauses)
 
     def _adjacent(self) -> tantivy.Query | None:
@@ -189,7 +189,7 @@ class _QueryBuilder:
         terms = self.query.terms
         if len(terms) < 2 or any(len(term.parts) != 1 for term in terms):
             return None
-        words = [term.parts[0] for term in terms]
+        words: list[str | tuple[int, str]] = [term.parts[0] for term in terms]
         return Q.boost_query(Q.phrase_query(SCHEMA, "title", words), ADJACENT_BOOST)
 
     def word_count(self) -> int:
@@ -202,6 +202,11 @@ def _regex_literal(text: str) -> str:
 
 def _searcher_query(vocab: Vocabulary | None, parsed: Query):
     return _QueryBuilder(vocab, parsed).build()
+
+
+def _match_count(result: tantivy.SearchResult) -> int:
+    """How many documents matched a search made with ``count=True`` (tantivy's type stub omits the attribute)."""
+    return int(result.count)  # type: ignore[attr-defined]
 
 
 def ranked_addresses(index: tantivy.Index, vocab, parsed: Query, limit: int | None):
@@ -218,7 +223,7 @@ def ranked_addresses(index: tantivy.Index, vocab, parsed: Query, limit: int | No
     if not parsed.has_text:
         result = searcher.search(_searcher_query(vocab, parsed), fetch, count=True, order_by_field="order")
         addresses = [address for _, address in result.hits]
-        total = result.count
+        total = _match_count(result)
         if limit is not None:
             addresses = addresses[: max(limit, 0)]
         return searcher, addresses, [0.0] * len(addresses), total
@@ -227,12 +232,12 @@ def ranked_addresses(index: tantivy.Index, vocab, parsed: Query, limit: int | No
     extra = max(fetch if limit is None else min(papers, fetch * 2 + 10), 1)
     wanted = builder.wanted()
     result = searcher.search(builder.build(wanted), extra, count=True)
-    total = result.count
+    total = _match_count(result)
     while not total and wanted > 1:
         # Fewer words than the usual share only when no paper matches that many.
         wanted -= 1
         result = searcher.search(builder.build(wanted), extra, count=True)
-        total = result.count
+        total = _match_count(result)
     hits = result.hits
     if not hits:
         return searcher, [], [], total
@@ -257,6 +262,8 @@ def run_query(index, vocab, parsed: Query, limit: int | None, get_paper):
 
 def _paper_from(doc: tantivy.Document) -> Paper | None:
     raw = doc.get_first("doc")
+    if raw is None:
+        return None
     try:
         return Paper.from_doc(json.loads(bytes(raw)))
     except (TypeError, ValueError):
