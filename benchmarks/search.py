@@ -246,9 +246,9 @@ def bench_size(workdir: Path, size: int, repeat: int) -> None:
 
 
 def quality() -> None:
-    """Ranking quality on the sample pages: the cases of tests/test_search_quality.py, ours vs WRatio."""
+    """Ranking quality on the sample pages: the cases of tests/search/test_search_quality.py, ours vs WRatio."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.test_search_quality import CASES, READ, TAGGED, _find
+    from tests.search.test_search_quality import CASES, READ, TAGGED, _find
 
     from reader.importers.hf_pages import parse_page_file
     from reader.paths import sample_files
@@ -278,7 +278,7 @@ def quality() -> None:
             for name, ids in ranked.items():
                 tally[name][0] += ids[:1] == [wanted_id]
                 tally[name][1] += wanted_id in ids
-        print(f"ranking quality, {len(CASES)} realistic queries on the sample pages (tests/test_search_quality.py):")
+        print(f"ranking quality, {len(CASES)} realistic queries on the sample pages (tests/search/test_search_quality.py):")
         for name, (first, top3) in tally.items():
             print(f"  {name:32} first {first / len(CASES):4.0%}   top three {top3 / len(CASES):4.0%}")
 

@@ -1,6 +1,6 @@
 """Search: the query language, matching and ranking, keeping up with changes, the CLI.
 
-The index itself (rebuilds, damage, two processes, kills) is tested in tests/test_search_index.py."""
+The index itself (rebuilds, damage, two processes, kills) is tested in tests/search/test_search_index.py."""
 
 from __future__ import annotations
 
