@@ -259,13 +259,13 @@ def test_enrich_command_summarises_uses_the_cache_and_a_query(cli_library, monke
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "GitHub: 3 repositories for 3 papers: 3 fetched, 0 from the cache." in out
-    assert "Updated 3 paper(s)." in out
+    assert "Updated 3 papers." in out
     stars = sorted(p.extra["github"]["stars"] for p in Library.open(cli_library).papers() if p.extra)
     assert stars == [400, 500, 500]
 
     code = main(["enrich", "--db", str(cli_library)])
     out, _ = capsys.readouterr()
-    assert code == 0 and "0 fetched, 3 from the cache" in out and "Updated 0 paper(s)." in out
+    assert code == 0 and "0 fetched, 3 from the cache" in out and "Updated 0 papers." in out
     assert len(fake.requests) == 3
 
     code = main(["enrich", "--max-age", "0", "beta", "--db", str(cli_library)])
@@ -281,7 +281,7 @@ def test_enrich_command_on_a_rate_limit_saves_what_it_got_and_exits_non_zero(cli
     assert code == 1
     assert "GitHub rate limit reached (HTTP 403); retry after" in err
     assert "2 repositories not fetched (set GITHUB_TOKEN for a higher limit); what was fetched is saved" in err
-    assert "Updated 1 paper(s)." in out
+    assert "Updated 1 paper." in out
     assert sum(1 for p in Library.open(cli_library).papers() if "github" in p.extra) == 1
 
 
@@ -315,5 +315,5 @@ def test_enrich_command_when_offline_fails_cleanly_and_writes_nothing(cli_librar
     out, err = capsys.readouterr()
     assert code == 1
     assert "cannot resolve host gh.test" in err and "Traceback" not in err
-    assert "Updated 0 paper(s)." in out
+    assert "Updated 0 papers." in out
     assert cli_library.read_bytes() == before

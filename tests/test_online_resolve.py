@@ -424,7 +424,7 @@ def test_without_the_network_the_command_still_takes_linked_ids_and_says_why(tmp
     use(monkeypatch, offline)
     assert main(["resolve", "--db", str(db)]) == 1
     captured = capsys.readouterr()
-    assert "Took the arXiv id of 1 paper(s) from links in their abstracts." in captured.out
+    assert "Took the arXiv id of 1 paper from links in their abstracts." in captured.out
     assert "cannot resolve host hf.test" in captured.err and "what matched before is saved" in captured.err
     assert Library.open(db).get(pid).arxiv_id == "2402.11111"
 

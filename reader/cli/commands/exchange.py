@@ -1,72 +1,14 @@
-"""Papers in and out: `reader import`, `reader export`, `reader copy`.
-
-``reader import`` hands every path to :func:`load_import_file`, which decides
-what the file is (a JSON backup, a Markdown reading list, or a page dump) and
-parses it completely, so a bad file stops the import before the library changes.
-"""
+"""Papers in and out: `reader import` (:mod:`reader.tasks.importing`), `reader export`, `reader copy`."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
-from typing import Any
 
 from reader.cli.context import EXIT_OK, open_library
 from reader.cli.output import display as _display
 from reader.cli.output import note, print_json
-
-LIST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-BACKUP_SUFFIXES = (".json",)
-
-
-# -- reader import: which importer reads this file -------------------------------------
-
-
-def load_import_file(path: str | os.PathLike):
-    """``(kind, parsed)`` for one input, kind being "pages", "list" or "backup".
-
-    By extension first (``.md`` lists, ``.json`` backups); other files and
-    stdin are recognised by their content. Raises ImportProblem (one line) for
-    anything that cannot be imported.
-    """
-    from reader.errors import ImportProblem
-    from reader.importers import MAX_INPUT_BYTES, decode_text, read_input_bytes, source_name
-    from reader.importers.backup import MAX_BACKUP_BYTES, looks_like_backup, parse_backup, parse_backup_file
-    from reader.importers.hf_pages import parse_page_file, parse_page_text
-    from reader.importers.markdown_list import (
-        MAX_LIST_BYTES,
-        looks_like_reading_list,
-        parse_reading_list,
-        parse_reading_list_file,
-    )
-
-    suffix = Path(str(path)).suffix.lower()
-    if str(path) != "-":
-        if suffix in BACKUP_SUFFIXES:
-            return "backup", parse_backup_file(path)
-        if suffix in LIST_SUFFIXES:
-            return "list", parse_reading_list_file(path)
-    where = "stdin" if str(path) == "-" else str(path)
-    if str(path) != "-":
-        data = read_input_bytes(path)  # page dump size limit: a file we cannot place by name
-    else:
-        data = read_input_bytes(path, limit=max(MAX_BACKUP_BYTES, MAX_LIST_BYTES))
-    if looks_like_backup(data):
-        return "backup", parse_backup(data, where, source_name(path))
-    text = decode_text(data, where)
-    if looks_like_reading_list(text):
-        return "list", parse_reading_list(text, source_name(path), where=where)
-    if str(path) != "-":
-        return "pages", parse_page_file(path)
-    if len(data) > MAX_INPUT_BYTES:
-        raise ImportProblem(f"stdin: input is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; not a page dump")
-    parsed = parse_page_text(text, source_name(path))
-    if not parsed.candidates:
-        raise ImportProblem("stdin: no papers found (expected a Hugging Face Daily Papers page saved as text)")
-    return "pages", parsed
-
+from reader.wording import papers, plural
 
 def _short(library, pid: str) -> str:
     paper = library.get(pid)
@@ -78,7 +20,7 @@ def _short(library, pid: str) -> str:
 
 def print_list_report(library, report) -> None:
     print(
-        f"Imported list {_display(report.source)}: {report.items} items, {report.papers} papers in the library: "
+        f"Imported list {_display(report.source)}: {plural(report.items, 'item')}, {papers(report.papers)} in the library: "
         f"{len(report.added)} added, {len(report.marked_read)} marked read, {len(report.marked_unread)} marked unread, "
         f"tags changed on {len(report.retagged)}, {report.unchanged} unchanged."
     )
@@ -101,67 +43,32 @@ def print_list_report(library, report) -> None:
 
 def print_restore_report(report) -> None:
     print(
-        f"Restored backup {_display(report.source)}: {report.papers} papers: {len(report.added)} added, "
+        f"Restored backup {_display(report.source)}: {papers(report.papers)}: {len(report.added)} added, "
         f"{len(report.merged)} merged into papers already in the library, {report.unchanged} unchanged."
     )
-
-
-def apply_imports(library, loaded: list[tuple[str, Any]]) -> dict:
-    """Restore the backups, then apply the lists (in the order given); returns their reports."""
-    from reader.importers.backup import restore_backup
-    from reader.importers.markdown_list import apply_reading_list
-
-    reports: dict[str, list] = {"backups": [], "lists": []}
-    for kind, parsed in loaded:
-        if kind == "backup":
-            reports["backups"].append(restore_backup(library, parsed))
-    for kind, parsed in loaded:
-        if kind == "list":
-            reports["lists"].append(apply_reading_list(library, parsed))
-    return reports
 
 
 # -- reader import ----------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from reader.importers import Skipped
+    from reader.tasks.importing import import_files, load_files
 
-    # Every file is read and checked first: one bad file stops everything before any write.
-    loaded = [load_import_file(path) for path in args.paths]
-    parsed = [item for kind, item in loaded if kind == "pages"]
+    loaded = load_files(args.paths)  # one bad file stops everything before the library is opened
     library = open_library(args)
-    report = None
-    if parsed:
-        candidates = [cand for item in parsed for cand in item.candidates]
-        skipped: list[Skipped] = [skip for item in parsed for skip in item.skipped]
-        report = library.import_candidates(candidates, skipped=skipped, sources=[item.source for item in parsed])
-    others = apply_imports(library, [(kind, item) for kind, item in loaded if kind != "pages"])
+    outcome = import_files(library, loaded)
     if args.json:
-        if len(parsed) == len(loaded) and report is not None:
-            print_json(report.to_dict())
-        else:
-            print_json(
-                {
-                    "pages": report.to_dict() if report else None,
-                    "backups": [r.to_dict() for r in others["backups"]],
-                    "lists": [r.to_dict() for r in others["lists"]],
-                }
-            )
+        print_json(outcome.to_dict())
         return EXIT_OK
-    if report is not None:
-        print(
-            f"Imported {len(parsed)} file(s), {report.entries} entries: {len(report.added)} new papers, "
-            f"{len(report.merged)} already in the library ({len(report.updated)} of them updated), "
-            f"{len(report.skipped)} skipped."
-        )
-        for skip in report.skipped:
+    if outcome.pages is not None:
+        print(outcome.summary())
+        for skip in outcome.pages.report.skipped:
             print(f"  skipped {_display(str(skip))}")
-    for restored in others["backups"]:
+    for restored in outcome.backups:
         print_restore_report(restored)
-    for applied in others["lists"]:
+    for applied in outcome.lists:
         print_list_report(library, applied)
-    print(f"Library: {library.path} ({len(library)} papers)")
+    print(f"Library: {library.path} ({papers(len(library))})")
     return EXIT_OK
 
 
@@ -206,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             sys.stdout.write(chunk)
         return EXIT_OK
     out = write_output(args.output, chunks, replace=args.force)
-    print(f"Wrote {len(papers)} papers to {out}", file=sys.stderr)
+    print(f"Wrote {plural(len(papers), 'paper')} to {out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -311,13 +218,4 @@ def register(sub, *, common, json_flag) -> None:
     p.set_defaults(func=cmd_copy)
 
 
-__all__ = [
-    "apply_imports",
-    "cmd_copy",
-    "cmd_export",
-    "cmd_import",
-    "load_import_file",
-    "print_list_report",
-    "print_restore_report",
-    "register",
-]
+__all__ = ["cmd_copy", "cmd_export", "cmd_import", "print_list_report", "print_restore_report", "register"]

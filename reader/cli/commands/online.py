@@ -1,9 +1,10 @@
-"""`reader fetch`, `reader enrich`, `reader check-links`: the online commands.
+"""`reader fetch`, `reader enrich`, `reader resolve`, `reader check-links`: the online commands.
 
 Each one opens the library first (a broken library fails before any request),
-does its network work with one client from :func:`reader.online.http.make_client`,
-then stores the results as one change. Progress goes to stderr: a bar when
-stderr is a terminal; otherwise `fetch` prints a plain line per day.
+runs its task (:mod:`reader.tasks`) with one client from
+:func:`reader.cli.context.make_client`, which stores the results as one change,
+and prints the task's outcome. Progress goes to stderr: a bar when stderr is a
+terminal; otherwise `fetch` prints a plain line per day.
 
 Exit status: 0 when everything asked for was done; 1 when something failed
 (a day, a repository, a rate limit, no network), after saving what did work.
@@ -13,8 +14,7 @@ Dead links are a finding, not a failure: `check-links` exits 0 with them.
 from __future__ import annotations
 
 import argparse
-import os
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from reader.cli import context
 from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
@@ -23,168 +23,120 @@ from reader.cli.output import display as _display
 from reader.cli.output import error as _error
 
 
-def _today() -> datetime:
-    return datetime.now(timezone.utc)
+def _selected(library, words: list[str]):
+    """The papers the command works on: those the words name by id, else those the query matches."""
+    from reader.cli.select import select_papers
+
+    return select_papers(library, words)
+
+
+def _bar(label: str, total: int = 0, *, plain_lines: bool = False):
+    """(progress callback for a task, the Progress to finish)."""
+    progress = Progress(label, total, plain_lines=plain_lines)
+
+    def show(done: int, total: int, note: str) -> None:
+        if plain_lines:
+            progress.line(note)
+        progress.update(done, total, note)
+
+    return show, progress
+
+
+def _max_age(args) -> timedelta:
+    from reader.errors import ReaderError
+
+    if args.max_age < 0:
+        raise ReaderError("--max-age must be 0 or more hours")
+    return timedelta(hours=args.max_age)
 
 
 # -- fetch ------------------------------------------------------------------------------
 
 
-def _days(args) -> list:
-    from reader.errors import ReaderError
-    from reader.online.daily import date_range, parse_day
-
-    today = _today().date()
-    if args.date:
-        if args.since or args.until:
-            raise ReaderError("give either --date or --since/--until, not both")
-        day = parse_day(args.date)
-        if day > today:
-            raise ReaderError(f"{day} is in the future; there are no daily papers for it yet")
-        return [day]
-    if args.until and not args.since:
-        raise ReaderError("--until needs --since (the first day to fetch)")
-    if args.since:
-        since = parse_day(args.since)
-        until = parse_day(args.until) if args.until else today
-        return date_range(since, until, today=today)
-    return [today]
-
-
 def cmd_fetch(args: argparse.Namespace) -> int:
     from reader.config import load_config
-    from reader.online.daily import fetch_days
+    from reader.tasks.days import days_from_options, utc_today
+    from reader.tasks.fetch import fetch_daily
 
     config = load_config()
-    days = _days(args)
+    days = days_from_options(args.date, args.since, args.until, utc_today())
     library = open_library(args)
-    progress = Progress("fetching", len(days), plain_lines=True)
-
-    def on_day(result, done, total):
-        if result.ok:
-            skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
-            progress.line(f"{result.day}: {result.candidates} papers{skipped}")
-        else:
-            progress.line(f"{result.day}: failed (the reason follows at the end)")
-        progress.update(done, note=result.day)
-
+    show, progress = _bar("fetching", len(days), plain_lines=True)
     progress.update(0)
     try:
         with context.make_client() as client:
-            candidates, report = fetch_days(
-                client, days, base_url=config.hf_api_url, concurrency=args.jobs, on_day=on_day
+            outcome = fetch_daily(
+                library, client, days, base_url=config.hf_api_url, concurrency=args.jobs, progress=show
             )
     finally:
         progress.finish()
-    imported = None
-    if report.sources:
-        imported = library.import_candidates(
-            candidates, skipped=report.skipped, sources=report.sources, label="fetch"
-        )
     if args.json:
-        print_json({"fetch": report.to_dict(), "import": imported.to_dict() if imported else None})
+        print_json(outcome.to_dict())
     else:
-        failed = len(report.failed)
-        fetched = f"Fetched {len(days) - failed} of {len(days)} day(s)"
-        if imported is not None:
-            print(
-                f"{fetched}: {imported.entries} entries: {len(imported.added)} new papers, "
-                f"{len(imported.merged)} already in the library ({len(imported.updated)} of them updated), "
-                f"{len(imported.skipped)} skipped."
-            )
-            for skip in imported.skipped:
+        print(outcome.headline())
+        if outcome.imported is not None:
+            for skip in outcome.imported.report.skipped:
                 print(f"  skipped {_display(str(skip))}")
-            print(f"Library: {library.path} ({len(library)} papers)")
-        else:
-            print(f"{fetched}; nothing imported.")
-    for day in report.failed:
+            print(f"Library: {library.path} ({_papers(len(library))})")
+    for day in outcome.report.failed:
         _error(f"{day.day}: {day.error}")
-    problems = []
-    if report.failed:
-        rest = "the other days were imported" if report.sources else "nothing was imported"
-        problems.append(f"{len(report.failed)} of {len(days)} day(s) failed; {rest}")
-    if report.skipped:
-        problems.append(f"{len(report.skipped)} entries had an unexpected shape and were skipped")
-    if problems:
+    if problems := outcome.problems():
         _error("; ".join(problems))
-        return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_OK if outcome.ok else EXIT_ERROR
+
+
+def _papers(count: int) -> str:
+    from reader.wording import papers
+
+    return papers(count)
 
 
 # -- enrich ------------------------------------------------------------------------------
 
 
-def _selected(library, words: list[str]):
-    from reader.search import search
-
-    return [hit.paper for hit in search(library, " ".join(words))]
-
-
 def cmd_enrich(args: argparse.Namespace) -> int:
     from reader.config import load_config
-    from reader.errors import ReaderError
-    from reader.online.github import GitHubCache, apply_enrichment, default_cache_path, enrich_papers, paper_repo
+    from reader.tasks.enrich import enrich, github_token, with_repository
 
-    if args.max_age < 0:
-        raise ReaderError("--max-age must be 0 or more hours")
+    max_age = _max_age(args)
     config = load_config()
     library = open_library(args)
-    papers = [p for p in _selected(library, args.query) if paper_repo(p)]
+    papers = with_repository(_selected(library, args.query))
     if not papers:
-        message = "No selected paper links a GitHub repository; nothing to enrich."
         if args.json:
             print_json({"papers": 0, "repos": 0, "updated": []})
         else:
-            print(message)
+            print("No selected paper links a GitHub repository; nothing to enrich.")
         return EXIT_OK
-    token = (os.environ.get("GITHUB_TOKEN") or "").strip() or None
-    cache = GitHubCache.load(default_cache_path())
-    if cache.problem:
-        _error(cache.problem)
-    progress = Progress("GitHub", 0)
-
-    def on_progress(repo, done, total):
-        progress.update(done, total, repo)
-
+    token = github_token()
+    show, progress = _bar("GitHub")
     try:
         with context.make_client() as client:
-            updates, report = enrich_papers(
+            outcome = enrich(
+                library,
                 client,
                 papers,
                 base_url=config.github_api_url,
                 token=token,
-                cache=cache,
-                max_age=timedelta(hours=args.max_age),
+                max_age=max_age,
                 concurrency=args.jobs,
-                on_progress=on_progress,
+                progress=show,
             )
     finally:
         progress.finish()
-    if problem := cache.save_or_problem():
+    for problem in outcome.problems:
         _error(problem)
-    change = apply_enrichment(library, updates)
-    report.updated = list(change.ids) if change else []
     if args.json:
-        print_json(report.to_dict())
+        print_json(outcome.to_dict())
     else:
-        parts = [f"{len(report.fetched)} fetched", f"{len(report.cached)} from the cache"]
-        if report.missing:
-            parts.append(f"{len(report.missing)} not found")
-        if report.failed:
-            parts.append(f"{len(report.failed)} failed")
-        if report.not_fetched:
-            parts.append(f"{len(report.not_fetched)} not fetched")
-        print(f"GitHub: {report.repos} repositories for {report.papers} papers: {', '.join(parts)}.")
-        print(f"Updated {len(report.updated)} paper(s).")
-        for repo in report.missing:
+        print(outcome.headline())
+        for repo in outcome.report.missing:
             print(f"  not found: {_display(repo)}")
-    for repo, error in report.failed:
+    for repo, error in outcome.report.failed:
         _error(f"{repo}: {error}")
-    if report.stopped:
-        hint = "" if token else " (set GITHUB_TOKEN for a higher limit)"
-        left = f"; {len(report.not_fetched)} repositories not fetched" if report.not_fetched else ""
-        _error(f"{report.stopped}{left}{hint}; what was fetched is saved")
-    return EXIT_OK if report.complete else EXIT_ERROR
+    if reason := outcome.stop_reason():
+        _error(reason)
+    return EXIT_OK if outcome.ok else EXIT_ERROR
 
 
 # -- resolve ------------------------------------------------------------------------------
@@ -192,87 +144,54 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     from reader.config import load_config
-    from reader.errors import ReaderError
-    from reader.online.resolve import (
-        ResolveCache,
-        apply_resolution,
-        claimed_by,
-        default_cache_path,
-        needs_resolving,
-        offline_fallback,
-        resolve_offline,
-        resolve_papers,
-    )
     from reader.papers import short_id
+    from reader.tasks.resolve import resolve, resolve_from_abstracts, unresolved
+    from reader.wording import plural
 
-    if args.max_age < 0:
-        raise ReaderError("--max-age must be 0 or more hours")
+    max_age = _max_age(args)
     config = load_config()
     library = open_library(args)
     papers = _selected(library, args.query)
-    claimed = claimed_by(library)
-    offline = resolve_offline(papers, library.abstract, claimed)
     if args.offline:
-        change = apply_resolution(library, {}, offline, label=f"arXiv ids of {len(offline)} paper(s) from abstracts")
+        offline = resolve_from_abstracts(library, papers)
         if args.json:
-            print_json({"papers": len(papers), "found": [{"id": k, "arxiv_id": v} for k, v in offline.items()]})
-        elif change:
-            print(f"Took the arXiv id of {len(change.ids)} paper(s) from links in their abstracts (u undoes).")
+            print_json(offline.to_dict())
         else:
-            print(f"Of {len(papers)} paper(s), no abstract links an arXiv id that is not known yet.")
+            print(offline.summary() + (" `reader undo` reverts it." if offline.updated else ""))
         return EXIT_OK
-    todo = [paper for paper in papers if needs_resolving(paper)]
-    cache = ResolveCache.load(default_cache_path())
-    if cache.problem:
-        _error(cache.problem)
-    progress = Progress("resolving", len(todo))
-
-    def on_progress(title, done, total):
-        progress.update(done, note=title)
-
+    show, progress = _bar("resolving", len(unresolved(papers)))
     try:
         with context.make_client() as client:
-            resolutions, report = resolve_papers(
+            outcome = resolve(
+                library,
                 client,
                 papers,
-                abstracts=library.abstract,
                 base_url=config.hf_api_url,
-                cache=cache,
-                max_age=timedelta(hours=args.max_age),
-                claimed=claimed,
+                max_age=max_age,
                 concurrency=args.jobs,
-                on_progress=on_progress,
+                progress=show,
             )
     finally:
         progress.finish()
-    if problem := cache.save_or_problem():
+    for problem in outcome.problems:
         _error(problem)
-    # Without the network, the arXiv id an abstract links is still worth having.
-    unasked = offline_fallback(report, offline)
-    change = apply_resolution(library, resolutions, unasked)
-    report.updated = list(change.ids) if change else []
+    report = outcome.report
     if args.json:
-        print_json(report.to_dict())
+        print_json(outcome.to_dict())
     else:
-        titles = {paper.id: paper.title for paper in papers}
-        print(
-            f"Resolved on Hugging Face: {len(report.matched)} matched, {len(report.ambiguous)} ambiguous, "
-            f"{len(report.unmatched)} unmatched, {len(report.skipped)} already resolved"
-            + (f", {len(report.not_tried)} not tried" if report.not_tried else "")
-            + f" ({report.requests} requests, {report.cached} from the cache)."
-        )
+        titles = outcome.titles
+        print(f"Resolved on Hugging Face: {outcome.counts()} ({plural(report.requests, 'request')}, {report.cached} from the cache).")
         for pid, arxiv, _how in report.matched:
             print(f"  matched    {short_id(pid):<10} {arxiv:<12} {_display(titles[pid])[:70]}")
         for pid, ids in report.ambiguous:
             print(f"  ambiguous  {short_id(pid):<10} {_display(titles[pid])[:50]}: {', '.join(ids)}")
         for pid, why in report.unmatched:
             print(f"  unmatched  {short_id(pid):<10} {_display(titles[pid])[:50]}: {_display(why)}")
-        if unasked:
-            print(f"Took the arXiv id of {len(unasked)} paper(s) from links in their abstracts.")
-        print(f"Updated {len(report.updated)} paper(s)" + (" (reader undo reverts it)." if report.updated else "."))
-    if report.stopped:
-        kept = "what matched before is saved" if report.updated else "nothing was changed"
-        _error(f"{report.stopped}; {len(report.not_tried)} paper(s) not tried; {kept}")
+        if outcome.from_abstracts:
+            print(f"Took the arXiv id of {_papers(outcome.from_abstracts)} from links in their abstracts.")
+        print(f"Updated {_papers(len(report.updated))}" + (" (reader undo reverts it)." if report.updated else "."))
+    if reason := outcome.stop_reason():
+        _error(reason)
         return EXIT_ERROR
     return EXIT_OK
 
@@ -282,48 +201,36 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_check_links(args: argparse.Namespace) -> int:
     from reader.errors import ReaderError
-    from reader.online.linkcheck import apply_link_results, check_links, paper_urls, summarise
     from reader.papers import short_id
+    from reader.tasks.links import check_paper_links, distinct_urls, links_of
 
     if args.timeout <= 0:
         raise ReaderError("--timeout must be more than 0 seconds")
     library = open_library(args)
     papers = _selected(library, args.query)
-    urls = paper_urls(papers)
-    owners: dict[str, str] = {}
-    for pid, links in urls.items():
-        for url in links:
-            owners.setdefault(url, pid)
-    if not owners:
+    count = len(distinct_urls(links_of(papers)))
+    if not count:
         if args.json:
-            print_json(summarise(urls, {}).to_dict())
+            from reader.online.linkcheck import summarise
+
+            print_json(summarise(links_of(papers), {}).to_dict())
         else:
             print("No links to check.")
         return EXIT_OK
-    progress = Progress("checking", len(owners))
-
-    def on_progress(status, done, total):
-        progress.update(done, note=status.url)
-
+    show, progress = _bar("checking", count)
     try:
         with context.make_client(max_connections=max(args.jobs, 1)) as client:
-            results = check_links(client, list(owners), concurrency=args.jobs, timeout=args.timeout,
-                                  on_progress=on_progress)
+            outcome = check_paper_links(
+                library, client, papers, timeout=args.timeout, concurrency=args.jobs, progress=show
+            )
     finally:
         progress.finish()
-    change = apply_link_results(library, results, urls.keys())
-    report = summarise(urls, results)
-    report.updated = list(change.ids) if change else []
     if args.json:
-        print_json(report.to_dict())
+        print_json(outcome.to_dict())
         return EXIT_OK
-    extra = f", {len(report.not_checked)} not checked (rate limited; try later)" if report.not_checked else ""
-    print(
-        f"Checked {report.links} links of {report.papers} papers: {len(report.ok)} ok, "
-        f"{len(report.dead)} dead{extra}."
-    )
-    for status in report.dead:
-        print(f"  dead  {short_id(owners[status.url]):<10} {_display(status.url)}  {_display(status.error or '')}")
+    print(outcome.headline())
+    for status in outcome.report.dead:
+        print(f"  dead  {short_id(outcome.owners[status.url]):<10} {_display(status.url)}  {_display(status.error or '')}")
     return EXIT_OK
 
 

@@ -13,20 +13,12 @@ from reader.cli.context import open_library
 def run_tui(args: argparse.Namespace) -> int:
     demo_dir = None
     if args.demo:
-        from reader.importers.hf_pages import parse_page_file
         from reader.library import Library
-        from reader.paths import sample_files
+        from reader.tasks.importing import import_samples
 
         demo_dir = tempfile.mkdtemp(prefix="reader-demo-")
-        path = Path(demo_dir) / "library.json"
-        library = Library.open(path)
-        parsed = [parse_page_file(p) for p in sample_files()]
-        library.import_candidates(
-            [c for item in parsed for c in item.candidates],
-            skipped=[s for item in parsed for s in item.skipped],
-            sources=[item.source for item in parsed],
-            label="demo import",
-        )
+        library = Library.open(Path(demo_dir) / "library.json")
+        import_samples(library, label="demo import")
     else:
         library = open_library(args)
     try:
