@@ -21,7 +21,7 @@ def test_import_list_tag_read_export(tmp_path):
     db = tmp_path / "lib.json"
     result = run_cli("import", *map(str, SAMPLE_FILES), db=db)
     assert result.returncode == 0, err(result)
-    assert "477 entries: 442 new, 35 repeated within the files" in out(result)
+    assert "477 entries: 442 new papers, 35 repeated within the files" in out(result)
 
     again = run_cli("import", "--json", *map(str, SAMPLE_FILES), db=db)
     report = json.loads(out(again))
@@ -65,7 +65,7 @@ def test_import_from_stdin(tmp_path):
     db = tmp_path / "lib.json"
     result = run_cli("import", "-", db=db, input=SAMPLE_FILES[0].read_bytes())
     assert result.returncode == 0, err(result)
-    assert "212 entries: 212 new," in out(result)
+    assert "212 entries: 212 new papers," in out(result)
 
 
 def test_errors_are_one_line_and_change_nothing(tmp_path):

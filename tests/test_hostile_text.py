@@ -197,7 +197,7 @@ def test_hostile_title_without_abstract_is_reported_harmlessly(tmp_path):
     result = run_cli("import", str(page), db=tmp_path / "lib" / "library.json")
     assert result.returncode == 0, result.stderr.decode()
     out = assert_harmless(result.stdout, "reader import")
-    assert "title without an abstract" in out and "1 new papers" in out, out
+    assert "title without an abstract" in out and "1 new paper," in out, out
 
 
 # -- shown harmlessly ----------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_fetch_command_imports_and_prints_a_line_per_day_when_not_a_terminal(tmp
     assert code == 0, err
     assert "2024-03-12: 0 papers" in err and "2024-03-13: 4 papers" in err
     assert "\r" not in err  # no progress bar drawing into a pipe
-    assert "Fetched 2 of 2 days: 4 entries: 4 new," in out
+    assert "Fetched 2 of 2 days: 4 entries: 4 new papers," in out
     library = Library.open(db)
     paper = library.get("2402.17113")
     assert paper is not None and paper.upvotes == 31 and paper.sources == ("hf-daily-2024-03-13",)
@@ -243,7 +243,7 @@ def test_skipped_entries_are_listed_and_make_the_exit_status_non_zero(tmp_path, 
     code = main(["fetch", "--date", "2024-03-08", "--db", str(db)])
     out, err = capsys.readouterr()
     assert code == 1
-    assert "6 entries: 1 new," in out and "5 skipped" in out
+    assert "6 entries: 1 new paper," in out and "5 skipped" in out
     assert "'upvotes' should be a number" in out
     assert "5 entries had an unexpected shape" in err
     assert len(Library.open(db)) == 1
@@ -317,7 +317,7 @@ def test_fetch_against_a_local_server_named_by_the_environment(tmp_path, local_s
     port = local_server.server_address[1]
     result = run_cli("fetch", "--date", "2024-03-13", db=db, env={"READER_HF_API_URL": f"http://127.0.0.1:{port}/api"})
     assert result.returncode == 0, result.stderr.decode()
-    assert "4 entries: 4 new," in result.stdout.decode()
+    assert "4 entries: 4 new papers," in result.stdout.decode()
     assert local_server.paths == ["/api/daily_papers?date=2024-03-13"]
     assert local_server.agents[0].startswith("reader/")
 

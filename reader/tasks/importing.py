@@ -56,10 +56,10 @@ class PagesImport:
         return max(self.report.entries - self.new - self.present - stored_skips, 0)
 
     def counts(self, within: str = "within the files") -> str:
-        """``105 entries: 101 new, 4 repeated within the files, 0 already present (0 of them updated), 0 skipped``."""
+        """``105 entries: 101 new papers, 4 repeated within the files, 0 already present (0 of them updated), 0 skipped``."""
         updated = len(self.report.updated)
         return (
-            f"{plural(self.entries, 'entry')}: {self.new:,} new, {self.repeated:,} repeated {within}, "
+            f"{plural(self.entries, 'entry')}: {plural(self.new, 'new paper')}, {self.repeated:,} repeated {within}, "
             f"{self.present:,} already present ({updated:,} of them updated), {self.skipped:,} skipped"
         )
 

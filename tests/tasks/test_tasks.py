@@ -65,7 +65,7 @@ def test_fetch_stores_every_day_as_one_change_and_counts_papers_repeated_across_
     assert sorted(note for _, _, note in rec.progress) == ["2024-03-12: 4 papers", "2024-03-13: 4 papers"]
     assert outcome.ok and outcome.severity == "information"
     assert outcome.headline() == (
-        "Fetched 2 of 2 days: 8 entries: 4 new, 4 repeated across the days, 0 already present "
+        "Fetched 2 of 2 days: 8 entries: 4 new papers, 4 repeated across the days, 0 already present "
         "(0 of them updated), 0 skipped."
     )
     assert [h.label for h in library.history(limit=5)][0].startswith("fetch: ")
