@@ -270,7 +270,7 @@ def test_enrich_command_summarises_uses_the_cache_and_a_query(cli_library, monke
 
     code = main(["enrich", "--max-age", "0", "beta", "--db", str(cli_library)])
     out, _ = capsys.readouterr()
-    assert "GitHub: 1 repositories for 1 papers: 1 fetched" in out
+    assert "GitHub: 1 repository for 1 paper: 1 fetched" in out
     assert len(fake.requests) == 4
 
 
