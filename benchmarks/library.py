@@ -44,8 +44,8 @@ from synth import write_page_dumps  # noqa: E402
 
 from reader.exporters.markdown import render_reading_list  # noqa: E402
 from reader.importers.hf_pages import parse_page_file  # noqa: E402
-import reader.library as library_module  # noqa: E402
-from reader.library import Library  # noqa: E402
+import reader.store.loading as loading_module  # noqa: E402
+from reader.store import Library  # noqa: E402
 
 TARGETS = {  # seconds, at 100,000 papers (issue: scale)
     "open + list": 0.8,
@@ -100,7 +100,7 @@ _PEAK = (
 
 def peak_rss_mb(db: Path) -> float:
     code = _PEAK + (
-        "from reader.library import Library\n"
+        "from reader.store import Library\n"
         f"lib = Library.open({str(db)!r})\n"
         "papers = lib.papers()\n"
         "print(peak())\n"
@@ -186,12 +186,12 @@ def bench_size(size: int, repeat: int, work: Path) -> list[dict]:
         assert lib.opened_from_snapshot
 
     def ours_open_json():
-        saved = library_module.read_snapshot
-        library_module.read_snapshot = lambda *args, **kwargs: None
+        saved = loading_module.read_snapshot
+        loading_module.read_snapshot = lambda *args, **kwargs: None
         try:
             Library.open(db).papers()
         finally:
-            library_module.read_snapshot = saved
+            loading_module.read_snapshot = saved
 
     def naive_open():
         from tinydb import TinyDB

@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synth import make_candidates  # noqa: E402
 
-from reader.library import Library  # noqa: E402
+from reader.store import Library  # noqa: E402
 from reader.search import engine_for, search, search_ids  # noqa: E402
 from reader.search.documents import index_dir  # noqa: E402
 
@@ -145,7 +145,7 @@ def cli_figures(path: Path, queries: list[str], repeat: int) -> tuple[list[float
 
 _ALL_QUERIES_CHILD = """
 import json, sys
-from reader.library import Library
+from reader.store import Library
 from reader.search import search_ids
 library = Library.open(sys.argv[1])
 for query in json.loads(sys.argv[2]):

@@ -107,12 +107,13 @@ def child_first(db: str) -> None:
 
 
 def child_open(db: str, how: str = "snapshot") -> None:
-    from reader import library as library_module
+    from reader.store import Library
+    from reader.store import loading as loading_module
 
-    if how == "json":  # as when the snapshot is missing or stale (see reader/snapshot.py)
-        library_module.read_snapshot = lambda *args, **kwargs: None
+    if how == "json":  # as when the snapshot is missing or stale (see reader/store/snapshot.py)
+        loading_module.read_snapshot = lambda *args, **kwargs: None
     start = time.perf_counter()
-    library = library_module.Library.open(db)
+    library = Library.open(db)
     elapsed = time.perf_counter() - start
     print(json.dumps({"open_s": elapsed, "papers": len(library), "snapshot": library.opened_from_snapshot}), flush=True)
 
@@ -120,7 +121,7 @@ def child_open(db: str, how: str = "snapshot") -> None:
 def child_keys(db: str) -> None:
     """Type QUERY into the search bar; time each keystroke until the list shows its results."""
     from reader.config import Config
-    from reader.library import Library
+    from reader.store import Library
     from reader.tui.app import ReaderApp
     from reader.tui.screens.main import MainScreen
 
@@ -219,7 +220,7 @@ def run_child(*args: str) -> tuple[dict, float]:
 def build_library(directory: Path, count: int) -> Path:
     from synth import make_candidates
 
-    from reader.library import Library
+    from reader.store import Library
 
     from reader.search import search
 

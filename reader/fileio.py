@@ -7,6 +7,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+from reader.errors import LibraryError
+
 
 def fsync_dir(directory: Path) -> None:
     """Make a rename or a new file in ``directory`` durable (where the OS allows it)."""
@@ -47,6 +49,20 @@ def write_atomically(path: Path, chunks: Iterable[str] | Iterable[bytes], *, bin
             pass  # a leftover temporary is removed by the library's next compaction
         raise
     fsync_dir(path.parent)
+
+
+def os_error(action: str, path: Path, exc: OSError) -> LibraryError:
+    """A one-line :class:`LibraryError` for a failed file operation."""
+    reason = exc.strerror or str(exc)
+    return LibraryError(f"cannot {action} {path}: {reason}")
+
+
+def atomic_write(path: Path, chunks: Iterable[str]) -> None:
+    """:func:`write_atomically` for text, failing with a one-line :class:`LibraryError`."""
+    try:
+        write_atomically(path, chunks)
+    except OSError as exc:
+        raise os_error("write", path, exc) from None
 
 
 def file_signature(path: Path) -> tuple[int, int, int] | None:

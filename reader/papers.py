@@ -2,7 +2,7 @@
 
 Plain dataclasses, no I/O. A :class:`Paper` is what the library stores, minus
 its abstract: abstracts are large and are kept (and loaded) separately by
-:mod:`reader.library`, so that opening a 100,000-paper library stays fast.
+:mod:`reader.store`, so that opening a 100,000-paper library stays fast.
 """
 
 from __future__ import annotations

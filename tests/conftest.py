@@ -9,6 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from reader.search_hook import install as _keep_search_index_current
+
+# As the CLI does at start: every change keeps an existing search index current.
+_keep_search_index_current()
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "sample_data"
 SAMPLE_FILES = sorted(SAMPLE_DIR.glob("*.txt"))
@@ -61,7 +66,7 @@ def db_path(tmp_path) -> Path:
 
 @pytest.fixture
 def library(db_path, clock):
-    from reader.library import Library
+    from reader.store import Library
 
     return Library.open(db_path, clock=clock)
 

@@ -11,7 +11,7 @@ import pytest
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION, backup_library, render_backup
 from reader.importers.backup import merge_papers, parse_backup, restore_backup
-from reader.library import Library
+from reader.store import Library
 from reader.papers import CODE, PROJECT, Link, Paper
 
 from tests.conftest import SAMPLE_FILES, FixedClock, run_cli
@@ -182,7 +182,7 @@ def test_text_that_is_not_valid_unicode_survives_a_backup(library):
 
 def test_a_restore_made_by_another_process_is_seen_and_never_undone(tmp_path):
     """The TUI keeps running while `reader backup restore` puts an older state back."""
-    from reader.library import Library
+    from reader.store import Library
     from reader.papers import Paper
 
     path = tmp_path / "library.json"

@@ -79,7 +79,7 @@ def test_plain_citation():
 
 
 def test_copy_command_citation_and_library_unique_bibtex_keys(tmp_path, capsys):
-    from reader.library import Library
+    from reader.store import Library
 
     db = tmp_path / "lib.json"
     library = Library.open(db)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.library import Library
+from reader.store import Library
 
 from tests.conftest import run_cli
 from tests.helpers.procs import Child, store_child_command

@@ -134,7 +134,7 @@ def db(tmp_path):
 
 
 def test_cli_copy_uses_the_clipboard(db, monkeypatch, capsys):
-    from reader.library import Library
+    from reader.store import Library
 
     paper = next(p for p in Library.open(db).papers() if p.has_code)
     copied = []

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import pytest
 
-import reader.library as library_module
 from reader.errors import LibraryError
-from reader.library import Library
+from reader.store import Library
+from tests.helpers.limits import use_limits
 
 from tests.conftest import ROOT, run_cli
 from tests.helpers.diskfull import diskfull_env, disk_faults, read_only, write_sitecustomize
@@ -86,7 +86,7 @@ class Scenario:
     papers: int = 6
     backup: bool = False  # the prepared library has a backup already
     backup_interval: float = 0
-    limits: dict = field(default_factory=dict)  # module constants of reader.library
+    limits: dict = field(default_factory=dict)  # StoreLimits fields
     is_change: bool = True  # False: housekeeping the user asked for (compact)
 
 
@@ -106,15 +106,15 @@ SCENARIOS = [
         lambda lib: lib.import_candidates(candidates_for(new_titles(3), "page-1"), sources=["page-1"]),
         papers=0,
     ),
-    Scenario("tag-compacts", lambda lib: lib.tag([lib.ids()[2]], ["fault"]), limits={"COMPACT_RECORDS": 1}),
+    Scenario("tag-compacts", lambda lib: lib.tag([lib.ids()[2]], ["fault"]), limits={"compact_records": 1}),
     Scenario("compact", lambda lib: lib.compact(), is_change=False),
     Scenario(  # the snapshot written after the papers file (reader/snapshot.py)
-        "compact-snapshot", lambda lib: lib.compact(), is_change=False, limits={"SNAPSHOT_MIN_PAPERS": 1}
+        "compact-snapshot", lambda lib: lib.compact(), is_change=False, limits={"snapshot_min_papers": 1}
     ),
     Scenario(
         "tag-compacts-snapshot",
         lambda lib: lib.tag([lib.ids()[2]], ["fault"]),
-        limits={"COMPACT_RECORDS": 1, "SNAPSHOT_MIN_PAPERS": 1},
+        limits={"compact_records": 1, "snapshot_min_papers": 1},
     ),
     Scenario("first-backup", lambda lib: lib.tag([lib.ids()[2]], ["fault"]), backup_interval=TINY_INTERVAL),
     Scenario(
@@ -126,17 +126,17 @@ SCENARIOS = [
     Scenario(
         "direct-import",  # a big change, written straight into the TinyDB files
         lambda lib: lib.import_candidates(candidates_for(new_titles(3), "page-3"), sources=["page-3"]),
-        limits={"DIRECT_WRITE_PAPERS": 1},
+        limits={"direct_write_papers": 1},
     ),
     Scenario(
         "direct-delete",
         lambda lib: lib.delete(lib.ids()[:3]),
-        limits={"DIRECT_WRITE_PAPERS": 1},
+        limits={"direct_write_papers": 1},
     ),
     Scenario(
         "direct-read",
         lambda lib: lib.set_read(lib.ids()[2:], True),
-        limits={"DIRECT_WRITE_PAPERS": 1},
+        limits={"direct_write_papers": 1},
     ),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
@@ -283,8 +283,7 @@ def run_trial(scenario: Scenario, base_db: Path, ref: Reference, work: Path, ste
 
 
 def run_scenario(scenario: Scenario, base_db: Path, work: Path, monkeypatch, errors=ERRORS) -> int:
-    for constant, value in scenario.limits.items():
-        monkeypatch.setattr(library_module, constant, value)
+    use_limits(monkeypatch, **scenario.limits)
     ref = reference(scenario, base_db, work)
     trials = 0
     for step in range(1, len(ref.steps) + 1):
@@ -309,8 +308,7 @@ def test_each_failing_write_step_leaves_a_consistent_library(name, bases, tmp_pa
 @pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
 def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatch):
     scenario = BY_NAME[name]
-    for constant, value in scenario.limits.items():
-        monkeypatch.setattr(library_module, constant, value)
+    use_limits(monkeypatch, **scenario.limits)
     base_db = bases(scenario)
     ref = reference(scenario, base_db, tmp_path)
     messages = []
@@ -331,8 +329,7 @@ def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatc
 def test_a_failed_change_leaves_the_files_as_they_were(name, bases, tmp_path, monkeypatch):
     """Byte for byte: a change reported as failed wrote nothing that stays (a new empty journal at most)."""
     scenario = BY_NAME[name]
-    for constant, value in scenario.limits.items():
-        monkeypatch.setattr(library_module, constant, value)
+    use_limits(monkeypatch, **scenario.limits)
     base_db = bases(scenario)
     ref = reference(scenario, base_db, tmp_path)
     for step in range(1, len(ref.steps) + 1):

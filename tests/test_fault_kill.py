@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.library import Library
+from reader.store import Library
 
 from tests.helpers.crashcheck import check_recovered, progress_from_lines
 from tests.helpers.procs import run_watched, store_child_command

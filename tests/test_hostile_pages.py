@@ -25,7 +25,7 @@ import pytest
 
 from reader.importers import MAX_INPUT_BYTES
 from reader.importers.hf_pages import parse_page_file
-from reader.library import Library
+from reader.store import Library
 
 from tests.conftest import SAMPLE_FILES, run_cli
 from tests.helpers.peakmem import peak_env, read_peak_mb

@@ -30,7 +30,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from reader.importers import Candidate
 from reader.links import extract_links, is_openable
-from reader.library import Library
+from reader.store import Library
 from reader.papers import Link, Paper, paper_id
 from reader.textsafe import printable
 

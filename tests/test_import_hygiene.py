@@ -15,7 +15,7 @@ def test_domain_modules_do_not_import_textual():
         for _, name, _ in pkgutil.walk_packages(reader.__path__, "reader.")
         if not name.startswith("reader.tui") and name not in ("reader.__main__",)
     ]
-    assert "reader.library" in modules and "reader.cli" in modules
+    assert "reader.store.library" in modules and "reader.cli" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -11,7 +11,8 @@ from tinydb import TinyDB
 from reader.errors import LibraryError, ReaderError, UnknownPaper
 from reader.importers import Candidate
 from reader.importers.hf_pages import parse_page_file
-from reader.library import Library
+from reader.store import Library
+from tests.helpers.limits import use_limits
 from reader.papers import Link, Paper, title_id
 
 from tests.conftest import SAMPLE_FILES
@@ -179,7 +180,7 @@ def test_undo_reverts_changes_one_by_one(sample_library, db_path):
 
 
 def test_big_change_goes_straight_to_the_tinydb_files(library, db_path, monkeypatch):
-    monkeypatch.setattr("reader.library.DIRECT_WRITE_PAPERS", 10)
+    use_limits(monkeypatch, library, direct_write_papers=10)
     cands = [Candidate(f"Paper number {i}", "text " * 100, "p") for i in range(30)]
     library.import_candidates(cands)
     assert len(TinyDB(db_path, access_mode="r").table("papers")) == 30
@@ -189,7 +190,7 @@ def test_big_change_goes_straight_to_the_tinydb_files(library, db_path, monkeypa
 
 
 def test_journal_compacts_after_many_changes(library, db_path, monkeypatch):
-    monkeypatch.setattr("reader.library.COMPACT_RECORDS", 5)
+    use_limits(monkeypatch, library, compact_records=5)
     library.import_candidates([Candidate("Paper A", "text " * 100, "p")])
     pid = title_id("Paper A")
     for i in range(12):
@@ -236,7 +237,7 @@ def test_failed_write_leaves_memory_equal_to_disk(sample_library, db_path, monke
     def full_disk(fd):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("reader.library.os.fsync", full_disk)
+    monkeypatch.setattr("reader.store.journal.os.fsync", full_disk)
     with pytest.raises(LibraryError, match="change not saved.*No space left"):
         sample_library.tag([pid], ["lost"])
     monkeypatch.undo()

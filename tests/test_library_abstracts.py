@@ -8,10 +8,10 @@ import os
 import pytest
 from tinydb import TinyDB
 
-import reader.library as library_module
 from reader.errors import LibraryError
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
+from tests.helpers.limits import use_limits
 
 
 def _abstract(n: int) -> str:
@@ -38,8 +38,11 @@ def _no_scan(monkeypatch):
     def refuse(self, *args, **kwargs):
         raise AssertionError("the abstracts file was scanned or loaded whole")
 
-    monkeypatch.setattr(Library, "_index_abstracts_file", refuse)
-    monkeypatch.setattr(Library, "load_abstracts", refuse)
+    from reader.store.abstracts import Abstracts
+    from reader.store.abstracts_file import AbstractsFile
+
+    monkeypatch.setattr(AbstractsFile, "index", refuse)
+    monkeypatch.setattr(Abstracts, "load", refuse)
 
 
 def test_offsets_recorded_at_compaction_read_one_abstract(library, monkeypatch):
@@ -49,8 +52,8 @@ def test_offsets_recorded_at_compaction_read_one_abstract(library, monkeypatch):
     _no_scan(monkeypatch)
     for pid, text in expected.items():
         assert fresh.abstract(pid) == text
-    assert fresh._abstracts_loaded is False
-    assert fresh._abstracts == {}
+    assert fresh._abstracts.loaded is False
+    assert fresh._abstracts.known == {}
 
 
 def test_files_stay_tinydb_databases_with_ascii_abstracts(library):
@@ -90,11 +93,11 @@ def test_abstracts_learned_from_the_journal(library, monkeypatch):
     _no_scan(monkeypatch)
     for pid, text in {**first, **second}.items():
         assert fresh.abstract(pid) == text
-    assert fresh._abstracts_loaded is False
+    assert fresh._abstracts.loaded is False
     # Compaction rewrites the file with the journal's abstracts; then they are read from it.
     monkeypatch.undo()
     fresh.compact()
-    assert fresh._abstracts == {}
+    assert fresh._abstracts.known == {}
     again = _reopen(fresh)
     _no_scan(monkeypatch)
     for pid, text in {**first, **second}.items():
@@ -113,8 +116,8 @@ def test_another_process_compacting_makes_offsets_stale(library):
     # Not refreshed: its offsets describe the old file, which is gone.
     for pid in pids[1:]:
         assert library.abstract(pid) == expected[pid]
-    assert library._abstracts_loaded is False  # found again by one scan, not loaded
-    assert library._spans.file == other._spans.file  # the offsets now describe the new file
+    assert library._abstracts.loaded is False  # found again by one scan, not loaded
+    assert library._abstracts.spans.file == other._abstracts.spans.file  # the offsets now describe the new file
     library.refresh()
     assert library.abstract(pids[0]) == "A much longer abstract. " * 40
 
@@ -127,7 +130,7 @@ def test_abstract_changed_in_place_by_another_process_reads_the_new_text(library
     same_length = "X" * len(json.dumps(expected[pid])[1:-1])  # the document keeps its place and size
     other.put([other.get(pid)], {pid: same_length}, label="edit")
     other.compact()
-    assert library.abstracts_path.stat().st_size == other._spans.file[0]
+    assert library.abstracts_path.stat().st_size == other._abstracts.spans.file[0]
     assert library.abstract(pid) == same_length  # the file's text, not what the old offsets pointed at
 
 
@@ -166,9 +169,9 @@ def test_missing_offsets_are_found_by_a_scan(library):
     with TinyDB(library.path) as db:
         db.drop_table("abstracts_at")  # as written by an older reader
     fresh = _reopen(library)
-    assert fresh._spans is None
+    assert fresh._abstracts.spans is None
     assert [fresh.abstract(p) for p in expected] == list(expected.values())
-    assert fresh._abstracts_loaded is False
+    assert fresh._abstracts.loaded is False
 
 
 def test_corrupt_abstracts_file_is_reported_and_never_overwritten(library):
@@ -201,7 +204,7 @@ def test_iter_abstracts_yields_what_abstracts_holds(library, monkeypatch):
     library.delete([ids[3], ids[-1]])
     paper = library.get(ids[5])
     library.put([paper], {ids[5]: "replaced"}, label="edit")
-    monkeypatch.setattr(library_module, "STREAM_CHUNK", 7)  # many chunk boundaries
+    use_limits(monkeypatch, stream_chunk=7)  # many chunk boundaries
     streamed = list(_reopen(library).iter_abstracts())
     whole = _reopen(library).abstracts()
     assert len(streamed) == len({pid for pid, _ in streamed})
@@ -209,7 +212,7 @@ def test_iter_abstracts_yields_what_abstracts_holds(library, monkeypatch):
     assert ids[3] not in whole and whole[ids[5]] == "replaced"
     iterating = _reopen(library)
     list(iterating.iter_abstracts())
-    assert iterating._abstracts_loaded is False
+    assert iterating._abstracts.loaded is False
 
 
 def test_deleted_paper_added_again_without_abstract_has_none(library):
@@ -234,7 +237,7 @@ def test_undo_of_an_abstract_change_restores_it(library):
     assert fresh.abstract(pid) == "changed"
     fresh.undo()
     assert fresh.abstract(pid) == expected[pid]
-    assert fresh._abstracts_loaded is False
+    assert fresh._abstracts.loaded is False
     fresh.compact()
     assert json.loads(fresh.abstracts_path.read_text())["abstracts"]  # still a TinyDB table
     assert _reopen(fresh).abstract(pid) == expected[pid]
@@ -268,7 +271,7 @@ def test_search_index_searches_abstracts_without_keeping_them(library, saved):
     assert [hit.paper.title for hit in search(fresh, "marker7x")] == ["Study 7 of things"]
     assert len(search(fresh, '"zebra crossing"', limit=100)) == len(pids) - saved
     assert [hit.paper.title for hit in search(fresh, "giraffe")] == (["Study 2 of things"] if saved else [])
-    assert fresh._abstracts_loaded is False
+    assert fresh._abstracts.loaded is False
 
 
 def test_search_index_with_abstracts_out_of_slot_order(library, monkeypatch):
@@ -293,8 +296,7 @@ def test_damage_in_the_middle_of_the_abstracts_file_is_reported(library, monkeyp
     raw = library.abstracts_path.read_bytes()
     middle = raw.index(b'"abstract": ', len(raw) // 2)
     library.abstracts_path.write_bytes(raw[:middle] + b'"abstract" ' + raw[middle + 12 :])  # a colon lost
-    monkeypatch.setattr(library_module, "STREAM_CHUNK", 64)
-    monkeypatch.setattr(library_module, "_MAX_DOCUMENT", 4096)  # gives up scanning early
+    use_limits(monkeypatch, stream_chunk=64, max_document=4096)  # gives up scanning early
     fresh = _reopen(library)
     with pytest.raises(LibraryError, match="abstracts.json is not valid JSON"):
         fresh.abstract(list(expected)[-1])
@@ -309,5 +311,5 @@ def test_read_abstracts_reads_many_by_offset_at_once(library, monkeypatch):
     _no_scan(monkeypatch)
     got = reopened.read_abstracts(list(expected)[::-1])
     assert got == expected
-    assert reopened._abstracts_loaded is False
+    assert reopened._abstracts.loaded is False
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reader.errors import ImportProblem
 from reader.exporters.markdown import render_reading_list
 from reader.importers.markdown_list import apply_reading_list, parse_reading_list, parse_reading_list_text
-from reader.library import Library
+from reader.store import Library
 from reader.papers import CODE, Link, Paper, normalise_tag, normalise_title, title_id
 
 from tests.conftest import SAMPLE_FILES, FixedClock, run_cli

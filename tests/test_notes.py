@@ -12,7 +12,7 @@ from reader.errors import ReaderError
 from reader.exporters.json_backup import iter_backup
 from reader.exporters.markdown import render_reading_list
 from reader.importers.markdown_list import parse_reading_list
-from reader.library import Library
+from reader.store import Library
 from reader.notes import CONFLICT_LINE, EditorError, edit_in_editor, editor_command, merge_notes, save_note
 
 from tests.conftest import ROOT, run_cli

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from reader.cli import main
-from reader.library import Library
+from reader.store import Library
 from reader.online import daily
 from reader.online.daily import fetch_days
 from reader.online.http import make_client

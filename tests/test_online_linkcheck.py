@@ -10,7 +10,7 @@ import pytest
 
 from reader.cli import main
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
 from reader.online.http import NetworkError, make_client
 from reader.online.linkcheck import apply_link_results, check_links, check_url
 from reader.papers import Link

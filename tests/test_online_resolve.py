@@ -361,7 +361,7 @@ def test_import_takes_the_one_linked_arxiv_id_and_the_listed_date_but_never_stea
 
 @pytest.fixture
 def cli_library(tmp_path, monkeypatch):
-    from reader.library import Library
+    from reader.store import Library
 
     db = tmp_path / "lib.json"
     library = Library.open(db)
@@ -378,7 +378,7 @@ def use(monkeypatch, handler):
 
 
 def test_resolve_command_reports_and_stores_one_undoable_change(cli_library, monkeypatch, capsys):
-    from reader.library import Library
+    from reader.store import Library
 
     fake = FakeHF()
     fake.search = SEARCH
@@ -411,7 +411,7 @@ def test_resolve_command_offline_needs_no_network(cli_library, monkeypatch, caps
 
 
 def test_without_the_network_the_command_still_takes_linked_ids_and_says_why(tmp_path, monkeypatch, capsys):
-    from reader.library import Library
+    from reader.store import Library
 
     db = tmp_path / "lib.json"
     library = Library.open(db)
@@ -430,7 +430,7 @@ def test_without_the_network_the_command_still_takes_linked_ids_and_says_why(tmp
 
 
 def test_resolve_command_offline_stores_linked_ids(tmp_path, monkeypatch, capsys):
-    from reader.library import Library
+    from reader.store import Library
 
     db = tmp_path / "lib.json"
     library = Library.open(db)

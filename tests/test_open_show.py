@@ -14,7 +14,7 @@ from reader.papers import Link, Paper
 
 @pytest.fixture
 def db(tmp_path):
-    from reader.library import Library
+    from reader.store import Library
 
     path = tmp_path / "lib.json"
     library = Library.open(path)

@@ -9,23 +9,25 @@ from dataclasses import replace
 import pytest
 from tinydb import TinyDB
 
-import reader.library as library_module
-from reader.library import Library, LibraryError
+import reader.store.compaction
+import reader.store.loading
+from reader.store import Library, LibraryError
+from tests.helpers.limits import use_limits
 from reader.papers import Link
 
 
 @pytest.fixture(autouse=True)
 def small_libraries_get_snapshots(monkeypatch):
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 1)
+    use_limits(monkeypatch, snapshot_min_papers=1)
 
 
 def state(library: Library) -> dict:
     return {
         "papers": [paper for paper in library.papers()],
         "order": library.ids(),
-        "history": library._history,
-        "others": library._other_tables,
-        "seq": library._seq,
+        "history": library._history.entries,
+        "others": library._state.others,
+        "seq": library.seq,
         "abstracts": {pid: library.abstract(pid) for pid in library.ids()},
     }
 
@@ -33,7 +35,7 @@ def state(library: Library) -> dict:
 def from_json(db_path, monkeypatch) -> Library:
     """The library opened the slow way, ignoring any snapshot."""
     with monkeypatch.context() as patch:
-        patch.setattr(library_module, "read_snapshot", lambda *args, **kwargs: None)
+        patch.setattr(reader.store.loading, "read_snapshot", lambda *args, **kwargs: None)
         library = Library.open(db_path)
     assert not library.opened_from_snapshot
     return library
@@ -165,7 +167,7 @@ def test_a_newer_schema_is_refused_even_with_a_snapshot_beside_it(sample_library
 def test_small_libraries_have_no_snapshot(sample_library, db_path, monkeypatch):
     sample_library.compact()
     assert sample_library.snapshot_path.exists()
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", len(sample_library) + 1)
+    use_limits(monkeypatch, sample_library, snapshot_min_papers=len(sample_library) + 1)
     sample_library.compact()  # the library is now "small": its old snapshot goes
     assert not sample_library.snapshot_path.exists()
     assert not Library.open(db_path).opened_from_snapshot
@@ -175,7 +177,7 @@ def test_a_snapshot_that_cannot_be_written_is_a_warning_and_the_change_is_saved(
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(library_module, "write_snapshot", full_disk)
+    monkeypatch.setattr(reader.store.compaction, "write_snapshot", full_disk)
     pid = sample_library.ids()[0]
     sample_library.tag([pid], ["saved"])
     sample_library.compact()
@@ -193,7 +195,7 @@ def test_a_library_opened_without_its_snapshot_says_so_until_compacted(sample_li
     assert not reopened.needs_snapshot
     reopened.tag(reopened.ids()[:1], ["journal only"])
     assert not reopened.needs_snapshot  # the journal goes on top of the snapshot
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", len(reopened) + 1)
+    use_limits(monkeypatch, reopened, snapshot_min_papers=len(reopened) + 1)
     assert not Library.open(db_path).needs_snapshot  # small libraries do without
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from reader.library import Library
+from reader.store import Library
 from reader.papers import Paper
 from reader.sorting import SORTS, SortError, check_sort, describe_sort, sort_ids, sort_papers
 from reader.stats import bar, reading_stats, summary_lines, week_lines

@@ -22,10 +22,10 @@ import sys
 
 import pytest
 
-import reader.library as library_module
 from reader.errors import LibraryError, ReaderError
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
+from tests.helpers.limits import use_limits
 
 from tests.conftest import ROOT
 
@@ -105,7 +105,7 @@ def test_failed_big_change_leaves_history_equal_to_disk(db_path, monkeypatch):
     ids = library.ids()
     library.tag([ids[0]], ["kept"])
     with monkeypatch.context() as patch:
-        patch.setattr(library_module, "DIRECT_WRITE_PAPERS", 5)
+        use_limits(patch, library, direct_write_papers=5)
         patch.setattr(os, "replace", failing_replace)
         with pytest.raises(LibraryError):
             library.tag(ids, ["bulk"])
@@ -123,7 +123,7 @@ def test_a_change_reported_as_failed_is_not_saved(db_path, monkeypatch):
     library = seed_library(db_path)
     ids = library.ids()
     with monkeypatch.context() as patch:
-        patch.setattr(library_module, "COMPACT_RECORDS", 1)  # this change triggers a compaction
+        use_limits(patch, library, compact_records=1)  # this change triggers a compaction
         patch.setattr(os, "replace", failing_replace)
         try:
             library.set_read([ids[0]], True)

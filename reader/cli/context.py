@@ -27,7 +27,7 @@ def library_path(args: argparse.Namespace) -> Path:
 def open_library(args: argparse.Namespace):
     """The library the command works on, loaded; a library that does not load names the backup to restore."""
     from reader.errors import LibraryBusy, LibraryError
-    from reader.library import Library
+    from reader.store import Library
 
     path = library_path(args)
     try:
@@ -42,7 +42,7 @@ def open_library(args: argparse.Namespace):
 
 def unloaded_library(args: argparse.Namespace):
     """The library object without loading it (backups work on a library that does not load)."""
-    from reader.library import Library
+    from reader.store import Library
 
     return Library(library_path(args))
 
@@ -50,7 +50,7 @@ def unloaded_library(args: argparse.Namespace):
 def backup_hint(library) -> str:
     """Which backup to restore when the library does not load (checks that it loads)."""
     from reader.errors import LibraryError
-    from reader.library import Library
+    from reader.store import Library
     from reader.wording import papers
 
     try:

@@ -1,7 +1,7 @@
 """Importers turn a source (a page dump, later an API response or a list) into candidates.
 
 A :class:`Candidate` is a paper as one source describes it, before it meets the
-library; :meth:`reader.library.Library.import_candidates` dedupes and merges
+library; :meth:`reader.store.Library.import_candidates` dedupes and merges
 them. Importers never touch the library themselves.
 """
 

@@ -3,7 +3,7 @@
 :func:`fetch_days` fetches several days with bounded concurrency and returns
 the candidates of every day that worked plus a :class:`FetchReport` saying,
 day by day, what happened. A failed day never loses the others; the caller
-imports the candidates with :meth:`reader.library.Library.import_candidates`.
+imports the candidates with :meth:`reader.store.Library.import_candidates`.
 """
 
 from __future__ import annotations

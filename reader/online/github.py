@@ -165,7 +165,7 @@ class GitHubCache:
 
     def save(self) -> None:
         """Write the cache atomically (raises :class:`LibraryError` if it cannot)."""
-        from reader.library import atomic_write
+        from reader.fileio import atomic_write
 
         if self.path is None or not self.dirty:
             return

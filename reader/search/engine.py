@@ -55,7 +55,7 @@ WRITER_HEAP = 15_000_000  # bytes: one change touches a few papers
 
 
 class SearchEngine:
-    """The search index of one :class:`reader.library.Library` (one per library object; thread-safe)."""
+    """The search index of one :class:`reader.store.Library` (one per library object; thread-safe)."""
 
     def __init__(self, library, *, update_max_papers: int = UPDATE_MAX_PAPERS,
                  max_segments: int = MAX_SEGMENTS) -> None:
@@ -252,8 +252,7 @@ class SearchEngine:
         # Behind (or unusable): catch up under the library's writer lock.
         self.last_note = None
         try:
-            with library._mutex, library._lock(shared=False, failure="search index not updated: "):
-                library._catch_up()
+            with library.writing(failure="search index not updated: "):
                 if damaged_vocabulary:
                     with self._lock:
                         self._rebuild(damaged_vocabulary)

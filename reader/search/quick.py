@@ -6,7 +6,6 @@ of the library's files): then the papers stored in the index are the library's.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from reader.search.documents import IndexUnusable, check_meta, index_dir, open_index, read_meta
@@ -22,36 +21,9 @@ def disk_seq(library_path: Path) -> int | None:
     The papers file's first bytes say which change it includes; the journal's
     last complete line is the newest change after it (a big import is one long
     line: the file is read backwards until that line is whole)."""
-    from reader.library import Library, _decode_record
+    from reader.store import disk_seq as store_disk_seq
 
-    probe = Library(library_path)
-    newest = probe._peek_main_seq()
-    if newest is None:
-        return None
-    try:
-        handle = open(probe.wal_path, "rb")
-    except FileNotFoundError:
-        return newest
-    except OSError:
-        return None
-    with handle:
-        size = os.fstat(handle.fileno()).st_size
-        tail = b""
-        position = size
-        while position > 0:
-            step = min(position, max(65536, len(tail)))
-            position -= step
-            handle.seek(position)
-            tail = handle.read(step) + tail
-            lines = tail.split(b"\n")
-            complete = lines[1:-1] if position > 0 else lines[:-1]  # the first may be cut; the last is after "\n"
-            for line in reversed(complete):
-                record = _decode_record(line)
-                if record is not None and isinstance(record.get("seq"), int):
-                    return max(newest, record["seq"])
-            if len(complete) > 1:
-                break  # whole lines, none valid: an unfinished last write; the papers file's number stands
-    return newest
+    return store_disk_seq(library_path)
 
 
 def quick_search(library_path: Path, query: Query, limit: int | None) -> SearchResult | None:

@@ -1,7 +1,7 @@
 """What the TUI shows about the library: a snapshot of its papers, smart lists and their counts.
 
 Plain Python (no Textual), so it is tested without an app. The snapshot is
-updated from :meth:`reader.library.Library.changes_since` deltas: each changed
+updated from :meth:`reader.store.Library.changes_since` deltas: each changed
 id is re-read from the library, so applying a delta twice, or late, is
 harmless. Counts follow the snapshot incrementally; a delta of ``None`` (the
 library reloaded) or a very large one means "rebuild" instead.

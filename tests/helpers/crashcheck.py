@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reader.library import Library
+from reader.store import Library
 
 from tests.helpers.storemodel import (
     Model,

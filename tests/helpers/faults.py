@@ -167,16 +167,22 @@ def injected(scope, **kwargs):
 
 
 def set_store_limits(compact_records: int | None = None, direct_write: int | None = None) -> None:
-    """Lower the library's compaction and direct-write thresholds (in this process)."""
-    import reader.library as library_module
+    """Lower the library's compaction and direct-write thresholds for every library this process opens
+    (through the setting ``READER_STORE_LIMITS``, which child processes inherit too)."""
+    from dataclasses import replace
 
+    from reader.store import StoreLimits
+    from reader.store.limits import ENV_VAR
+
+    if not (compact_records or direct_write):
+        return
+    limits = StoreLimits.from_environment()
     if compact_records:
-        library_module.COMPACT_RECORDS = compact_records
+        limits = replace(limits, compact_records=compact_records)
     if direct_write:
-        library_module.DIRECT_WRITE_PAPERS = direct_write
-    if compact_records or direct_write:
-        # These small libraries get a snapshot too, so kills also land while it is written.
-        library_module.SNAPSHOT_MIN_PAPERS = 1
+        limits = replace(limits, direct_write_papers=direct_write)
+    # These small libraries get a snapshot too, so kills also land while it is written.
+    os.environ[ENV_VAR] = replace(limits, snapshot_min_papers=1).to_environment()
 
 
 ENV_PREFIX = "READER_FAULT_"

@@ -24,7 +24,7 @@ from pathlib import Path
 def main(config_path: str) -> int:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     from reader.errors import ReaderError
-    from reader.library import Library
+    from reader.store import Library
 
     from tests.helpers.faults import Injector, set_store_limits
     from tests.helpers.storemodel import constant_clock, run_op

@@ -73,7 +73,7 @@ def tinydb_loads(path: Path) -> None:
     """Both TinyDB files load read-only with plain TinyDB (raises otherwise)."""
     from tinydb import TinyDB
 
-    from reader.library import Library
+    from reader.store import Library
 
     abstracts_path = Library(path).abstracts_path
     for file, table in ((path, "papers"), (abstracts_path, "abstracts")):
@@ -233,7 +233,7 @@ class OpGenerator:
 
 def seed_library(db_path: Path, count: int = 12, *, source: str = "seed-page"):
     """A library holding ``count`` papers (one import), compacted; returns (library, model)."""
-    from reader.library import Library
+    from reader.store import Library
 
     library = Library.open(db_path, clock=constant_clock)
     op = {"op": "import", "source": source, "titles": [title_for(10_000 + k) for k in range(count)]}

@@ -11,7 +11,7 @@ import pytest
 
 from reader.errors import ReaderError
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
 from reader.papers import Link
 from reader.search import Hit, QueryError, parse_query, search, search_ids
 from tests.conftest import run_cli

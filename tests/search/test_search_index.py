@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
 from reader.search import search, search_ids
 from reader.search import engine_for
 from reader.search.documents import FORMAT, index_dir
@@ -138,7 +138,7 @@ def test_two_processes_changing_the_library_at_once_both_reach_the_index(sample_
     ids = [paper.id for paper in sample_library.papers()[:20]]
     script = textwrap.dedent(
         f"""
-        from reader.library import Library
+        from reader.store import Library
         library = Library.open({str(db_path)!r})
         for pid in {ids!r}:
             library.tag([pid], ["child"])
@@ -162,12 +162,14 @@ def test_two_processes_changing_the_library_at_once_both_reach_the_index(sample_
 _DIE_BEFORE_INDEX_COMMIT = """
 import os, sys
 import reader.search.engine as engine
-from reader.library import Library
+from reader.search_hook import install
+from reader.store import Library
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), 9)
 
 engine.SearchEngine._update = die
+install()  # as the CLI does
 library = Library.open(sys.argv[1])
 library.tag([library.papers()[0].id], ["lost-index-update"])
 """
@@ -187,7 +189,7 @@ def test_killed_before_its_index_commit_the_next_search_catches_up(sample_librar
 
 _TAG_FOREVER = """
 import sys
-from reader.library import Library
+from reader.store import Library
 library = Library.open(sys.argv[1])
 ids = [paper.id for paper in library.papers()]
 number = 0

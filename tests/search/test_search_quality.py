@@ -135,7 +135,7 @@ def _find(library, title_start: str):
 def ranked(tmp_path_factory):
     """The top three titles for every case, computed once."""
     from reader.importers.hf_pages import parse_page_file
-    from reader.library import Library
+    from reader.store import Library
 
 
 

@@ -431,7 +431,7 @@ async def test_u_undoes_the_last_change(small_library, make_app):
 
 
 async def test_refresh_picks_up_changes_from_another_process(small_library, make_app, db_path):
-    from reader.library import Library
+    from reader.store import Library
 
     library, ids = small_library
     app = make_app(library)
@@ -449,7 +449,7 @@ async def test_refresh_picks_up_changes_from_another_process(small_library, make
 
 async def test_changes_from_another_process_appear_by_themselves(small_library, make_app, db_path):
     from reader.importers import Candidate
-    from reader.library import Library
+    from reader.store import Library
 
     library, ids = small_library
     app = make_app(library, poll_interval=0.05)

@@ -22,7 +22,7 @@ import asyncio, pathlib, sys
 import reader
 assert pathlib.Path(reader.__file__).is_relative_to(pathlib.Path(sys.argv[1])), reader.__file__
 from reader.config import Config
-from reader.library import Library
+from reader.store import Library
 from reader.tui.app import ReaderApp
 
 async def main():

@@ -9,7 +9,7 @@ from conftest import screen_text, status_text
 from textual.widgets import TextArea
 
 from reader.config import Config, load_config
-from reader.library import Library
+from reader.store import Library
 from reader.newmark import NewMarks
 from reader.notes import CONFLICT_LINE, EditorError, save_note
 from reader.tui.modals.confirm import ConfirmModal

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from conftest import SIZE, list_rows, settle
 
-import reader.library as library_module
-from reader.library import Library
+from reader.store import Library
+
+from tests.helpers.limits import use_limits
 
 
 async def test_a_library_without_its_snapshot_gets_one_after_start_up(sample_library, db_path, make_app, monkeypatch):
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 100)  # the sample library counts as big
+    use_limits(monkeypatch, sample_library, snapshot_min_papers=100)  # the sample library counts as big
     assert sample_library.needs_tidying and not sample_library.snapshot_path.exists()
     app = make_app(sample_library)
     async with app.run_test(size=SIZE) as pilot:
@@ -21,7 +22,7 @@ async def test_a_library_without_its_snapshot_gets_one_after_start_up(sample_lib
 
 
 async def test_a_library_with_its_snapshot_is_not_rewritten(sample_library, db_path, make_app, monkeypatch):
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 100)
+    use_limits(monkeypatch, sample_library, snapshot_min_papers=100)
     sample_library.compact()
     library = Library.open(db_path)
     before = db_path.stat().st_mtime_ns, library.snapshot_path.stat().st_mtime_ns
@@ -36,7 +37,7 @@ async def test_a_copied_library_gets_its_abstract_offsets_saved_again(sample_lib
     and every start would scan the whole abstracts file to find them again."""
     import shutil
 
-    monkeypatch.setattr(library_module, "SNAPSHOT_MIN_PAPERS", 100)
+    use_limits(monkeypatch, sample_library, snapshot_min_papers=100)
     sample_library.compact()
     copy = db_path.parent.parent / "copy" / "library.json"
     copy.parent.mkdir()

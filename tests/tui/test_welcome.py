@@ -30,7 +30,7 @@ async def test_empty_library_shows_the_welcome_and_s_loads_the_samples(library, 
 
 async def test_papers_imported_elsewhere_close_the_welcome(library, make_app, db_path):
     from reader.importers import Candidate
-    from reader.library import Library
+    from reader.store import Library
 
     app = make_app(library)
     async with app.run_test(size=SIZE) as pilot:

@@ -13,7 +13,7 @@ from reader.cli.context import open_library
 def run_tui(args: argparse.Namespace) -> int:
     demo_dir = None
     if args.demo:
-        from reader.library import Library
+        from reader.store import Library
         from reader.tasks.importing import import_samples
 
         demo_dir = tempfile.mkdtemp(prefix="reader-demo-")

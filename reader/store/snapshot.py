@@ -3,7 +3,7 @@
 ``library.json`` stays the one true store (TinyDB JSON). Parsing it at 100,000
 papers means decoding 27 MB of JSON into dicts, turning every dict into a
 :class:`Paper` and freeing the dicts again: about half a second. After each
-compaction the library also writes ``library.json.snapshot``: the same content
+compaction of a library of at least ``StoreLimits.snapshot_min_papers`` papers, the library also writes ``library.json.snapshot``: the same content
 as columns of plain values in :mod:`marshal` format, which loads in about
 half the time.
 
@@ -36,9 +36,6 @@ FORMAT = 1
 # format, marshal version, Python major, minor, source size, source CRC, payload size, payload CRC
 _HEADER = struct.Struct("<IIIIQIQI")
 _SIZE = struct.Struct("<Q")
-
-# Smaller libraries open fast enough from JSON; no snapshot is written for them.
-MIN_PAPERS = 5000
 
 _FIELDS = tuple(f.name for f in fields(Paper))
 _LINKS = _FIELDS.index("links")
@@ -204,4 +201,4 @@ def read_snapshot(path: Path, source: tuple[int, int], *, schema: int) -> Snapsh
     return Snapshot(seq, papers, history, others, spans_doc)
 
 
-__all__ = ["MIN_PAPERS", "Snapshot", "bytes_signature", "read_snapshot", "write_snapshot"]
+__all__ = ["Snapshot", "bytes_signature", "read_snapshot", "write_snapshot"]

@@ -1,0 +1,129 @@
+"""Backups (``PATH.backups/STAMP/``): copies of the library's three files, taken before changes.
+
+At most one automatic backup per ``backup_interval`` seconds of changes is
+taken (before the change), the newest ``backup_keep`` kept. A backup is a
+folder named by the UTC time it was taken, holding copies of the papers file,
+the abstracts file and the journal. Files that did not change since the
+previous backup are hard links to that backup's copy: nothing ever writes to
+a backup in place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.errors import LibraryError
+from reader.fileio import atomic_write, fsync_dir, os_error
+from reader.store.layout import Layout
+
+
+@dataclass(slots=True)
+class Backup:
+    path: Path
+    created: float  # seconds since the epoch
+
+    def summary(self, library_name: str = "library.json") -> str:
+        """Papers and read papers in this backup (loads it)."""
+        from reader.store.library import Library
+
+        try:
+            library = Library.open(self.path / library_name, backup_interval=0)
+        except LibraryError as exc:
+            return f"does not load: {exc}"
+        papers = library.papers()
+        read = sum(1 for p in papers if p.read)
+        return f"{len(papers)} papers, {read} read"
+
+
+def _same_content_signature(a: Path, b: Path) -> bool:
+    """Same size and modification time: the file was not rewritten since ``b`` was copied from it."""
+    sa, sb = a.stat(), b.stat()
+    return sa.st_size == sb.st_size and sa.st_mtime_ns == sb.st_mtime_ns
+
+
+def atomic_copy(source: Path, dest: Path) -> None:
+    """Copy ``source`` over ``dest`` so that ``dest`` is always either old or new, never half."""
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        shutil.copyfile(source, tmp)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, dest)
+    except OSError as exc:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise os_error("write", dest, exc) from None
+    fsync_dir(dest.parent)
+
+
+class Backups:
+    def __init__(self, layout: Layout, keep: int) -> None:
+        self.layout = layout
+        self.directory = layout.backups
+        self.keep = keep
+
+    def list(self) -> list[Backup]:
+        """Backups, newest first."""
+        try:
+            entries = [e for e in os.scandir(self.directory) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise os_error("read", self.directory, exc) from None
+        backups = [Backup(Path(e.path), e.stat().st_mtime) for e in entries]
+        backups.sort(key=lambda b: (b.path.name, b.created), reverse=True)
+        return backups
+
+    def due(self, interval: float) -> bool:
+        newest = self.list()[:1]
+        return not newest or time.time() - newest[0].created >= interval
+
+    def take(self, *, prune: bool = True) -> Backup:
+        """Copy the library's files into a new folder (called holding the lock)."""
+        layout = self.layout
+        now_ns = time.time_ns()
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now_ns / 1e9)) + f".{now_ns % 10**9:09d}"
+        previous = self.list()[:1]
+        target = self.directory / stamp
+        partial = self.directory / f".partial-{stamp}-{os.getpid()}"
+        try:
+            partial.mkdir(parents=True, exist_ok=True)
+            for source in (layout.path, layout.abstracts, layout.wal):
+                if not source.exists():
+                    continue
+                dest = partial / source.name
+                old = previous[0].path / source.name if previous else None
+                if source != layout.wal and old is not None and old.exists() and _same_content_signature(source, old):
+                    os.link(old, dest)
+                else:
+                    shutil.copyfile(source, dest)
+                    os.utime(dest, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns))
+            os.replace(partial, target)
+        except OSError as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise os_error("back up the library into", self.directory, exc) from None
+        fsync_dir(self.directory)
+        if prune:
+            self.prune()
+        return Backup(target, os.path.getmtime(target))
+
+    def prune(self) -> None:
+        for stale in self.list()[self.keep :]:
+            shutil.rmtree(stale.path, ignore_errors=True)
+
+    def install(self, chosen: Backup) -> None:
+        """Put the chosen backup's files in place of the library's (called holding the lock)."""
+        layout = self.layout
+        for dest in layout.data_files():
+            source = chosen.path / dest.name
+            if source.exists():
+                atomic_copy(source, dest)
+            elif dest == layout.wal and dest.exists():
+                atomic_write(dest, [])  # the current journal continues a state we are leaving

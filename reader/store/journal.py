@@ -1,0 +1,215 @@
+"""The journal (``PATH.wal``): every change, appended and fsynced before the change is applied.
+
+Format: one record per line, ``CRC32 JSON`` (eight hex digits, a space, the
+record as compact JSON). The first line is a header ``{"seq": N, "journal":
+TOKEN}``: ``N`` is the change number the papers file held when this journal
+was started, ``TOKEN`` a random name; compaction starts a new journal with a
+new token, so a reader notices the swap even when the file system reuses the
+old file's inode. Each other record is one change::
+
+    {"seq": N, "at": ISO-TIME, "label": TEXT, "put": [paper documents],
+     "delete": [ids], "abstracts": {id: text}, "before": {id: document},
+     "created": [ids], "before_abstracts": {id: text}, "undoes": SEQ, "redoes": SEQ}
+
+Invariants:
+
+* **Journal before memory.** A change is appended and fsynced here before
+  anything in memory changes; a change that could not be written changes
+  nothing and its command fails.
+* **Only a torn last line is dropped.** A crash can leave the last line cut
+  short: it fails its checksum and is ignored (its command never returned),
+  and the next writer truncates it before appending. Any other damaged line
+  makes reading fail with an error naming the file and the record; the file
+  is not changed.
+* **Change numbers** (``seq``) increase by one per change. The papers file
+  records the last one it includes; replay skips records at or below it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+
+from reader.errors import LibraryError
+from reader.fileio import atomic_write, fsync_dir
+
+
+def encode_record(record: dict) -> bytes:
+    body = json.dumps(record, separators=(",", ":")).encode("utf-8")
+    return b"%08x " % zlib.crc32(body) + body + b"\n"
+
+
+def decode_record(line: bytes) -> dict | None:
+    """The record on one line (without its newline); None if the line is not a whole record."""
+    if len(line) < 10 or line[8:9] != b" ":
+        return None
+    body = line[9:]
+    try:
+        if int(line[:8], 16) != zlib.crc32(body):
+            return None
+        record = json.loads(body)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and isinstance(record.get("seq"), int) else None
+
+
+class Journal:
+    """Reading and appending the journal; remembers how far this process has read it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.token: str | None = None  # the header's token of the journal read so far
+        self.offset = 0  # bytes of it read (and applied) so far
+        self.records = 0  # change records in it so far
+
+    def reset(self) -> None:
+        """Forget what was read: the next :meth:`read_new` starts at the beginning."""
+        self.token, self.offset, self.records = None, 0, 0
+
+    def needs_compaction(self, max_records: int, max_bytes: int) -> bool:
+        return self.records >= max_records or self.offset >= max_bytes
+
+    def read_new(self) -> list[dict]:
+        """The whole records after what was read before, oldest first (the header left out).
+
+        Advances past them. A journal with another token than the one read
+        before was replaced (compacted): it is read from its start.
+        """
+        try:
+            handle = open(self.path, "rb")
+        except FileNotFoundError:
+            self.reset()
+            return []
+        except OSError as exc:
+            raise LibraryError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        with handle:
+            header = decode_record(handle.readline(4096).rstrip(b"\n"))
+            token = header.get("journal") if header else None
+            if token is None or token != self.token:
+                self.token, self.offset, self.records = token, 0, 0
+            size = os.fstat(handle.fileno()).st_size
+            if size == self.offset:
+                return []
+            handle.seek(self.offset)
+            data = handle.read()
+        records: list[dict] = []
+        position = 0
+        while True:
+            end = data.find(b"\n", position)
+            if end < 0:
+                break  # an unfinished last line: a write in progress or cut short
+            record = decode_record(data[position:end])
+            if record is None:
+                following = data.find(b"\n", end + 1)
+                if following >= 0 and decode_record(data[end + 1 : following]):
+                    raise LibraryError(
+                        f"{self.path} is damaged in the middle (byte {self.offset + position}); "
+                        "nothing was changed. Move it aside to open the library without its latest changes"
+                    )
+                break
+            position = end + 1
+            if "journal" in record:
+                continue  # the header
+            self.records += 1
+            records.append(record)
+        self.offset += position
+        return records
+
+    def append(self, record: dict, seq: int) -> None:
+        """Append one record and fsync it (under the writer lock, caught up); ``seq`` is the
+        change number before this record (written in the header of a new journal)."""
+        line = encode_record(record)
+        try:
+            if not self.path.parent.exists():
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            created = not self.path.exists()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise LibraryError(f"change not saved: cannot write {self.path}: {exc.strerror or exc}") from None
+        offset = self.offset
+        token = self.token
+        try:
+            if token is None:
+                # No journal yet (or only a torn header): start one.
+                token = os.urandom(8).hex()
+                offset = 0
+                line = encode_record({"seq": seq, "journal": token}) + line
+            # Drop an unfinished line left by a crashed writer before appending.
+            if os.fstat(fd).st_size != offset:
+                os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+            written = 0
+            while written < len(line):
+                written += os.write(fd, line[written:])
+            os.fsync(fd)
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, self.offset if self.token else 0)
+            except OSError:
+                pass  # the torn tail fails its checksum and is dropped by the next writer
+            raise LibraryError(f"change not saved: cannot write {self.path}: {exc.strerror or exc}") from None
+        finally:
+            os.close(fd)
+        if created:
+            fsync_dir(self.path.parent)
+        self.token = token
+        self.offset = offset + len(line)
+        self.records += 1
+
+    def start_new(self, seq: int) -> str | None:
+        """Replace the journal by an empty one (every record is in the papers file now).
+
+        Returns a warning when that failed (harmless: the old records are all at or
+        below ``seq`` and skipped on replay; appending continues on the old journal).
+        """
+        token = os.urandom(8).hex()
+        header = encode_record({"seq": seq, "journal": token}).decode("ascii")
+        try:
+            atomic_write(self.path, [header])
+        except LibraryError as exc:
+            return f"could not start a new journal: {exc}"
+        self.token = token
+        self.offset = len(header)
+        self.records = 0
+        return None
+
+    def newest_seq(self) -> int:
+        """The highest change number of any whole record in the journal, read leniently (0: none)."""
+        newest = 0
+        try:
+            with open(self.path, "rb") as handle:
+                for line in handle:
+                    record = decode_record(line.rstrip(b"\n"))
+                    if record is not None:
+                        newest = max(newest, record["seq"])
+        except OSError:
+            pass  # no journal, or none readable
+        return newest
+
+
+def tail_seq(path: Path) -> int | None:
+    """The change number of the journal's last whole record, read from its end (None: no record).
+
+    A big import is one long line: the file is read backwards until that line is whole.
+    Raises OSError when the journal cannot be read (FileNotFoundError: there is none).
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        tail = b""
+        position = size
+        while position > 0:
+            step = min(position, max(65536, len(tail)))
+            position -= step
+            handle.seek(position)
+            tail = handle.read(step) + tail
+            lines = tail.split(b"\n")
+            complete = lines[1:-1] if position > 0 else lines[:-1]  # the first may be cut; the last is after "\n"
+            for line in reversed(complete):
+                record = decode_record(line)
+                if record is not None:
+                    return record["seq"]
+            if len(complete) > 1:
+                break  # whole lines, none valid: an unfinished last write
+    return None
