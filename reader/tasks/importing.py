@@ -31,7 +31,7 @@ class PagesImport:
     + ``present`` (already in the library) + ``skipped``.
     """
 
-    report: Any  # reader.library.ImportReport
+    report: Any  # reader.store.ImportReport
     parser_skipped: int = 0  # entries the parsers could not read (in report.skipped too)
 
     @property

@@ -12,7 +12,7 @@ import pytest
 
 from reader.errors import ReaderError
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
 from reader.online.http import make_client
 from reader.papers import Link, Paper
 from reader.tasks.days import days_from_options, parse_days
