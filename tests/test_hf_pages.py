@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reader.errors import ImportProblem
@@ -164,3 +166,61 @@ def test_line_numbers_follow_every_kind_of_line_end():
     text = f"new\r\rFirst Title\r\n\r\n{ABSTRACT_A}\n\n\r\rSecond Title\r{ABSTRACT_B}\n"
     parsed = parse_page_text(text, "page")
     assert [(c.line, c.title) for c in parsed.candidates] == [(3, "First Title"), (9, "Second Title")]
+
+
+# -- pairing by layout (issue 14, item 15) ----------------------------------------------------
+
+
+def _one_sentence(abstract: str) -> str:
+    """A one-sentence abstract of 60-200 characters made from a real one (as real short abstracts are)."""
+    words = abstract.replace(". ", " ").split()
+    sentence = ""
+    for word in words:
+        if len(sentence) + len(word) + 2 > 199:
+            break
+        sentence = f"{sentence} {word}".strip()
+    sentence = re.sub(r"[^\w)]+$", "", sentence) + "."
+    assert 60 <= len(sentence) <= 200 and len(sentence.split()) >= 8
+    return sentence
+
+
+def _short_abstract_page(name: str, compact: bool) -> tuple[str, list[tuple[str, str]]]:
+    real = parse_page_file(sample(name)).candidates
+    pairs = [(c.title, _one_sentence(c.abstract)) for c in real]
+    if compact:
+        lines = ["Get trending papers in your email inbox!", f"Subscribe{pairs[0][0]}", pairs[0][1]]
+        lines += [line for pair in pairs[1:] for line in pair]
+        return "\n".join(lines) + "\n", pairs
+    lines = ["new", "Subscribe", "byAK and the research community", "Mar 11"]
+    lines += [line for pair in pairs for line in pair]
+    return "\n\n".join(lines) + "\n", pairs
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["block", "compact"])
+@pytest.mark.parametrize("name", [BLOCK, COMPACT, "hf-daily-papers-mar-13-vision-mamba.txt"])
+def test_a_page_of_one_sentence_abstracts_pairs_every_title_with_its_abstract(name, compact):
+    text, pairs = _short_abstract_page(name, compact)
+    parsed = parse_page_text(text, "page")
+    assert [(c.title, c.abstract) for c in parsed.candidates] == pairs
+    assert parsed.skipped == []
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["block", "compact"])
+def test_a_missing_abstract_among_short_ones_loses_only_that_paper(compact):
+    text, pairs = _short_abstract_page(BLOCK, compact)
+    lonely = pairs[3][0]
+    text = text.replace(f"{pairs[3][1]}\n", "", 1)  # paper 4 loses its abstract
+    text = text.replace("\n\n\n\n", "\n\n")
+    parsed = parse_page_text(text, "page")
+    assert [(c.title, c.abstract) for c in parsed.candidates] == pairs[:3] + pairs[4:]
+    assert [(s.reason, s.text) for s in parsed.skipped] == [("title without an abstract", lonely)]
+
+
+def test_a_short_abstract_without_a_full_stop_still_pairs_by_place():
+    text = (
+        "A Paper About Code\n\nWe release the code, data and models of this paper at https://github.com/acme/x\n\n"
+        f"Another Paper\n\n{ABSTRACT_B}\n"
+    )
+    parsed = parse_page_text(text, "page")
+    assert [c.title for c in parsed.candidates] == ["A Paper About Code", "Another Paper"]
+    assert parsed.candidates[0].links[0].url == "https://github.com/acme/x"

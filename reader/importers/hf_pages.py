@@ -7,9 +7,12 @@ Two layouts occur in real dumps:
   with the first title glued to the page's "Subscribe" button text.
 
 Both carry page chrome ("new", "Subscribe", "Daily Papers", "byAK and the
-research community", date lines such as "Mar 11") which is dropped. Titles and
-abstracts are told apart by their shape, so a title whose abstract is missing
-is reported and skipped without throwing the pairing off.
+research community", date lines such as "Mar 11") which is dropped. Both
+alternate title and abstract, so papers are paired by that layout: the line
+after a title is its abstract, however short. The lines' shape is used only to
+recover when the alternation breaks (a title whose abstract is missing, an
+abstract without a title), which is reported and skipped without throwing the
+pairing off.
 """
 
 from __future__ import annotations
@@ -55,6 +58,43 @@ def looks_like_abstract(line: str) -> bool:
     if len(line) >= _ABSTRACT_MIN:
         return True
     return len(line) >= _SHORT_ABSTRACT_MIN and len(_SENTENCE_BREAK.findall(line)) >= 2
+
+
+# A line that ends a sentence with a full stop ("... results.", "... (Fig. 2).").
+_ENDS_WITH_FULL_STOP = re.compile(r"[\w)\]%'\"”’]\.[\"'”’)\]]*$")
+
+
+_SHORT_ABSTRACT_CHARS = 60
+_SHORT_ABSTRACT_WORDS = 8
+
+
+def _abstract_evidence(line: str) -> bool:
+    """Can be an abstract where the layout puts one: prose, or one sentence of some length.
+
+    Titles are not sentences: they do not end in a full stop, hold no sentence
+    break and no URL. An abstract can be one sentence of 60-200 characters.
+    """
+    if looks_like_abstract(line):
+        return True
+    if len(line) < _SHORT_ABSTRACT_CHARS or len(line.split()) < _SHORT_ABSTRACT_WORDS:
+        return False
+    return bool(_ENDS_WITH_FULL_STOP.search(line) or _SENTENCE_BREAK.search(line) or "://" in line)
+
+
+def _stray_abstract(line: str, following: str | None) -> bool:
+    """An abstract where a title should be (its title is missing).
+
+    A very long title followed by its abstract still is a title: only a line
+    that reads as prose (long, with sentence breaks) and is not followed by
+    an abstract of its own is taken for a stray abstract.
+    """
+    if not looks_like_abstract(line):
+        return False
+    if following is not None and looks_like_abstract(following) and (
+        len(line) < _ABSTRACT_MIN or not _SENTENCE_BREAK.search(line)
+    ):
+        return False
+    return True
 
 
 _ODD_NON_ASCII_SPACES = re.compile("[\u00a0\u2007\u202f\u3000]")
@@ -146,46 +186,49 @@ def parse_page_text(text: str, source: str, *, give_up_after: int | None = None)
 
     dates: list[tuple[int, str]] = []
     lines = _content_lines(text, dates)
-    current = next(lines, None)
-    pending: tuple[int, str] | None = None
+    # Both layouts alternate title and abstract, so a line's place says what it is: the
+    # line after a title is its abstract, however short. Shape is only used to recover
+    # when the alternation breaks: a title whose abstract is missing (the "abstract" is a
+    # title and the line after it plainly an abstract), or an abstract with no title.
+    window: list[tuple[int, str]] = []  # the current line and the one after it
     seen = 0
-    while current is not None:
+
+    def fill() -> None:
+        while len(window) < 2:
+            following = next(lines, None)
+            if following is None:
+                return
+            window.append(following)
+
+    fill()
+    while window:
         seen += 1
         if give_up_after is not None and seen > give_up_after and not result.candidates:
             result.gave_up = True
             break
-        following = next(lines, None)
-        number, line = current
-        abstract_like = looks_like_abstract(line)
-        if abstract_like and pending is None and following is not None:
-            # A very long title followed by its abstract still is a title.
-            if looks_like_abstract(following[1]) and (
-                len(line) < _ABSTRACT_MIN or not _SENTENCE_BREAK.search(line)
-            ):
-                abstract_like = False
-        if not abstract_like:
-            if pending is not None:
-                skip(pending[0], "title without an abstract", pending[1])
-            pending = (number, line)
-        elif pending is None:
+        number, line = window[0]
+        second = window[1][1] if len(window) > 1 else None
+        if _stray_abstract(line, second):
             skip(number, "text without a title before it", line)
+            del window[0]
+        elif second is None or not _abstract_evidence(second):
+            # The line after it cannot be an abstract (it is the next title): this one has none.
+            skip(number, "title without an abstract", line)
+            del window[0]
         else:
-            title_line, title = pending
-            pending = None
             result.candidates.append(
                 Candidate(
-                    title=title,
-                    abstract=line,
+                    title=line,
+                    abstract=second,
                     source=source,
-                    line=title_line,
-                    links=tuple(extract_links(line)),
-                    linked_arxiv_id=arxiv_id_from_links(line),
-                    listed=_listed(dates, title_line),
+                    line=number,
+                    links=tuple(extract_links(second)),
+                    linked_arxiv_id=arxiv_id_from_links(second),
+                    listed=_listed(dates, number),
                 )
             )
-        current = following
-    if pending is not None:
-        skip(pending[0], "title without an abstract", pending[1])
+            del window[:2]
+        fill()
     if dropped:
         result.skipped.append(Skipped(source, 0, f"{dropped} more entries skipped (not listed one by one)"))
     return result

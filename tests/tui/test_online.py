@@ -394,5 +394,7 @@ async def test_enrich_offline_is_a_notification_and_changes_nothing(small_librar
         await settle(pilot)
         assert library.generation == before
         [note] = [text for text in notifications(app) if "GitHub" in text]
-        assert "2 failed" in note and "connection refused" in note and "Updated 0 papers" in note
+        # The batch stops at the first connection failure and says so once (issue 17): the repository
+        # tried at the same moment failed too, or was never tried.
+        assert "unreachable" in note and "connection refused" in note and "Updated 0 papers" in note
         assert not _online_status(app).has_class("-active")
