@@ -79,7 +79,8 @@ def depth_of(value: object, limit: int = MAX_DEPTH) -> int:
     return depth
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
+    """'16 MB', '12 KB', '300 bytes' for a message."""
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.0f} MB"
     if count >= 1024:
@@ -96,12 +97,12 @@ def check_text(
     """Raise :class:`JSONLimitError` if ``data`` is too large or too costly to decode."""
     size = len(data)
     if max_bytes is not None and size > max_bytes:
-        raise JSONLimitError(f"JSON text is {_size(size)}, more than the {_size(max_bytes)} allowed")
+        raise JSONLimitError(f"JSON text is {size_text(size)}, more than the {size_text(max_bytes)} allowed")
     if size > 4096:  # small texts cannot cost much
         cost = estimated_cost(data)
         if cost > max_overhead + COST_PER_BYTE * size:
             raise JSONLimitError(
-                f"JSON text of {_size(size)} would take about {_size(cost)} of memory to read "
+                f"JSON text of {size_text(size)} would take about {size_text(cost)} of memory to read "
                 "(far too many small values for its size); not read"
             )
 
@@ -133,4 +134,4 @@ def describe(exc: ValueError) -> str:
     return f"not valid JSON ({exc})"
 
 
-__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_text", "depth_of", "describe", "estimated_cost", "loads"]
+__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_text", "depth_of", "describe", "estimated_cost", "loads", "size_text"]

@@ -175,21 +175,14 @@ def fetch_days(
     batch = start_batch(batch_deadline_of(client), stop)
     watch = NetworkWatch(stop)
 
-    def not_fetched() -> str:
-        if watch.unreachable:
-            return "not fetched: " + (watch.message or "").split(" (", 1)[0]
-        if batch.expired():
-            return f"not fetched: {deadline_message(batch)}"
-        return "cancelled"
-
     def one(day: date) -> tuple[DayResult, list[Candidate]]:
         source = daily_source_name(day)
         if stop.is_set():
-            return DayResult(day.isoformat(), source, error=not_fetched()), []
+            return DayResult(day.isoformat(), source, error=watch.why_not("fetched", batch)), []
         try:
             parsed = fetch_day(client, day, base_url=base_url, sleep=sleep, now=now)
         except Stopped:
-            return DayResult(day.isoformat(), source, error=not_fetched()), []
+            return DayResult(day.isoformat(), source, error=watch.why_not("fetched", batch)), []
         except NetworkError as exc:
             watch.failed(exc)  # a day that was tried keeps its own error; the days after it are not tried
             return DayResult(day.isoformat(), source, error=str(exc)), []

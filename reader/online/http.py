@@ -392,7 +392,7 @@ def _read_capped(response: httpx.Response, max_bytes: int, url: str, ends: float
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise BadResponse(
-            f"{host_of(url)} sent {_size(int(declared))}, more than the {_size(max_bytes)} allowed; not read",
+            f"{host_of(url)} sent {safejson.size_text(int(declared))}, more than the {safejson.size_text(max_bytes)} allowed; not read",
             url=url,
             status=response.status_code,
         )
@@ -404,20 +404,12 @@ def _read_capped(response: httpx.Response, max_bytes: int, url: str, ends: float
         total += len(chunk)
         if total > max_bytes:
             raise BadResponse(
-                f"{host_of(url)} sent more than the {_size(max_bytes)} allowed; stopped reading",
+                f"{host_of(url)} sent more than the {safejson.size_text(max_bytes)} allowed; stopped reading",
                 url=url,
                 status=response.status_code,
             )
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _size(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.0f} MB"
-    if count >= 1024:
-        return f"{count / 1024:.0f} KB"
-    return f"{count} bytes"
 
 
 # -- rate limits -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from reader.online.http import (
     request,
     utc_now,
 )
-from reader.online.pool import NetworkWatch, as_finished, deadline_message, start_batch
+from reader.online.pool import NetworkWatch, as_finished, start_batch
 from reader.papers import Paper
 
 DEFAULT_CONCURRENCY = 8
@@ -200,17 +200,10 @@ def check_links(
     # first few links all fail to connect and none answered is the network taken to be down.
     watch = NetworkWatch(stop, threshold=UNREACHABLE_AFTER, only_before_an_answer=True)
 
-    def not_checked() -> str:
-        if watch.unreachable:
-            return "not checked: " + (watch.message or "").split(" (", 1)[0]
-        if batch.expired():
-            return f"not checked: {deadline_message(batch)}"
-        return "cancelled"
-
     def one(url: str) -> LinkStatus:
         with host_limit(url):
             if stop.is_set():
-                return LinkStatus(url, None, None, not_checked(), iso(now()))
+                return LinkStatus(url, None, None, watch.why_not("checked", batch), iso(now()))
             status = check_url(client, url, timeout=timeout, max_redirects=max_redirects, sleep=sleep, now=now)
         if status.responded:
             watch.answered()

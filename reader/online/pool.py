@@ -132,5 +132,13 @@ class NetworkWatch:
     def unreachable(self) -> bool:
         return self.message is not None
 
+    def why_not(self, done: str, batch: Batch) -> str:
+        """Why an item was not tried, short: 'not fetched: the network is unreachable', 'cancelled'."""
+        if self.message is not None:
+            return f"not {done}: " + self.message.split(" (", 1)[0]
+        if batch.expired():
+            return f"not {done}: {deadline_message(batch)}"
+        return "cancelled"
+
 
 __all__ = ["NetworkWatch", "as_finished", "deadline_message", "start_batch"]
