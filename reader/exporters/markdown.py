@@ -266,23 +266,26 @@ def _unbait_line(line: str) -> str:
     """One line of Markdown with bait words outside its code spans written as inline code."""
     parts: list[str] = []
     position = 0
+    # Inline code added here uses a longer run of backticks than any in the line, so that it
+    # cannot pair with a stray backtick of the note's own.
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(line)), default=0) + 1)
     while position < len(line):
         opening = _BACKTICKS.search(line, position)
         if opening is None:
-            parts.append(_unbait(line[position:]))
+            parts.append(_unbait(line[position:], fence))
             break
         closing = re.compile(rf"(?<!`){opening.group(0)}(?!`)").search(line, opening.end())
         if closing is None:  # an unmatched run of backticks is literal text
-            parts.append(_unbait(line[position : opening.end()]))
+            parts.append(_unbait(line[position : opening.end()], fence))
             position = opening.end()
             continue
-        parts.append(_unbait(line[position : opening.start()]))
+        parts.append(_unbait(line[position : opening.start()], fence))
         parts.append(line[opening.start() : closing.end()])
         position = closing.end()
     return "".join(parts)
 
 
-def _unbait(text: str) -> str:
+def _unbait(text: str, fence: str) -> str:
     spans = _bait_words(text)
     if not spans:
         return text
@@ -290,7 +293,7 @@ def _unbait(text: str) -> str:
     position = 0
     for start, end in spans:
         parts.append(text[position:start])
-        parts.append(code_span(text[start:end]))
+        parts.append(f"{fence}{text[start:end]}{fence}")  # a bait word holds no backtick
         position = end
     parts.append(text[position:])
     return "".join(parts)

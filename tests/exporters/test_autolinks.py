@@ -129,3 +129,13 @@ def test_a_single_word_of_ten_megabytes_of_bait_becomes_one_code_span():
     word = "a:" * 2_500_000 + "@" * 1_000_000 + "www." * 500_000
     escaped = escape_text(word)
     assert escaped.startswith("`") and escaped.endswith("`")
+
+
+def test_a_note_keeps_indented_code_and_an_unmatched_backtick_as_written():
+    note = "Notes:\n\n    indented code ann@example.org\n\nA lone ` then www.example.org here"
+    markdown = "\n".join(note_lines(note))
+    html = MarkdownIt("gfm-like").render(markdown)
+    rendered = Hrefs(html)
+    assert rendered.hrefs == []
+    assert "indented code ann@example.org\n</code></pre>" in html
+    assert "A lone ` then www.example.org here" in rendered.text

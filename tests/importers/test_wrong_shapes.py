@@ -214,3 +214,11 @@ def test_a_cached_github_entry_of_the_wrong_shape_is_fetched_again_not_stored(tm
                                         now=lambda: datetime(2026, 1, 1, 1, tzinfo=timezone.utc))
     assert asked == ["/repos/o/r"] and report.fetched == ["o/r"]
     assert [doc["stars"] for doc in updates.values()] == [7]
+
+
+def test_the_safe_loader_checks_text_as_well_as_bytes():
+    with pytest.raises(safejson.JSONLimitError, match="memory"):
+        safejson.loads("[" + "[]," * 3_500_000 + "[]]")
+    assert safejson.loads('{"a": "b"}') == {"a": "b"}
+    assert safejson.describe(ValueError("Expecting value")) == "not valid JSON (Expecting value)"
+    assert safejson.size_text(300) == "300 bytes" and safejson.size_text(2048) == "2 KB"

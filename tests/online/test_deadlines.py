@@ -147,3 +147,16 @@ def test_a_deadline_in_the_config_file_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("READER_REQUEST_DEADLINE", "4")
     with make_client() as client:
         assert client.request_deadline == 4
+
+
+def test_a_request_of_a_batch_already_stopped_is_not_sent():
+    import httpx
+
+    sent = []
+    stop = threading.Event()
+    stop.set()
+    with make_client(transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200)),
+                     request_deadline=5, batch_deadline=5) as client:
+        with working_for(Batch(stop=stop)), pytest.raises(Stopped, match="before this request was sent"):
+            request(client, "GET", "https://example.test/")
+    assert sent == []
