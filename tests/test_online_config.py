@@ -35,3 +35,16 @@ def test_a_base_url_that_is_not_http_is_refused_naming_where_it_came_from(tmp_pa
     with pytest.raises(ConfigError) as info:
         load_config(path, environ=environ)
     assert message in str(info.value)
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_naming_it(tmp_path):
+    from tests.conftest import run_cli
+
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'[online]\nhf_api_url = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="config.toml: not UTF-8 text"):
+        load_config(path, environ={})
+    done = run_cli("fetch", "--date", "2024-03-11", env={"READER_CONFIG_DIR": str(tmp_path)})
+    err = done.stderr.decode()
+    assert done.returncode != 0 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "not UTF-8" in err
