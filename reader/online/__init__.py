@@ -12,6 +12,12 @@ messages. They return data; storing it is one call on the library:
   :func:`apply_enrichment` (one ``library.modify`` change, ``extra["github"]``).
 * :func:`check_links` -> ``{url: LinkStatus}``; store with
   :func:`apply_link_results` (one change, ``extra["links"]``).
+
+Every request and every batch has an overall deadline (:mod:`reader.online.deadline`,
+set with ``READER_REQUEST_DEADLINE`` / ``READER_BATCH_DEADLINE`` or ``[online]`` in
+config.toml), and a batch stops at the first sign that the network is unreachable
+(:class:`reader.online.pool.NetworkWatch`): its report says so once (``stopped``,
+``unreachable``) and the items not tried say why in a few words.
 """
 
 from reader.online.daily import DayResult, FetchReport, date_range, fetch_day, fetch_days, parse_day
