@@ -123,7 +123,7 @@ def _plain_inline(markdown: str) -> str:
         elif piece.startswith("\\") and len(piece) == 2:
             piece = piece[1]
         parts.append(piece)
-    return " ".join("".join(parts).split())
+    return "".join(parts).strip()
 
 
 def inline_text(markdown: str) -> str:
