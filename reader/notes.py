@@ -18,6 +18,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from reader.errors import ReaderError
@@ -83,9 +84,10 @@ def save_note(library, ref: str, text: str, base: str | None = None) -> NoteSave
     return NoteSaved(pid, outcome["text"], bool(change.ids), outcome["conflict"], change.seq if change.ids else 0)
 
 
-def editor_command(environ: dict | None = None) -> list[str]:
+def editor_command(environ: Mapping[str, str] | None = None) -> list[str]:
     """The editor to run, as argv: ``$VISUAL``, else ``$EDITOR``, else ``vi``."""
-    environ = os.environ if environ is None else environ
+    if environ is None:
+        environ = os.environ
     value = (environ.get("VISUAL") or "").strip() or (environ.get("EDITOR") or "").strip() or DEFAULT_EDITOR
     try:
         argv = shlex.split(value)

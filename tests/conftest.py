@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.search_hook import install as _keep_search_index_current
+from reader.search.hook import install as _keep_search_index_current
 
 # As the CLI does at start: every change keeps an existing search index current.
 _keep_search_index_current()

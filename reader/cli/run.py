@@ -22,7 +22,7 @@ def _print_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from reader.cli.parser import parse_args
-    from reader.search_hook import install as keep_search_index_current
+    from reader.search.hook import install as keep_search_index_current
 
     keep_search_index_current()
 

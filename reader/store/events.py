@@ -1,7 +1,7 @@
 """Who hears about changes: listeners called after every change, inside the writer lock.
 
 The store knows nothing of what listens (the search index, for one, see
-:mod:`reader.search_hook`). A listener is called with the library after any
+:mod:`reader.search.hook`). A listener is called with the library after any
 change moved its change number while this process held the writer lock (its
 own change, a catch-up with another process's, a restore). A listener must not
 raise: a change is saved before listeners hear of it; a listener that fails

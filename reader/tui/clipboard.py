@@ -37,7 +37,7 @@ def copy_formats() -> list[CopyFormat]:
 
 def system_copy(text: str) -> None:
     """Copy with pyperclip; :class:`ClipboardUnavailable` (with pyperclip's reason) when it cannot."""
-    import pyperclip  # type: ignore[import-untyped]
+    import pyperclip
 
     try:
         pyperclip.copy(text)

@@ -162,7 +162,7 @@ def test_two_processes_changing_the_library_at_once_both_reach_the_index(sample_
 _DIE_BEFORE_INDEX_COMMIT = """
 import os, sys
 import reader.search.engine as engine
-from reader.search_hook import install
+from reader.search.hook import install
 from reader.store import Library
 
 def die(*args, **kwargs):
