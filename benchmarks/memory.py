@@ -52,6 +52,26 @@ def backup_of_empty_objects(size: int) -> bytes:
     return head + b"{}," * (size // 3) + b"{}]}}]}"
 
 
+def real_backup(papers: int) -> bytes:
+    """A backup as `reader export --format json` writes it, of ``papers`` synthetic papers (benchmarks/synth.py)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from synth import make_candidates
+
+    from reader.exporters.json_backup import render_backup
+    from reader.papers import Paper
+
+    github = {"repo": "o/r", "url": "https://github.com/o/r", "stars": 5, "description": "a repository",
+              "archived": False, "pushed_at": "2024-01-01T00:00:00Z", "checked": "2026-01-01T00:00:00Z"}
+    candidates = make_candidates(papers)
+    records = [
+        Paper(f"p{number}", c.title, links=c.links, tags=("to-read", "ml"), added="2026-01-01T00:00:00Z",
+              sources=(c.source,), authors=("Ann A", "Bob B", "Cy C", "Di D", "Ed E"), extra={"github": github})
+        for number, c in enumerate(candidates)
+    ]
+    abstracts = {paper.id: c.abstract for paper, c in zip(records, candidates, strict=True)}
+    return render_backup(records, abstracts, exported_at="2026-01-01T00:00:00Z").encode()
+
+
 CASES: dict[str, tuple[str, Callable[[int], bytes], int, bool]] = {
     # name: (file name, maker, size, via stdin)
     "list-10mb-line": ("list.md", list_with_long_line, 10 * MB, False),
@@ -60,6 +80,8 @@ CASES: dict[str, tuple[str, Callable[[int], bytes], int, bool]] = {
     "json-100mb-empty-arrays": ("arrays.json", json_of_empty_arrays, 100 * MB, False),
     "json-100mb-empty-arrays-stdin": ("arrays.json", json_of_empty_arrays, 100 * MB, True),
     "backup-100mb-empty-objects": ("backup.json", backup_of_empty_objects, 100 * MB, False),
+    # A real backup (not absurd): 20,000 papers, ~42 MB; it is imported.
+    "backup-real-20k-papers": ("backup.json", real_backup, 20_000, False),
 }
 
 

@@ -93,17 +93,26 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     config.github_api_url = _base_url(
         environ, "READER_GITHUB_API_URL", online, "github_api_url", DEFAULT_GITHUB_API_URL, path
     )
-    config.request_deadline = _seconds(online, "request_deadline", path)
-    config.batch_deadline = _seconds(online, "batch_deadline", path)
+    config.request_deadline = _seconds(environ, "READER_REQUEST_DEADLINE", online, "request_deadline", path)
+    config.batch_deadline = _seconds(environ, "READER_BATCH_DEADLINE", online, "batch_deadline", path)
     return config
 
 
-def _seconds(online: dict, key: str, path: Path) -> float | None:
-    value = online.get(key)
+def _seconds(environ: Mapping[str, str], variable: str, online: dict, key: str, path: Path) -> float | None:
+    """A deadline setting in seconds: the environment wins over the file; None when neither sets it."""
+    if environ.get(variable):
+        text = environ[variable].strip()
+        try:
+            value: object = float(text)
+        except ValueError:
+            value = text
+        where = f"${variable}"
+    else:
+        value, where = online.get(key), f"{path}: [online] {key}"
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
-        raise ConfigError(f"{path}: [online] {key} must be a positive number of seconds, not {value!r}")
+        raise ConfigError(f"{where} must be a positive number of seconds, not {value!r}")
     return float(value)
 
 

@@ -125,6 +125,27 @@ def loads(
     return value
 
 
+_DECODER = json.JSONDecoder()
+
+
+def raw_decode(text: str, position: int, *, max_depth: int = MAX_DEPTH) -> tuple[object, int]:
+    """One JSON value of ``text`` starting at ``position``: ``(value, end)``, with the depth limit.
+
+    For reading a large document piece by piece (a backup paper by paper): the
+    caller checks the whole text once with :func:`check_text`.
+    """
+    try:
+        value, end = _DECODER.raw_decode(text, position)
+    except RecursionError:
+        raise JSONLimitError(f"JSON text is nested deeper than {max_depth} levels") from None
+    # Fewer brackets than the limit cannot nest past it: most values need no walk.
+    if text.count("[", position, end) + text.count("{", position, end) > max_depth and (
+        depth_of(value, max_depth) > max_depth
+    ):
+        raise JSONLimitError(f"JSON text is nested deeper than {max_depth} levels")
+    return value, end
+
+
 def describe(exc: ValueError) -> str:
     """A one-line reason for a failed :func:`loads`, for messages that name the file."""
     if isinstance(exc, UnicodeDecodeError):
@@ -134,4 +155,4 @@ def describe(exc: ValueError) -> str:
     return f"not valid JSON ({exc})"
 
 
-__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_text", "depth_of", "describe", "estimated_cost", "loads", "size_text"]
+__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_text", "depth_of", "describe", "estimated_cost", "loads", "raw_decode", "size_text"]

@@ -19,7 +19,9 @@ Restoring the same backup twice changes nothing the second time.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 
 from reader import safejson
@@ -112,19 +114,45 @@ def _check_paper(number: int, doc, where: str) -> tuple[Paper, str]:
     return paper, doc.get("abstract", "")
 
 
-def parse_backup(data: bytes, where: str, source: str | None = None) -> Backup:
-    """Check and decode a whole backup; :class:`ImportProblem` for anything wrong."""
+class _NotStreamable(Exception):
+    """The backup is laid out other than reader writes it; it is read whole instead."""
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+def parse_backup(data: bytes | str, where: str, source: str | None = None) -> Backup:
+    """Check and decode a whole backup; :class:`ImportProblem` for anything wrong.
+
+    A backup as reader writes it (an object whose ``format`` and ``version``
+    come before ``papers``) is read paper by paper: each paper becomes a
+    :class:`Paper` as soon as it is decoded, so a backup of 100,000 papers
+    never exists as JSON objects all at once. Anything else valid is read whole.
+    """
     try:
-        value = safejson.loads(data)
+        safejson.check_text(data)
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError:
         raise ImportProblem(f"{where}: not UTF-8 text; not a reader backup") from None
     except safejson.JSONLimitError as exc:
         raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
+    del data  # the text is what is read from here on
+    try:
+        try:
+            return _stream_backup(text, where, source)
+        except _NotStreamable:
+            return _backup_of(safejson.loads(text), where, source)
+    except safejson.JSONLimitError as exc:
+        raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
     except ValueError as exc:
         raise ImportProblem(f"{where}: not valid JSON ({exc}); truncated? Nothing was imported") from None
-    if not isinstance(value, dict) or value.get("format") != BACKUP_FORMAT:
+
+
+def _check_head(head: dict, where: str) -> int:
+    """The backup's format version, after checking ``format`` and ``version``."""
+    if head.get("format") != BACKUP_FORMAT:
         raise ImportProblem(f"{where}: not a reader backup (no \"format\": \"{BACKUP_FORMAT}\")")
-    version = value.get("version")
+    version = head.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ImportProblem(f"{where}: backup has no valid \"version\"; nothing was imported")
     if version > BACKUP_VERSION:
@@ -132,19 +160,95 @@ def parse_backup(data: bytes, where: str, source: str | None = None) -> Backup:
             f"{where}: backup format version {version} is newer than this reader reads ({BACKUP_VERSION}); "
             "upgrade reader"
         )
+    return version
+
+
+def _add_paper(backup: Backup, seen: set[str], number: int, doc: object, where: str) -> None:
+    paper, abstract = _check_paper(number, doc, where)
+    if paper.id in seen:
+        raise ImportProblem(f"{where}: paper id {paper.id!r} appears twice; nothing was imported")
+    seen.add(paper.id)
+    backup.papers.append(paper)
+    backup.abstracts[paper.id] = abstract
+
+
+def _backup_of(value: object, where: str, source: str | None) -> Backup:
+    """A backup from its whole decoded JSON value."""
+    if not isinstance(value, dict):
+        raise ImportProblem(f"{where}: not a reader backup (no \"format\": \"{BACKUP_FORMAT}\")")
+    version = _check_head(value, where)
     docs = value.get("papers")
     if not isinstance(docs, list):
         raise ImportProblem(f"{where}: backup has no \"papers\" list; nothing was imported")
     backup = Backup(source or where, version, str(value.get("exported_at") or ""))
     seen: set[str] = set()
     for number, doc in enumerate(docs, start=1):
-        paper, abstract = _check_paper(number, doc, where)
-        if paper.id in seen:
-            raise ImportProblem(f"{where}: paper id {paper.id!r} appears twice; nothing was imported")
-        seen.add(paper.id)
-        backup.papers.append(paper)
-        backup.abstracts[paper.id] = abstract
+        _add_paper(backup, seen, number, doc, where)
     return backup
+
+
+def _stream_backup(text: str, where: str, source: str | None) -> Backup:
+    """Read a backup laid out as reader writes it, one paper at a time (see :func:`parse_backup`)."""
+
+    def skip(position: int) -> int:
+        return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]  # always matches
+
+    def expect(position: int, character: str) -> int:
+        if text[position : position + 1] != character:
+            raise json.JSONDecodeError(f"Expecting {character!r}", text, position)
+        return position + 1
+
+    position = skip(0)
+    if text[position : position + 1] != "{":
+        raise _NotStreamable()
+    position = skip(position + 1)
+    head: dict[str, object] = {}
+    backup: Backup | None = None
+    while text[position : position + 1] != "}":
+        key, position = safejson.raw_decode(text, position)
+        if not isinstance(key, str):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+        position = skip(expect(skip(position), ":"))
+        if key == "papers" and backup is None:
+            if "format" not in head or "version" not in head:
+                raise _NotStreamable()
+            version = _check_head(head, where)
+            if text[position : position + 1] != "[":
+                raise ImportProblem(f"{where}: backup has no \"papers\" list; nothing was imported")
+            backup = Backup(source or where, version, str(head.get("exported_at") or ""))
+            position = _stream_papers(text, skip(position + 1), backup, where, skip)
+        else:
+            head[key], position = safejson.raw_decode(text, position)
+        position = skip(position)
+        if text[position : position + 1] == ",":
+            position = skip(position + 1)
+            if text[position : position + 1] == "}":
+                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+        elif text[position : position + 1] != "}":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+    if skip(position + 1) != len(text):
+        raise json.JSONDecodeError("Extra data", text, skip(position + 1))
+    if backup is None:
+        return _backup_of(head, where, source)
+    return backup
+
+
+def _stream_papers(text: str, position: int, backup: Backup, where: str, skip) -> int:
+    """Decode the papers list starting at ``position`` (after its '['); returns where it ends."""
+    seen: set[str] = set()
+    number = 0
+    while text[position : position + 1] != "]":
+        number += 1
+        doc, position = safejson.raw_decode(text, position, max_depth=safejson.MAX_DEPTH - 2)
+        _add_paper(backup, seen, number, doc, where)
+        position = skip(position)
+        if text[position : position + 1] == ",":
+            position = skip(position + 1)
+            if text[position : position + 1] == "]":
+                raise json.JSONDecodeError("Expecting value", text, position)
+        elif text[position : position + 1] != "]":
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
+    return position + 1
 
 
 def parse_backup_file(path: str | os.PathLike) -> Backup:

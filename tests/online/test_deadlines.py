@@ -160,3 +160,16 @@ def test_a_request_of_a_batch_already_stopped_is_not_sent():
         with working_for(Batch(stop=stop)), pytest.raises(Stopped, match="before this request was sent"):
             request(client, "GET", "https://example.test/")
     assert sent == []
+
+
+def test_the_settings_are_checked_when_the_config_loads(tmp_path):
+    from reader.config import ConfigError, load_config
+
+    path = tmp_path / "config.toml"
+    path.write_text("[online]\nbatch_deadline = -5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[online\] batch_deadline must be a positive number"):
+        load_config(path, environ={})
+    with pytest.raises(ConfigError, match=r"\$READER_REQUEST_DEADLINE must be a positive number"):
+        load_config(tmp_path / "none.toml", environ={"READER_REQUEST_DEADLINE": "soon"})
+    config = load_config(path, environ={"READER_BATCH_DEADLINE": "90"})
+    assert config.batch_deadline == 90 and config.request_deadline is None
