@@ -8,7 +8,8 @@ Formats (:data:`COPY_FORMATS`):
     The code link (papers without one are skipped).
 ``markdown``
     ``[Title](link)``, escaped so it renders literally; the link is the arXiv
-    page, else the code, else the project page. Several papers make a list.
+    page, else the code, else the project page, in angle brackets only when it
+    needs them. Several papers make a list.
 ``abstract``
     The abstract (papers without one are skipped).
 ``bibtex``
@@ -84,10 +85,24 @@ def best_link(paper: Paper) -> str | None:
     return next((url for url in candidates if url and is_openable(url)), None)
 
 
+# A link destination that needs no angle brackets: no spaces, controls, '<', '>',
+# '\\' or parentheses (CommonMark allows balanced ones, but not every renderer does).
+_BARE_DESTINATION = re.compile(r"[^\s<>()\\\x00-\x1f\x7f]+")
+
+
+def markdown_destination(url: str) -> str | None:
+    """The URL as a Markdown link destination: bare when it can be, ``<...>`` only when it must."""
+    dest = link_destination(url)
+    if dest is None:
+        return None
+    inner = dest[1:-1]
+    return inner if _BARE_DESTINATION.fullmatch(inner) else dest
+
+
 def markdown_line(paper: Paper) -> str:
-    """``[Title](link)``; just the escaped title when the paper has no http(s) link."""
+    """``[Title](https://...)``; just the escaped title when the paper has no http(s) link."""
     url = best_link(paper)
-    dest = link_destination(url) if url else None
+    dest = markdown_destination(url) if url else None
     title = escape_text(paper.title)
     return f"[{title}]({dest})" if dest else title
 

@@ -56,7 +56,7 @@ def test_title_code_and_abstract():
 
 
 def test_markdown_line_links_the_best_link_and_renders_literally():
-    assert render_copy(FULL, "markdown").text == "[Attention Is All You Need](<https://arxiv.org/abs/1706.03762>)"
+    assert render_copy(FULL, "markdown").text == "[Attention Is All You Need](https://arxiv.org/abs/1706.03762)"
     assert render_copy(BARE, "markdown").text == "Only a title"
     html = MarkdownIt("commonmark").render(render_copy(HOSTILE, "markdown").text)
     assert html.count("<a ") == 1 and 'href="https://example.com/a%7Db%7Bc%20d"' in html
@@ -96,7 +96,7 @@ def test_several_papers_skip_those_without_data_and_keep_keys_unique():
     assert result.count == 2 and [p.id for p, _ in result.skipped] == ["bare"]
     assert "@misc{vaswani2017attention," in result.text and "@misc{vaswani2017attentionb," in result.text
     listed = render_copy([FULL, BARE], "markdown").text.splitlines()
-    assert listed == ["- [Attention Is All You Need](<https://arxiv.org/abs/1706.03762>)", "- Only a title"]
+    assert listed == ["- [Attention Is All You Need](https://arxiv.org/abs/1706.03762)", "- Only a title"]
     with pytest.raises(CopyError, match="none of the 2 papers"):
         render_copy([BARE, HOSTILE], "code")
 

@@ -70,7 +70,7 @@ def print_wrapped(text: str, width: int | None, *, indent: str = "") -> None:
         return
     for paragraph in text.split("\n"):
         lines = textwrap.wrap(
-            paragraph, width, subsequent_indent=indent, break_on_hyphens=False, drop_whitespace=True
+            paragraph, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
         )
         print("\n".join(lines) if lines else "")
 

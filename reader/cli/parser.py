@@ -84,10 +84,27 @@ def _protect_negated_terms(parser: argparse.ArgumentParser, argv: list[str]) -> 
     return argv[: command_at + 1] + options + words
 
 
+TAG_COMMANDS = ("tag", "untag")
+
+
+def _split_tags(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """`reader tag ID... -- TAG...`: (the arguments before ``--``, the tags after it), else (argv, None)."""
+    command_at = next((i for i, a in enumerate(argv) if not a.startswith("-")), None)
+    if command_at is None or argv[command_at] not in TAG_COMMANDS or "--" not in argv[command_at:]:
+        return argv, None
+    split = argv.index("--", command_at)
+    return argv[:split], argv[split + 1 :]
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The parsed command line (argparse exits with status 2 and a usage line on a mistake)."""
     parser = build_parser()
-    args = parser.parse_args(_protect_negated_terms(parser, list(argv)))
+    argv, tags_after = _split_tags(list(argv))
+    args = parser.parse_args(_protect_negated_terms(parser, argv))
     if isinstance(getattr(args, "query", None), list):
         args.query = [word.replace(_MINUS, "-") for word in args.query]
+    if tags_after is not None:
+        if not tags_after:
+            parser.error(f"{args.command}: give the tags after --")
+        args.tag_list = [*(args.tag_list or []), *tags_after]
     return args

@@ -5,8 +5,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reader.cli.context import EXIT_OK, library_path, open_library
-from reader.cli.output import bar_printer, display, note, paper_json, paper_row, print_json
+from reader.cli.context import EXIT_OK, library_path, open_library, positive_int
+from reader.cli.output import (
+    ROW_INDENT,
+    bar_printer,
+    display,
+    note,
+    paper_json,
+    paper_row,
+    print_json,
+    print_wrapped,
+    terminal_width,
+)
+from reader.cli.select import find_paper
 
 
 def search_hits(args: argparse.Namespace, query: str, limit: int | None, *, quick: bool = True):
@@ -54,8 +65,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             ]
         )
         return EXIT_OK
+    width = terminal_width()  # wrapped on a terminal, never when piped
     for hit in hits:
-        print(paper_row(hit.paper))
+        print_wrapped(paper_row(hit.paper), width, indent=ROW_INDENT)
     if sys.stdout.isatty():
         total = getattr(hits, "total", len(hits))
         if not hits and not total:
@@ -67,7 +79,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     library = open_library(args)
-    paper = library.resolve(args.id)
+    paper = find_paper(library, args.id)
     abstract = library.abstract(paper.id)
     if args.json:
         doc = paper_json(paper, abstract=abstract)
@@ -79,20 +91,21 @@ def cmd_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     from reader.details import dead_reason, link_checks, link_label, meta_parts, more_fields, numbered_links
 
-    print(display(paper.title))
-    print(display("   ".join([f"id: {paper.id}", *meta_parts(paper)[1:]])))
+    width = terminal_width()  # wrapped on a terminal, never when piped
+    print_wrapped(display(paper.title), width)
+    print_wrapped(display("   ".join([f"id: {paper.id}", *meta_parts(paper)[1:]])), width, indent="  ")
     if paper.tags:
-        print("tags: " + display(" ".join(paper.tags)))
+        print_wrapped("tags: " + display(" ".join(paper.tags)), width, indent="  ")
     checks = link_checks(paper)
     for number, link in enumerate(numbered_links(paper), start=1):
         check = checks.get(link.url)
         dead = f"  (dead: {display(dead_reason(check))})" if check and check.get("ok") is False else ""
-        print(f"[{number}] {display(link_label(link))}: {display(link.url)}{dead}")
+        print_wrapped(f"[{number}] {display(link_label(link))}: {display(link.url)}{dead}", width, indent="    ")
     for label, text in more_fields(paper, author_limit=None):
-        print(f"{label.lower()}: {display(text)}")
+        print_wrapped(f"{label.lower()}: {display(text)}", width, indent="  ")
     if abstract:
         print()
-        print(display(abstract))
+        print_wrapped(display(abstract), width)
     return EXIT_OK
 
 
@@ -130,7 +143,7 @@ def register(sub, *, common, json_flag) -> None:
         "--json includes each paper's score.",
     )
     p.add_argument("query", nargs="*", help='words, "phrases" and filters (e.g. mamba has:code is:unread)')
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="show at most N papers")
+    p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="show at most N papers (1 or more)")
     p.add_argument("--abstracts", action="store_true", help="include abstracts in --json output")
     p.add_argument(
         "--sort", default="rank", metavar="ORDER",

@@ -7,7 +7,8 @@ import sys
 
 from reader.cli.context import EXIT_OK, open_library
 from reader.cli.output import display as _display
-from reader.cli.output import note, print_json
+from reader.cli.output import print_json
+from reader.cli.select import find_papers, select_papers
 from reader.wording import papers, plural
 
 def _short(library, pid: str) -> str:
@@ -77,7 +78,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from reader.exporters import check_output_path, write_output
-    from reader.search import search
     from reader.sorting import check_sort
 
     order = check_sort(args.order)
@@ -86,10 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not to_stdout:
         check_output_path(args.output, replace=args.force)  # before any work
     query = " ".join(args.query)
-    hits = search(library, query)
-    if hits.note:
-        note(hits.note)
-    papers = [hit.paper for hit in hits]
+    papers = select_papers(library, args.query)  # ids, or the papers the query matches
     if args.format == "json":
         from reader.exporters.json_backup import iter_backup
 
@@ -124,11 +121,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from reader.copying import COPY_FORMAT_LABELS, bibtex_keys, copy_to_clipboard, render_copy
 
     library = open_library(args)
-    papers = []
-    for ref in args.ids:
-        paper = library.resolve(ref)
-        if paper not in papers:
-            papers.append(paper)
+    papers = find_papers(library, args.ids)
     keys = bibtex_keys(library.papers()) if args.format == "bibtex" else None  # unique in the library
     result = render_copy(papers, args.format, abstracts=library.abstract, keys=keys)
     for paper, reason in result.skipped:

@@ -6,8 +6,10 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from reader.cli.context import EXIT_OK, open_library, unloaded_library
+from reader.cli.context import EXIT_OK, open_library, positive_int, unloaded_library
 from reader.cli.output import print_json
+from reader.cli.select import find_papers
+from reader.wording import change_label, papers
 
 
 def _library(args, *, load: bool = True):
@@ -28,7 +30,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     for entry in entries:
         state = " (undone)" if entry.undone else ""
-        print(f"{entry.seq:>6}  {entry.at}  {printable(entry.label)} [{entry.papers} paper(s)]{state}")
+        print(f"{entry.seq:>6}  {entry.at}  {printable(change_label(entry.label))} [{papers(entry.papers)}]{state}")
     if not entries:
         print("No changes yet.", file=sys.stderr)
     return EXIT_OK
@@ -40,7 +42,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     library = _library(args)
     for _ in range(args.times):
         change = library.undo()
-        print(f"{printable(change.label)} ({len(change.ids)} paper(s))")
+        print(f"{printable(change_label(change.label))} ({papers(len(change.ids))})")
     return EXIT_OK
 
 
@@ -49,18 +51,18 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from reader.textsafe import printable
 
     library = _library(args)
-    papers = [library.resolve(ref) for ref in args.ids]
-    if len({p.id for p in papers}) > 1 and not args.yes:
+    chosen = find_papers(library, args.ids)
+    if len(chosen) > 1 and not args.yes:
         if not sys.stdin.isatty():
-            raise ReaderError(f"deleting {len(papers)} papers needs --yes (or run it in a terminal to confirm)")
-        answer = input(f"Delete {len(papers)} papers? This can be undone with `reader undo`. [y/N] ")
+            raise ReaderError(f"deleting {papers(len(chosen))} needs --yes (or run it in a terminal to confirm)")
+        answer = input(f"Delete {papers(len(chosen))}? This can be undone with `reader undo`. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing deleted.")
             return EXIT_OK
-    change = library.delete([p.id for p in papers])
-    for paper in papers:
+    change = library.delete([p.id for p in chosen])
+    for paper in chosen:
         print(f"deleted {paper.short_id} {printable(paper.title)}")
-    print(f"({len(change.ids)} paper(s); `reader undo` brings them back)")
+    print(f"({papers(len(change.ids))}; `reader undo` brings {'it' if len(change.ids) == 1 else 'them'} back)")
     return EXIT_OK
 
 
@@ -92,14 +94,14 @@ def cmd_backup_now(args: argparse.Namespace) -> int:
 def cmd_backup_restore(args: argparse.Namespace) -> int:
     library = _library(args, load=False)
     chosen = library.restore_backup(args.number)
-    print(f"Restored the backup of {_when(chosen.created)}: {len(library)} papers.")
+    print(f"Restored the backup of {_when(chosen.created)}: {papers(len(library))}.")
     print("The library as it was before is backup 1 now (`reader backup restore 1` takes this back).")
     return EXIT_OK
 
 
 def register(sub, common, json_flag) -> None:
     p = sub.add_parser("history", parents=[common, json_flag], help="list recent changes (newest first)")
-    p.add_argument("--limit", type=int, default=20, metavar="N")
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N", help="the N newest changes (default 20)")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("undo", parents=[common], help="revert the last change (repeatable)")

@@ -8,6 +8,7 @@ import sys
 from reader.cli.context import EXIT_OK, open_library
 from reader.cli.output import display_block as _printable_block
 from reader.cli.output import print_json
+from reader.cli.select import find_paper
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -19,7 +20,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     if len(given) > 1:
         raise ReaderError(f"give only one of {', '.join(given)}")
     library = open_library(args)
-    paper = library.resolve(args.id)
+    paper = find_paper(library, args.id)
     if not given:  # print it
         if not paper.notes:
             print(f"{paper.short_id} has no note (`reader note {paper.short_id} TEXT` adds one).", file=sys.stderr)

@@ -17,7 +17,7 @@ import argparse
 from datetime import timedelta
 
 from reader.cli import context
-from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
+from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library, positive_int
 from reader.cli.output import Progress, print_json
 from reader.cli.output import display as _display
 from reader.cli.output import error as _error
@@ -237,16 +237,6 @@ def cmd_check_links(args: argparse.Namespace) -> int:
 # -- registration ------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def register(sub, common, json_flag) -> None:
     p = sub.add_parser(
         "fetch",
@@ -260,7 +250,7 @@ def register(sub, common, json_flag) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day to fetch")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="first day of a range")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="last day of a range (default: today)")
-    p.add_argument("--jobs", type=_positive_int, default=4, metavar="N", help="days fetched at once (default 4)")
+    p.add_argument("--jobs", type=positive_int, default=4, metavar="N", help="days fetched at once (default 4)")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser(
@@ -275,7 +265,7 @@ def register(sub, common, json_flag) -> None:
     p.add_argument("query", nargs="*", help="only papers matching this query")
     p.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
                    help="use cached results younger than this (default 24; 0 fetches everything again)")
-    p.add_argument("--jobs", type=_positive_int, default=2, metavar="N", help="requests at once (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2, metavar="N", help="requests at once (default 2)")
     p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser(
@@ -294,7 +284,7 @@ def register(sub, common, json_flag) -> None:
     p.add_argument("--offline", action="store_true", help="no requests: only arXiv ids linked in abstracts")
     p.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
                    help="use cached answers younger than this (default 24; 0 asks again)")
-    p.add_argument("--jobs", type=_positive_int, default=3, metavar="N", help="requests at once (default 3)")
+    p.add_argument("--jobs", type=positive_int, default=3, metavar="N", help="requests at once (default 3)")
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser(
@@ -307,5 +297,5 @@ def register(sub, common, json_flag) -> None:
     )
     p.add_argument("query", nargs="*", help="only papers matching this query")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
-    p.add_argument("--jobs", type=_positive_int, default=8, metavar="N", help="requests at once (default 8)")
+    p.add_argument("--jobs", type=positive_int, default=8, metavar="N", help="requests at once (default 8)")
     p.set_defaults(func=cmd_check_links)

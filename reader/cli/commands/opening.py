@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
+from reader.cli.select import find_paper
 
 TARGETS = ("arxiv", "pdf", "hf", "code", "project")
 
@@ -59,7 +60,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     if target is not None and args.number is not None:
         raise ReaderError(f"give either --{target} or a link number, not both")
     library = open_library(args)
-    paper = library.resolve(args.id)
+    paper = find_paper(library, args.id)
     link = link_to_open(paper, target, args.number)
     url = link.url
     if not is_openable(url):
