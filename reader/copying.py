@@ -276,6 +276,10 @@ def _abstract_lookup(abstracts) -> Callable[[str], str]:
     return lambda pid: abstracts(pid) or ""
 
 
+def _no_abstracts(pid: str) -> str:
+    return ""
+
+
 def render_copy(
     papers: Paper | Iterable[Paper],
     fmt: str,
@@ -302,7 +306,7 @@ def render_copy(
     skipped: list[tuple[Paper, str]] = []
     used: set[str] = set()
     counters: dict[str, int] = {}
-    lookup = _abstract_lookup(abstracts) if fmt == "abstract" else None
+    lookup = _abstract_lookup(abstracts) if fmt == "abstract" else _no_abstracts
     for paper in papers:
         if fmt == "title":
             pieces.append(_one_line(paper.title))
@@ -344,7 +348,7 @@ def render_copy(
 
 
 def _pyperclip_copy(text: str) -> None:
-    import pyperclip
+    import pyperclip  # type: ignore[import-untyped]  # ships no type hints
 
     try:
         pyperclip.copy(text)

@@ -42,3 +42,16 @@ def listed(items: list[str], limit: int = MAX_LISTED) -> str:
     if len(items) > limit:
         text += f"; and {len(items) - limit} more"
     return text
+
+
+def grouped(failures: list[tuple[str, str]], limit: int = MAX_LISTED) -> list[str]:
+    """``name: error`` lines, one per distinct error: the same error (offline, a refused connection)
+    is said once, naming what it hit (``a, b, c and 2 more: connection refused``)."""
+    by_error: dict[str, list[str]] = {}
+    for name, error in failures:
+        by_error.setdefault(error, []).append(name)
+    lines = []
+    for error, names in by_error.items():
+        shown = ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+        lines.append(f"{shown}: {error}")
+    return lines

@@ -17,7 +17,7 @@ from reader.online.github import (
     enrich_papers,
     paper_repo,
 )
-from reader.tasks.base import Commit, Progress, clip, direct, listed, quiet, stopped
+from reader.tasks.base import Commit, Progress, clip, direct, grouped, listed, quiet, stopped
 from reader.wording import papers, plural
 
 CONCURRENCY = 2
@@ -77,7 +77,8 @@ class EnrichOutcome:
         report = self.report
         if not report.stopped:
             return None
-        hint = "" if self.token else " (set GITHUB_TOKEN for a higher limit)"
+        rate_limited = report.retry_at is not None or "rate limit" in report.stopped.lower()
+        hint = " (set GITHUB_TOKEN for a higher limit)" if rate_limited and not self.token else ""
         left = f"; {plural(len(report.not_fetched), 'repository')} not fetched" if report.not_fetched else ""
         return f"{report.stopped}{left}{hint}; what was fetched is saved"
 
@@ -88,10 +89,14 @@ class EnrichOutcome:
         elif self.cancelled and self.report.not_fetched:
             text = "Stopped. " + text
         if self.report.failed:
-            text += " " + listed([f"{repo}: {clip(error)}" for repo, error in self.report.failed])
+            text += " " + listed(self.failure_lines(), limit=2)
         if self.problems:
             text += " " + "; ".join(self.problems) + "."
         return text
+
+    def failure_lines(self) -> list[str]:
+        """One line per distinct error, naming the repositories it hit."""
+        return grouped([(repo, clip(error)) for repo, error in self.report.failed])
 
     def to_dict(self) -> dict:
         return self.report.to_dict()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reader.online.daily import FetchReport, fetch_days
-from reader.tasks.base import Commit, Progress, clip, direct, listed, quiet, stopped
+from reader.tasks.base import Commit, Progress, clip, direct, grouped, listed, quiet, stopped
 from reader.tasks.importing import PagesImport
 from reader.wording import plural
 
@@ -70,10 +70,12 @@ class FetchOutcome:
         if self.cancelled and self.not_fetched:
             text = f"Stopped: {plural(len(self.not_fetched), 'day')} not fetched. " + text
         if self.failed:
-            text += f" {plural(len(self.failed), 'day')} failed: " + listed(
-                [f"{d.day}: {clip(d.error or '')}" for d in self.failed]
-            )
+            text += f" {plural(len(self.failed), 'day')} failed: " + listed(self.failure_lines(), limit=2)
         return text
+
+    def failure_lines(self) -> list[str]:
+        """One line per distinct error, naming the days it hit."""
+        return grouped([(d.day, clip(d.error or "")) for d in self.failed])
 
     def to_dict(self) -> dict:
         return {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 import reader
 from reader.cli import main
@@ -62,3 +65,32 @@ def test_fetch_json_escapes_bidi_and_c1_controls_like_every_other_command(monkey
     assert "\\u202e" in out and "\\u009b" in out
     doc = json.loads(out)
     assert doc["fetch"]["days"][0]["skipped"][0]["text"] == hostile  # the same text, only escaped
+
+
+UNNEEDED = ("reader.exporters", "reader.copying", "markdown_it", "textual", "reader.tui", "httpx")
+
+
+@pytest.mark.parametrize("args", [["tag", "{id}", "-t", "x"], ["list", "--limit", "3"], ["show", "{id}"], ["--version"]])
+def test_a_command_loads_only_what_it_needs(tmp_path, args):
+    """`reader tag` on a library must not pay for the exporters, copying, Markdown parsing, Textual or httpx."""
+    from reader.importers import Candidate
+    from reader.library import Library
+
+    db = tmp_path / "library.json"
+    library = Library.open(db)
+    library.import_candidates([Candidate(title="A paper", abstract="text", source="t")], sources=["t"])
+    pid = library.papers()[0].id
+    code = (
+        "import sys\n"
+        "from reader.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"bad = sorted(m for m in sys.modules if m.startswith({UNNEEDED!r}))\n"
+        "sys.stderr.write('LOADED:' + ','.join(bad))\n"
+    )
+    argv = [arg.replace("{id}", pid[:6]) for arg in args] + ["--db", str(db)]
+    result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert "LOADED:" in result.stderr, result.stderr
+    assert result.stderr.rsplit("LOADED:", 1)[1] == "", result.stderr

@@ -190,3 +190,28 @@ def test_resolve_from_abstracts_takes_linked_arxiv_ids_without_the_network(libra
     assert outcome.summary() == "Took the arXiv id of 1 paper from links in their abstracts."
     again = resolve_from_abstracts(library, library.papers())
     assert again.summary() == "Of 1 paper, no abstract links an arXiv id that is not known yet."
+
+
+def test_offline_the_same_error_is_said_once_naming_the_days_it_hit(library):
+    def handler(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    days = [date(2024, 3, d) for d in range(1, 6)]
+    with client(handler) as http:
+        outcome = fetch_daily(library, http, days, base_url="https://hf.test/api", concurrency=1)
+    lines = outcome.failure_lines()
+    assert len(lines) == 2, lines  # the refused connection once, the days left untried once
+    assert lines[0].startswith("2024-03-01: ") and "refused" in lines[0]
+    assert lines[1].startswith("2024-03-02, 2024-03-03, 2024-03-04 and 1 more: ")
+    assert outcome.summary().count("refused") == 1
+
+
+def test_an_unreachable_github_is_not_blamed_on_a_missing_token(library, tmp_path):
+    _paper_with(library, "Code paper", Link("https://github.com/o/r", "code"))
+
+    def handler(request):
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with client(handler) as http:
+        outcome = enrich(library, http, library.papers(), base_url="https://gh.test", cache_path=tmp_path / "gh.json")
+    assert not outcome.ok and "GITHUB_TOKEN" not in outcome.summary()

@@ -55,6 +55,7 @@ def _max_age(args) -> timedelta:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from reader.config import load_config
+    from reader.tasks.base import grouped
     from reader.tasks.days import days_from_options, utc_today
     from reader.tasks.fetch import fetch_daily
 
@@ -78,8 +79,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             for skip in outcome.imported.report.skipped:
                 print(f"  skipped {_display(str(skip))}")
             print(f"Library: {library.path} ({_papers(len(library))})")
-    for day in outcome.report.failed:
-        _error(f"{day.day}: {day.error}")
+    for line in grouped([(day.day, day.error or "") for day in outcome.report.failed]):
+        _error(line)
     if problems := outcome.problems():
         _error("; ".join(problems))
     return EXIT_OK if outcome.ok else EXIT_ERROR
@@ -132,8 +133,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         print(outcome.headline())
         for repo in outcome.report.missing:
             print(f"  not found: {_display(repo)}")
-    for repo, error in outcome.report.failed:
-        _error(f"{repo}: {error}")
+    for line in outcome.failure_lines():
+        _error(line)
     if reason := outcome.stop_reason():
         _error(reason)
     return EXIT_OK if outcome.ok else EXIT_ERROR
