@@ -21,16 +21,6 @@ class UsageError(ReaderError):
     """The command line asks for something that makes no sense (exit status 2, like argparse's errors)."""
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (``--limit 0`` is a usage error, not an empty answer)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
 # Libraries this command opened, so that their warnings are printed at exit.
 _OPENED: list = []
 

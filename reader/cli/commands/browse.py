@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from reader.cli.context import EXIT_OK, library_path, open_library, positive_int
+from reader.cli import options
+from reader.cli.context import EXIT_OK, library_path, open_library
 from reader.cli.output import (
     ROW_INDENT,
     bar_printer,
@@ -143,14 +144,14 @@ def register(sub, *, common, json_flag) -> None:
         "--json includes each paper's score.",
     )
     p.add_argument("query", nargs="*", help='words, "phrases" and filters (e.g. mamba has:code is:unread)')
-    p.add_argument("--limit", type=positive_int, default=None, metavar="N", help="show at most N papers (1 or more)")
+    p.add_argument("--limit", type=options.positive_int, default=None, metavar="N", help="show at most N papers (1 or more)")
     p.add_argument("--abstracts", action="store_true", help="include abstracts in --json output")
     p.add_argument(
         "--sort", default="rank", metavar="ORDER",
         help="rank (default: best match, newest first without a query), added, published, title, upvotes, "
         "stars (newest, A to Z, most first; papers without the value last)",
     )
-    p.add_argument("--reverse", action="store_true", help="the other way round (oldest first, Z to A, fewest first)")
+    options.reverse(p)
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", parents=[common, json_flag], help="show one paper in full")

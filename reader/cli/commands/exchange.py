@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from reader.cli import options
 from reader.cli.context import EXIT_OK, open_library
 from reader.cli.output import display as _display
 from reader.cli.output import print_json
@@ -173,7 +174,7 @@ def register(sub, *, common, json_flag) -> None:
         "(CommonMark + GitHub task lists; `reader import LIST.md` reads it back) or, with --format json, "
         "as a backup of everything about them (`reader import backup.json` restores it).",
     )
-    p.add_argument("query", nargs="*", help="only papers matching this query")
+    options.selection(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: markdown")
@@ -187,7 +188,7 @@ def register(sub, *, common, json_flag) -> None:
         help="rank|added|published|title|upvotes|stars, as `reader list --sort` (default: rank: search rank, "
         "newest first without a query)",
     )
-    p.add_argument("--reverse", action="store_true", help="the other way round (oldest first, Z to A, fewest first)")
+    options.reverse(p)
     p.add_argument(
         "--abstracts", choices=("none", "details", "quote"), default="none",
         help="include abstracts as collapsed <details> blocks or blockquotes (default: none)",

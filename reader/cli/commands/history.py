@@ -6,7 +6,8 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from reader.cli.context import EXIT_OK, open_library, positive_int, unloaded_library
+from reader.cli.context import EXIT_OK, open_library, unloaded_library
+from reader.cli.options import positive_int
 from reader.cli.output import print_json
 from reader.cli.select import find_papers
 from reader.wording import change_label, papers

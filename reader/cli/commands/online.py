@@ -17,7 +17,8 @@ import argparse
 from datetime import timedelta
 
 from reader.cli import context
-from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library, positive_int
+from reader.cli import options
+from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
 from reader.cli.output import Progress, print_json
 from reader.cli.output import display as _display
 from reader.cli.output import error as _error
@@ -251,7 +252,7 @@ def register(sub, common, json_flag) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="the day to fetch")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="first day of a range")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="last day of a range (default: today)")
-    p.add_argument("--jobs", type=positive_int, default=4, metavar="N", help="days fetched at once (default 4)")
+    options.jobs(p, 4, "days fetched")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser(
@@ -263,10 +264,9 @@ def register(sub, common, json_flag) -> None:
         "GITHUB_TOKEN, if set, raises the rate limit. On a rate limit, what was fetched is saved and "
         "the message says when to retry.",
     )
-    p.add_argument("query", nargs="*", help="only papers matching this query")
-    p.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
-                   help="use cached results younger than this (default 24; 0 fetches everything again)")
-    p.add_argument("--jobs", type=positive_int, default=2, metavar="N", help="requests at once (default 2)")
+    options.selection(p)
+    options.max_age(p, "fetches everything again")
+    options.jobs(p, 2)
     p.set_defaults(func=cmd_enrich)
 
     p = sub.add_parser(
@@ -281,11 +281,10 @@ def register(sub, common, json_flag) -> None:
         "summary; tags, read state and notes never change. All of it is one change (reader undo). "
         "--offline takes only arXiv ids that abstracts link, without the network.",
     )
-    p.add_argument("query", nargs="*", help="only papers matching this query")
+    options.selection(p)
     p.add_argument("--offline", action="store_true", help="no requests: only arXiv ids linked in abstracts")
-    p.add_argument("--max-age", type=float, default=24.0, metavar="HOURS",
-                   help="use cached answers younger than this (default 24; 0 asks again)")
-    p.add_argument("--jobs", type=positive_int, default=3, metavar="N", help="requests at once (default 3)")
+    options.max_age(p, "asks again")
+    options.jobs(p, 3)
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser(
@@ -296,7 +295,7 @@ def register(sub, common, json_flag) -> None:
         "following at most 5 redirects and only to http(s). Results are stored with the papers; "
         "a summary lists dead links.",
     )
-    p.add_argument("query", nargs="*", help="only papers matching this query")
+    options.selection(p)
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
-    p.add_argument("--jobs", type=positive_int, default=8, metavar="N", help="requests at once (default 8)")
+    options.jobs(p, 8)
     p.set_defaults(func=cmd_check_links)
