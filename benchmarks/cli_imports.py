@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     options = parser.parse_args()
 
-    from reader.library import Library
+    from reader.store import Library
 
     with tempfile.TemporaryDirectory(prefix="reader-cli-bench-") as work:
         db = Path(work) / "library.json"

@@ -14,7 +14,7 @@ import pytest
 
 from reader.cli import main
 from reader.importers import Candidate
-from reader.library import Library
+from reader.store import Library
 from reader.online.http import make_client
 from reader.papers import Link, title_id
 

@@ -74,7 +74,7 @@ UNNEEDED = ("reader.exporters", "reader.copying", "markdown_it", "textual", "rea
 def test_a_command_loads_only_what_it_needs(tmp_path, args):
     """`reader tag` on a library must not pay for the exporters, copying, Markdown parsing, Textual or httpx."""
     from reader.importers import Candidate
-    from reader.library import Library
+    from reader.store import Library
 
     db = tmp_path / "library.json"
     library = Library.open(db)
