@@ -215,3 +215,21 @@ def test_an_unreachable_github_is_not_blamed_on_a_missing_token(library, tmp_pat
     with client(handler) as http:
         outcome = enrich(library, http, library.papers(), base_url="https://gh.test", cache_path=tmp_path / "gh.json")
     assert not outcome.ok and "GITHUB_TOKEN" not in outcome.summary()
+
+
+def test_a_resolve_the_server_refuses_changes_nothing_and_says_why(library, tmp_path):
+    from reader.tasks.resolve import resolve, unresolved
+
+    old = Paper(id="0f0e0d0c0b0a0908", title="An Unresolved Paper", added="2026-01-01T00:00:00Z")
+    library.put([old], label="restore")
+    assert unresolved(library.papers()) == [library.get(old.id)]
+    rec = Recorder()
+    with client(lambda request: httpx.Response(500)) as http:
+        outcome = resolve(
+            library, http, library.papers(), base_url="https://hf.test/api", cache_path=tmp_path / "hf.json",
+            progress=rec.show, commit=rec.commit,
+        )
+    assert not outcome.ok and outcome.severity == "error" and rec.commits == 0
+    summary = outcome.summary()
+    assert summary.startswith("Stopped: ") and "nothing was changed" in summary and "500" in summary
+    assert library.get(old.id).arxiv_id is None
