@@ -28,8 +28,14 @@ def papers(count: int) -> str:
 _COUNTED = re.compile(r"\b(\d[\d,]*) (\w+)\(s\)")
 
 
-def change_label(label: str) -> str:
-    """A stored change label as shown: ``tag 1 paper(s) +x`` -> ``tag 1 paper +x``."""
+_ONE_PAPER = re.compile(r"\b1 paper(?:\(s\))?(?=\s|$)")
+
+
+def change_label(label: str, title: str | None = None) -> str:
+    """A stored change label as shown: ``tag 1 paper(s) +x`` -> ``tag 1 paper +x``, or, given the title
+    of the one paper it changed, ``tag "Attention Is All…" +x``."""
+    if title and _ONE_PAPER.search(label):
+        return _ONE_PAPER.sub(lambda m: f'"{short_title(title)}"', label, count=1)
 
     def agree(match: re.Match) -> str:
         count = int(match.group(1).replace(",", ""))
@@ -38,4 +44,10 @@ def change_label(label: str) -> str:
     return _COUNTED.sub(agree, label)
 
 
-__all__ = ["change_label", "papers", "plural"]
+def short_title(title: str, limit: int = 40) -> str:
+    """A title on one line, cut to ``limit`` characters with an ellipsis."""
+    title = " ".join(title.split())
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+__all__ = ["change_label", "papers", "plural", "short_title"]

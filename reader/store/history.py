@@ -26,6 +26,7 @@ class HistoryEntry:
     papers: int
     undone: bool
     is_undo: bool
+    ids: tuple[str, ...] = ()  # the papers it changed (so a listing can name them)
 
     def to_dict(self) -> dict:
         return {
@@ -35,6 +36,7 @@ class HistoryEntry:
             "papers": self.papers,
             "undone": self.undone,
             "undo": self.is_undo,
+            "ids": list(self.ids),
         }
 
 
@@ -84,6 +86,7 @@ class History:
                     papers=len(raw["before"]) + len(raw.get("created") or ()),
                     undone=bool(raw["undone"]),
                     is_undo=raw.get("undoes") is not None,
+                    ids=(*raw["before"], *(raw.get("created") or ())),
                 )
             )
         return entries

@@ -119,16 +119,20 @@ def test_a_limit_below_one_is_a_usage_error(db, limit, capsys):
 # -- wording ---------------------------------------------------------------------------------------
 
 
-def test_history_and_undo_count_papers_in_words(db, capsys):
+def test_history_and_undo_count_papers_in_words_and_name_a_single_paper(db, capsys):
     long_id = _id(db, LONG_TITLE)
     main(["read", long_id[:6], "--db", str(db)])
     capsys.readouterr()
     main(["history", "--limit", "1", "--db", str(db)])
     out = capsys.readouterr().out
-    assert "mark 1 paper read [1 paper]" in out and "(s)" not in out
+    assert 'mark "A Remarkably Long Title About Sparse Mi…" read [1 paper]' in out and "(s)" not in out
+    main(["tag", long_id[:6], _id(db, "Short One")[:6], "-t", "x", "--db", str(db)])
     main(["undo", "--db", str(db)])
     out = capsys.readouterr().out
-    assert "undo: mark 1 paper read (1 paper)" in out and "(s)" not in out
+    assert "undo: tag 2 papers +x (2 papers)" in out and "(s)" not in out
+    main(["history", "--limit", "3", "--json", "--db", str(db)])
+    entries = json.loads(capsys.readouterr().out)
+    assert entries[-1]["ids"] == [long_id] and entries[-1]["label"] == "mark 1 paper(s) read"  # as stored
 
 
 def test_restoring_a_backup_of_one_paper_says_1_paper(db, tmp_path, capsys):

@@ -94,3 +94,14 @@ def test_a_command_loads_only_what_it_needs(tmp_path, args):
     result = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
     assert "LOADED:" in result.stderr, result.stderr
     assert result.stderr.rsplit("LOADED:", 1)[1] == "", result.stderr
+
+
+def test_counted_nouns_agree_with_their_numbers():
+    from reader.wording import change_label, papers, plural
+
+    assert (papers(1), papers(0), papers(1204)) == ("1 paper", "0 papers", "1,204 papers")
+    assert (plural(1, "entry"), plural(2, "entry"), plural(2, "repository")) == ("1 entry", "2 entries", "2 repositories")
+    assert change_label("undo: mark 1 paper(s) read") == "undo: mark 1 paper read"
+    assert change_label("tag 3 paper(s) +x") == "tag 3 papers +x"
+    assert change_label("tag 1 paper(s) +x", "Attention Is All You Need") == 'tag "Attention Is All You Need" +x'
+    assert change_label("delete 2 paper(s)", "Ignored") == "delete 2 papers"

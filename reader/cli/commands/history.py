@@ -21,6 +21,13 @@ def _when(created: float) -> str:
     return datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _title(library, entry) -> str | None:
+    """The title of the one paper a change touched (None for several, or one no longer there)."""
+    ids: tuple[str, ...] = tuple(entry.ids)
+    paper = library.get(ids[0]) if len(ids) == 1 else None
+    return paper.title if paper is not None else None
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     library = _library(args)
     entries = library.history(limit=args.limit)
@@ -31,7 +38,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     for entry in entries:
         state = " (undone)" if entry.undone else ""
-        print(f"{entry.seq:>6}  {entry.at}  {printable(change_label(entry.label))} [{papers(entry.papers)}]{state}")
+        label = change_label(entry.label, _title(library, entry))
+        print(f"{entry.seq:>6}  {entry.at}  {printable(label)} [{papers(entry.papers)}]{state}")
     if not entries:
         print("No changes yet.", file=sys.stderr)
     return EXIT_OK
@@ -43,7 +51,9 @@ def cmd_undo(args: argparse.Namespace) -> int:
     library = _library(args)
     for _ in range(args.times):
         change = library.undo()
-        print(f"{printable(change_label(change.label))} ({papers(len(change.ids))})")
+        paper = library.get(change.ids[0]) if len(change.ids) == 1 else None
+        label = change_label(change.label, paper.title if paper is not None else None)
+        print(f"{printable(label)} ({papers(len(change.ids))})")
     return EXIT_OK
 
 
