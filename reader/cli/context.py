@@ -32,10 +32,20 @@ def library_path(args: argparse.Namespace) -> Path:
     return Path(db).expanduser() if db else default_library_path()
 
 
+def keep_search_index_current() -> None:
+    """Have every change the command makes reach the search index (once, and only for commands that
+    open the library: `reader --version` and an index-only `reader list` never load the store)."""
+    from reader.search.hook import install
+
+    install()
+
+
 def open_library(args: argparse.Namespace):
     """The library the command works on, loaded; a library that does not load names the backup to restore."""
     from reader.errors import LibraryBusy, LibraryError
     from reader.store import Library
+
+    keep_search_index_current()
 
     path = library_path(args)
     try:
@@ -51,6 +61,8 @@ def open_library(args: argparse.Namespace):
 def unloaded_library(args: argparse.Namespace):
     """The library object without loading it (backups work on a library that does not load)."""
     from reader.store import Library
+
+    keep_search_index_current()
 
     return Library(library_path(args))
 

@@ -47,9 +47,6 @@ def _run(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from reader.cli.parser import parse_args
-    from reader.search.hook import install as keep_search_index_current
-
-    keep_search_index_current()
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from reader.cli.context import open_library
+from reader.cli.context import keep_search_index_current, open_library
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -16,6 +16,7 @@ def run_tui(args: argparse.Namespace) -> int:
         from reader.store import Library
         from reader.tasks.importing import import_samples
 
+        keep_search_index_current()
         demo_dir = tempfile.mkdtemp(prefix="reader-demo-")
         library = Library.open(Path(demo_dir) / "library.json")
         import_samples(library, label="demo import")
