@@ -105,3 +105,19 @@ def test_counted_nouns_agree_with_their_numbers():
     assert change_label("tag 3 paper(s) +x") == "tag 3 papers +x"
     assert change_label("tag 1 paper(s) +x", "Attention Is All You Need") == 'tag "Attention Is All You Need" +x'
     assert change_label("delete 2 paper(s)", "Ignored") == "delete 2 papers"
+
+
+def test_the_version_floor_loads_neither_the_store_nor_the_search_engine():
+    """`reader --version` is the floor the benchmarks measure commands against: it must stay the parser alone."""
+    code = (
+        "import sys\n"
+        "from reader.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('reader.store', 'reader.search', 'tantivy')))\n"
+        "sys.stderr.write('LOADED:' + ','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stderr.rsplit("LOADED:", 1)[1] == "", result.stderr
