@@ -13,10 +13,11 @@ import re
 from collections.abc import Sequence
 
 from reader import __version__
-from reader.cli.commands import COMMAND_MODULES
+from reader.cli.commands import COMMAND_MODULES, COMMANDS
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; for a known ``command``, with only that command's module registered (cheaper)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"reader {__version__}")
     parser.add_argument("--demo", action="store_true", help="open the TUI on a throwaway library of the sample papers")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES
+    for module_name in modules:
         importlib.import_module(module_name).register(sub, common=common, json_flag=json_flag)
     return parser
 
@@ -84,6 +86,20 @@ def _protect_negated_terms(parser: argparse.ArgumentParser, argv: list[str]) -> 
     return argv[: command_at + 1] + options + words
 
 
+def _command_of(argv: list[str]) -> str | None:
+    """The command word of ``argv`` (the first word that is not an option or the --db value)."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--db":
+            index += 2
+            continue
+        if not arg.startswith("-"):
+            return arg
+        index += 1
+    return None
+
+
 TAG_COMMANDS = ("tag", "untag")
 
 
@@ -98,8 +114,9 @@ def _split_tags(argv: list[str]) -> tuple[list[str], list[str] | None]:
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     """The parsed command line (argparse exits with status 2 and a usage line on a mistake)."""
-    parser = build_parser()
-    argv, tags_after = _split_tags(list(argv))
+    argv = list(argv)
+    parser = build_parser(_command_of(argv))
+    argv, tags_after = _split_tags(argv)
     args = parser.parse_args(_protect_negated_terms(parser, argv))
     if isinstance(getattr(args, "query", None), list):
         args.query = [word.replace(_MINUS, "-") for word in args.query]

@@ -121,3 +121,23 @@ def test_the_version_floor_loads_neither_the_store_nor_the_search_engine():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stderr.rsplit("LOADED:", 1)[1] == "", result.stderr
+
+
+def test_the_command_map_names_the_module_that_registers_each_command():
+    """A run builds only its command's part of the parser: the map must match what the modules register."""
+    import argparse
+    import importlib
+
+    from reader.cli.commands import COMMAND_MODULES, COMMANDS
+    from reader.cli.parser import build_parser, parse_args
+
+    registered: dict[str, str] = {}
+    for module_name in COMMAND_MODULES:
+        sub = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(sub, common=argparse.ArgumentParser(add_help=False),
+                                                      json_flag=argparse.ArgumentParser(add_help=False))
+        registered.update(dict.fromkeys(sub.choices, module_name))
+    assert {name: registered[name] for name in COMMANDS} == COMMANDS
+    for name in registered:  # every command parses with the cut-down parser too
+        assert name in build_parser(name)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert parse_args(["--db", "x.json", "tag", "abcd", "-t", "x"]).tag_list == ["x"]
