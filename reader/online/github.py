@@ -20,6 +20,7 @@ or, for a repository GitHub does not know (any more)::
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from reader import safejson
-from reader.errors import ReaderError
+from reader.errors import ImportProblem, ReaderError
+from reader.importers import read_input_bytes
 from reader.links import is_openable
 from reader.online.http import (
     BadResponse,
@@ -55,6 +57,7 @@ DEFAULT_MAX_AGE = timedelta(hours=24)
 DEFAULT_CONCURRENCY = 2  # GitHub asks clients not to hammer the API concurrently
 MAX_REPO_BYTES = 2 * 1024 * 1024
 MAX_DESCRIPTION = 1000
+MAX_CACHE_BYTES = 256 * 1024 * 1024  # a cache of 100,000 repositories is ~30 MB
 
 
 class BadCredentials(NetworkError):
@@ -115,12 +118,13 @@ class GitHubCache:
     @classmethod
     def load(cls, path: Path) -> "GitHubCache":
         cache = cls(path)
-        try:
-            data = safejson.loads(path.read_bytes())
-        except FileNotFoundError:
+        if not os.path.lexists(path):
             return cache
-        except OSError as exc:
-            cache.problem = f"{path}: ignored a cache file that cannot be read ({exc.strerror or exc})"
+        try:
+            # Refuses a FIFO or a device at the cache's path at once instead of blocking on it.
+            data = safejson.loads(read_input_bytes(path, limit=MAX_CACHE_BYTES))
+        except ImportProblem as exc:
+            cache.problem = f"ignored a cache file that cannot be used: {exc}"
             return cache
         except ValueError as exc:
             cache.problem = f"{path}: ignored a cache file that does not load ({safejson.describe(exc)})"

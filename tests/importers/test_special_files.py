@@ -59,3 +59,20 @@ def test_a_regular_file_and_a_link_to_one_are_still_read(tmp_path):
         read_input_bytes(tmp_path / "absent.txt")
     with pytest.raises(ImportProblem, match="is a directory"):
         read_input_bytes(tmp_path)
+
+
+def test_a_fifo_where_a_cache_file_should_be_is_ignored_at_once(tmp_path):
+    import threading
+
+    from reader.online.github import GitHubCache
+    from reader.online.resolve import ResolveCache
+
+    for kind in (GitHubCache, ResolveCache):
+        fifo = tmp_path / f"{kind.__name__}.json"
+        os.mkfifo(fifo)
+        loaded: list = []
+        reader = threading.Thread(target=lambda: loaded.append(kind.load(fifo)), daemon=True)
+        reader.start()
+        reader.join(10)
+        assert loaded, "loading the cache blocked on a FIFO"
+        assert loaded[0].entries == {} and "FIFO" in loaded[0].problem
