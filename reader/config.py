@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     environ = os.environ if environ is None else environ
     data: dict = {}
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO here would block every command
+            raise ConfigError(f"{path}: not a regular file; settings are read from a plain file")
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
     except FileNotFoundError:

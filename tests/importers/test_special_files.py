@@ -76,3 +76,14 @@ def test_a_fifo_where_a_cache_file_should_be_is_ignored_at_once(tmp_path):
         reader.join(10)
         assert loaded, "loading the cache blocked on a FIFO"
         assert loaded[0].entries == {} and "FIFO" in loaded[0].problem
+
+
+def test_a_fifo_as_the_config_file_is_one_line_not_a_hang(tmp_path):
+    os.mkfifo(tmp_path / "config.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "reader", "--db", str(tmp_path / "lib" / "library.json"), "fetch", "--date", "2024-03-11"],
+        capture_output=True, text=True, timeout=30, cwd=str(ROOT),
+        env={**os.environ, "READER_CONFIG_DIR": str(tmp_path)},
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "config.toml: not a regular file" in done.stderr and len(done.stderr.strip().splitlines()) == 1
