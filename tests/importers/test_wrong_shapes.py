@@ -222,3 +222,32 @@ def test_the_safe_loader_checks_text_as_well_as_bytes():
     assert safejson.loads('{"a": "b"}') == {"a": "b"}
     assert safejson.describe(ValueError("Expecting value")) == "not valid JSON (Expecting value)"
     assert safejson.size_text(300) == "300 bytes" and safejson.size_text(2048) == "2 KB"
+
+
+@pytest.mark.parametrize(
+    ("text", "papers", "reason"),
+    [
+        ('{"papers": [{"id": "p", "title": "T"}], "format": "reader-backup", "version": 1}', 1, None),
+        ('\ufeff{"format": "reader-backup", "version": 1, "papers": [{"id": "p", "title": "T"}]}', 1, None),
+        (' {"format": "reader-backup", "version": 1, "papers": [ ], "count": 0 } ', 0, None),
+        ('{"format": "reader-backup", "version": 1, "papers": [{"id": "p", "title": "T"},]}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, "papers": [],}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1 "papers": []}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, "papers" []}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, "papers": [{"id": "p", "title": "T"} {}]}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, "papers": []} []', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, 5: []}', 0, "not valid JSON"),
+        ('{"format": "reader-backup", "version": 1, "papers": {"id": "p"}}', 0, '"papers" list'),
+        ('{"format": "other", "version": 1, "papers": []}', 0, "not a reader backup"),
+        ('{"format": "reader-backup", "version": 1, "papers": [{"id": "p", "title": "T"}', 0, "not valid JSON"),
+    ],
+    ids=["papers-first", "bom", "spaces", "trailing-comma-list", "trailing-comma-object", "no-comma",
+         "no-colon", "no-comma-between-papers", "extra-data", "number-key", "papers-object", "other-format",
+         "truncated"],
+)
+def test_a_backup_is_read_paper_by_paper_with_the_same_judgement_as_a_whole_read(text, papers, reason):
+    if reason is None:
+        assert len(parse_backup(text.encode(), "b.json").papers) == papers
+    else:
+        with pytest.raises(ImportProblem, match=reason):
+            parse_backup(text.encode(), "b.json")
