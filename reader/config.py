@@ -78,10 +78,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             data = tomllib.load(handle)
     except FileNotFoundError:
         pass
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # not UTF-8 text is not TOML either
+    except UnicodeDecodeError as exc:  # not UTF-8 text is not TOML either
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text ({exc}); save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     keys = data.get("keys", {})

@@ -42,7 +42,7 @@ def test_a_config_file_that_is_not_utf8_is_one_line_naming_it(tmp_path):
 
     path = tmp_path / "config.toml"
     path.write_bytes(b'[online]\nhf_api_url = "caf\xe9"\n')
-    with pytest.raises(ConfigError, match="config.toml: not UTF-8 text"):
+    with pytest.raises(ConfigError, match="config.toml: not valid TOML: not UTF-8 text"):
         load_config(path, environ={})
     done = run_cli("fetch", "--date", "2024-03-11", env={"READER_CONFIG_DIR": str(tmp_path)})
     err = done.stderr.decode()
