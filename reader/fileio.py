@@ -27,18 +27,15 @@ def fsync_dir(directory: Path) -> None:
 def write_atomically(path: Path, chunks: Iterable[str] | Iterable[bytes], *, binary: bool = False) -> None:
     """Write ``chunks`` to a temporary file beside ``path``, fsync, rename over ``path``.
 
+    ``binary`` is kept for callers' clarity: str chunks are encoded as UTF-8, bytes written as they are.
     Raises the ``OSError`` (the temporary file is removed); anything raised while
     producing the chunks propagates the same way and leaves ``path`` untouched.
     """
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
-        if binary:
-            handle = open(tmp, "wb")
-        else:
-            handle = open(tmp, "w", encoding="utf-8", newline="\n")
-        with handle:
+        with open(tmp, "wb") as handle:  # text chunks are written as UTF-8, newlines as they are
             for chunk in chunks:
-                handle.write(chunk)
+                handle.write(chunk if isinstance(chunk, bytes) else chunk.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -172,7 +172,7 @@ def run_together(children: list[Child]) -> None:
 
 
 def finish_all(children: list[Child], writers: list[Writer]) -> None:
-    for child, writer in zip(children, writers):
+    for child, writer in zip(children, writers, strict=True):
         outcome = child.finish()
         assert outcome.returncode == 0 and outcome.lines[-1:] == ["done"], (
             f"{writer.name} failed (exit {outcome.returncode}):\n{outcome.other[-2000:]}"
@@ -232,7 +232,7 @@ def test_long_lived_library_and_processes_lose_no_update(tmp_path):
     finally:
         finish_all(children, writers)
     tui.refresh_and_check()
-    library = check_final(db, seed_model, writers + [tui_writer])
+    check_final(db, seed_model, writers + [tui_writer])
     assert library_state(tui.library) == library_state(Library.open(db)), "the long-lived library diverged from disk"
 
 

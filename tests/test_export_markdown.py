@@ -165,7 +165,7 @@ def test_every_sample_title_renders_literally(sample_library, render):
     html = render(render_reading_list(papers, title="Sample [list] *all*"))
     parsed = assert_safe(html)
     assert len(parsed.items) == len(papers) == 442
-    for item, paper in zip(parsed.items, papers):
+    for item, paper in zip(parsed.items, papers, strict=True):
         assert item["strong"] == one_line(paper.title)
         assert item["checked"] is paper.read
         expected = [link.url for link in (paper.code_link, paper.project_link) if link]
@@ -188,7 +188,7 @@ def test_hostile_titles_links_and_tags_render_as_text(render, abstracts, group_b
     listed = parsed.items if group_by == "none" else parsed.items[: len(papers)]  # tag groups repeat papers
     assert [item["strong"] for item in listed] == [one_line(p.title) for p in papers]
     assert [item["checked"] for item in listed] == [p.read for p in papers]
-    for item, paper in zip(listed, papers):
+    for item, paper in zip(listed, papers, strict=True):
         url = paper.links[0].url
         # GitHub (like gfm-like here) turns bare http(s) URLs in text into links; those are safe.
         hrefs = [h for h in item["hrefs"] if h not in item["text"]]

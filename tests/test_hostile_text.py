@@ -315,7 +315,7 @@ def test_stored_non_http_links_are_never_exported_as_links(tmp_path):
     bad = ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,<script>alert(1)</script>"]
     papers = [
         Paper(id=paper_id(f"Restored Paper {n}"), title=f"Restored Paper {n}", links=(Link(url, kind),))
-        for n, (url, kind) in enumerate(zip(bad, ["code", "project", "code"]))
+        for n, (url, kind) in enumerate(zip(bad, ["code", "project", "code"], strict=True))
     ]
     library.put(papers, label="restore")
     result = run_cli("export", db=db)

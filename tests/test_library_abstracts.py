@@ -254,7 +254,7 @@ def _search_library(library: Library, count: int = 30) -> dict[str, str]:
     ]
     report = library.import_candidates(candidates, sources=["s.html"])
     library.compact()
-    return dict(zip(report.added, (c.abstract for c in candidates)))
+    return dict(zip(report.added, (c.abstract for c in candidates), strict=True))
 
 
 @pytest.mark.parametrize("saved", [False, True])

@@ -294,6 +294,6 @@ def test_fast_item_parser_handles_almost_all_sample_lines(sample_library):
     lines = [line for line in render_reading_list(sample_library.papers()).splitlines() if line.startswith("- [")]
     fast = [_parse_item_text_fast(line[6:]) for line in lines]
     assert sum(result is not None for result in fast) >= 0.95 * len(lines)
-    for line, result in zip(lines, fast):
+    for line, result in zip(lines, fast, strict=True):
         if result is not None:
             assert result == _parse_item_text_markdown(line[6:])

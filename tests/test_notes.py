@@ -189,6 +189,7 @@ def test_cli_note_bad_input_is_one_line(cli_db):
     ):
         result = run_cli(*args, db=cli_db, env={"EDITOR": "/no/such/editor", "VISUAL": ""})
         assert result.returncode == 1 and result.stderr.count(b"\n") == 1, (args, result.stderr)
+        assert expected in result.stderr, (args, result.stderr)
     bad = run_cli("note", pid, "-", input=b"\xff\xfe", db=cli_db)
     assert bad.returncode == 1 and b"not UTF-8" in bad.stderr
     assert Library.open(cli_db).get(pid).notes == ""

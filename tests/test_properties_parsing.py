@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import string
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 

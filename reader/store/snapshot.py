@@ -87,7 +87,7 @@ def stored_columns(papers: list[Paper]):
         column = list(map(operator.attrgetter(name), papers))
         convert = _AS_STORED.get(name)
         if name == "read_at":  # kept only while the paper is read
-            column = [value if paper.read else None for paper, value in zip(papers, column)]
+            column = [value if paper.read else None for paper, value in zip(papers, column, strict=True)]
         elif convert is not None:
             column = list(map(convert, column))
         yield column
@@ -113,7 +113,8 @@ def write_snapshot(
     # One marshal call per column, each preceded by its length: a UI thread gets the
     # interpreter back between columns while a 100,000-paper library is written, and only
     # one column is held as Python values at a time.
-    parts = [marshal.dumps((schema, seq, history, others, spans_doc))]
+    head: tuple = (schema, seq, history, others, spans_doc)
+    parts = [marshal.dumps(head)]
     for column in stored_columns(papers):
         parts.append(marshal.dumps(column))
         del column
@@ -193,7 +194,7 @@ def read_snapshot(path: Path, source: tuple[int, int], *, schema: int) -> Snapsh
         columns[_LINKS] = [
             tuple([_make_link(Link, link) for link in links]) if links else () for links in columns[_LINKS]
         ]
-        papers = dict(zip(columns[0], map(Paper, *columns)))
+        papers = dict(zip(columns[0], map(Paper, *columns), strict=True))
     except TypeError:
         return None
     if len(papers) != count:
