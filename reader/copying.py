@@ -348,7 +348,7 @@ def render_copy(
 
 
 def _pyperclip_copy(text: str) -> None:
-    import pyperclip  # type: ignore[import-untyped]  # ships no type hints
+    import pyperclip  # ships no type hints: see the mypy override in pyproject.toml
 
     try:
         pyperclip.copy(text)

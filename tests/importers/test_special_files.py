@@ -71,7 +71,7 @@ def test_a_fifo_where_a_cache_file_should_be_is_ignored_at_once(tmp_path):
         fifo = tmp_path / f"{kind.__name__}.json"
         os.mkfifo(fifo)
         loaded: list = []
-        reader = threading.Thread(target=lambda: loaded.append(kind.load(fifo)), daemon=True)
+        reader = threading.Thread(target=lambda kind=kind, fifo=fifo, loaded=loaded: loaded.append(kind.load(fifo)), daemon=True)
         reader.start()
         reader.join(10)
         assert loaded, "loading the cache blocked on a FIFO"
