@@ -21,7 +21,7 @@ from reader.papers import title_id
 
 from tests.conftest import run_cli
 
-FIXTURES = Path(__file__).parent / "fixtures" / "online"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "online"
 DAY_BODY = (FIXTURES / "daily_papers_2024-03-13.json").read_bytes()
 BASE = "https://hf.test/api"
 LAYER_TITLE = "Transparent Image Layer Diffusion using Latent Transparency"

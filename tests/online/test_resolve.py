@@ -32,7 +32,7 @@ from reader.online.resolve import (
     resolve_papers,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "online"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "online"
 SEARCH = json.loads((FIXTURES / "hf_papers_search.json").read_text())
 ONE = json.loads((FIXTURES / "hf_paper_2401.09417.json").read_text())
 BASE = "https://hf.test/api"

@@ -11,7 +11,7 @@ from reader.errors import ImportProblem
 from reader.importers.hf_api import daily_source_name, parse_daily_papers, parse_daily_papers_bytes
 from reader.papers import Link
 
-FIXTURES = Path(__file__).parent / "fixtures" / "online"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "online"
 DAY = FIXTURES / "daily_papers_2024-03-13.json"
 BAD = FIXTURES / "daily_papers_bad_entries.json"
 

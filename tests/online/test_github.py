@@ -16,7 +16,7 @@ from reader.online.github import GitHubCache, apply_enrichment, enrich_papers, r
 from reader.online.http import make_client
 from reader.papers import Link
 
-FIXTURES = Path(__file__).parent / "fixtures" / "online"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "online"
 REPO_JSON = json.loads((FIXTURES / "github_repo.json").read_text())
 RATE_LIMITED = (FIXTURES / "github_rate_limited.json").read_bytes()
 NOT_FOUND = (FIXTURES / "github_not_found.json").read_bytes()
