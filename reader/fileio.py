@@ -87,13 +87,3 @@ def writer_alive(temporary: str) -> bool:
     except OSError:
         return True  # it exists (perhaps another user's)
     return True
-
-
-def being_written(path: Path) -> bool:
-    """Is a live process writing ``path`` right now (a temporary of :func:`write_atomically` beside it)?"""
-    prefix = f".{path.name}.tmp-"
-    try:
-        names = [entry.name for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
-    except OSError:
-        return False
-    return any(writer_alive(name) for name in names)

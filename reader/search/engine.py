@@ -68,7 +68,6 @@ class SearchEngine:
         self._inode: int | None = None
         self._vocab: Vocabulary | None = None
         self._vocab_key: tuple | None = None
-        self._meta: dict | None = None
         self._keys: dict[int, str] = {}  # paper_key(id) -> id, for the library's papers
         self._memory: tuple | None = None  # (index, vocabulary, seq) built in memory: none on disk can be used
         self._keys_generation: int | None = None
@@ -109,7 +108,6 @@ class SearchEngine:
     def _read_meta(self, index: tantivy.Index) -> dict:
         meta = read_meta(index)
         check_meta(meta, self.library.path)
-        self._meta = meta
         return meta
 
     # -- keeping it current ----------------------------------------------------------------------
@@ -183,7 +181,6 @@ class SearchEngine:
         finally:
             del writer
         index.reload()
-        self._meta = new_meta
         if self._vocab is not None:
             self._vocab.add(terms)
         if fold_vocab:

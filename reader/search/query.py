@@ -97,10 +97,6 @@ class Query:
         """True when the query looks at words (to rank by, or to leave papers out)."""
         return bool(self.terms or self.phrases or self.exclude_terms or self.exclude_phrases)
 
-    @property
-    def is_empty(self) -> bool:
-        return self == Query(text=self.text)
-
 
 def _shorten(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."

@@ -192,9 +192,6 @@ class _QueryBuilder:
         words: list[str | tuple[int, str]] = [term.parts[0] for term in terms]
         return Q.boost_query(Q.phrase_query(SCHEMA, "title", words), ADJACENT_BOOST)
 
-    def word_count(self) -> int:
-        return len(self.query.terms)
-
 
 def _regex_literal(text: str) -> str:
     return "".join(ch if ch.isalnum() else "\\" + ch if ch.isascii() else ch for ch in text)
