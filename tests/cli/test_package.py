@@ -141,3 +141,12 @@ def test_the_command_map_names_the_module_that_registers_each_command():
     for name in registered:  # every command parses with the cut-down parser too
         assert name in build_parser(name)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert parse_args(["--db", "x.json", "tag", "abcd", "-t", "x"]).tag_list == ["x"]
+
+
+def test_only_the_output_module_writes_json():
+    """One JSON printer: a command calling json.dump itself would skip the escaping of unsafe characters."""
+    for path in (PACKAGE / "cli").rglob("*.py"):
+        if path.name == "output.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "json.dump" not in text, path
