@@ -109,7 +109,6 @@ __all__ = [
     "authors_text",
     "day",
     "dead_reason",
-    "github_stars",
     "hf_info",
     "link_checks",
     "link_label",
