@@ -220,12 +220,20 @@ def test_a_full_stdout_is_one_line_and_exit_1_not_a_traceback(db, args):
     assert err.strip().splitlines() == ["reader: error: cannot write the output: No space left on device"]
 
 
-def test_a_closed_pipe_ends_quietly(db):
+@pytest.mark.parametrize("args", [("export", "--abstracts", "quote"), ("list",), ("export", "--format", "json")])
+def test_a_closed_pipe_ends_quietly(tmp_path, args):
+    """`reader ... | head -1`: far more output than a pipe holds, the reader gone after one line."""
+    db = tmp_path / "big" / "library.json"
+    Library.open(db).import_candidates(
+        [Candidate(title=f"Paper number {n} on closed pipes", abstract="long text " * 40, source="t")
+         for n in range(1500)],
+        sources=["t"],
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reader", "export", "--db", str(db)],
+        [sys.executable, "-m", "reader", *args, "--db", str(db)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(ROOT),
     )
-    proc.stdout.read(5)
+    proc.stdout.readline()
     proc.stdout.close()
     assert proc.wait(timeout=60) == 0
     assert proc.stderr.read() == b""
