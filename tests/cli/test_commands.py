@@ -267,3 +267,10 @@ def test_the_copy_formats_the_parser_offers_are_the_ones_copying_renders():
 def test_show_json_is_valid_json(db, capsys):
     assert main(["show", _id(db, "Short One")[:6], "--json", "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["title"] == "Short One"
+
+
+def test_words_that_look_like_ids_but_name_no_paper_are_searched_for_and_the_note_says_so(db, capsys):
+    assert main(["export", "2024", "--db", str(db)]) == 0
+    captured = capsys.readouterr()
+    assert "no paper with id '2024'" in captured.err and "searching for '2024' instead" in captured.err
+    assert "# Reading list: 2024" in captured.out
