@@ -99,12 +99,19 @@ def check_text(
     if max_bytes is not None and size > max_bytes:
         raise JSONLimitError(f"JSON text is {size_text(size)}, more than the {size_text(max_bytes)} allowed")
     if size > 4096:  # small texts cannot cost much
-        cost = estimated_cost(data)
-        if cost > max_overhead + COST_PER_BYTE * size:
-            raise JSONLimitError(
-                f"JSON text of {size_text(size)} would take about {size_text(cost)} of memory to read "
-                "(far too many small values for its size); not read"
-            )
+        check_cost(estimated_cost(data), size, max_overhead=max_overhead)
+
+
+def check_cost(cost: int, size: int, *, max_overhead: int = MAX_OVERHEAD) -> None:
+    """Raise :class:`JSONLimitError` if a text of ``size`` bytes with :func:`estimated_cost` ``cost`` is absurd.
+
+    (For a text read in pieces, the costs of the pieces add up.)
+    """
+    if cost > max_overhead + COST_PER_BYTE * size:
+        raise JSONLimitError(
+            f"JSON text of {size_text(size)} would take about {size_text(cost)} of memory to read "
+            "(far too many small values for its size); not read"
+        )
 
 
 def loads(
@@ -155,4 +162,4 @@ def describe(exc: ValueError) -> str:
     return f"not valid JSON ({exc})"
 
 
-__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_text", "depth_of", "describe", "estimated_cost", "loads", "raw_decode", "size_text"]
+__all__ = ["MAX_DEPTH", "MAX_OVERHEAD", "JSONLimitError", "check_cost", "check_text", "depth_of", "describe", "estimated_cost", "loads", "raw_decode", "size_text"]

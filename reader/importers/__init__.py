@@ -13,6 +13,7 @@ import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from reader.errors import ImportProblem
 from reader.papers import Link
@@ -85,6 +86,23 @@ def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> b
             raise ImportProblem(f"stdin: input is larger than {limit // (1024 * 1024)} MB; not a page dump")
         return data
     p = Path(path)
+    with open_input(p, limit) as handle:
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise ImportProblem(f"{p}: file is larger than {limit // (1024 * 1024)} MB; not a page dump")
+    return data
+
+
+def open_input(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> BinaryIO:
+    """Open a regular file for reading, with the checks of :func:`read_input_bytes` (not stdin).
+
+    A FIFO, a device or a socket is refused at once (opening never waits for
+    a writer); so is a file larger than ``limit``.
+    """
+    p = Path(path)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
         fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_BINARY", 0))
@@ -100,21 +118,15 @@ def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> b
         if stat.S_ISDIR(info.st_mode):
             raise ImportProblem(f"{p}: is a directory; give the page dump files inside it")
         raise ImportProblem(f"{p}: is {file_kind(info.st_mode)}, not a regular file; not read")
-    with open(fd, "rb") as handle:
-        if info.st_size > limit:
-            raise ImportProblem(
-                f"{p}: file is {info.st_size / (1024 * 1024):.1f} MB; page dumps are at most "
-                f"{limit // (1024 * 1024)} MB"
-            )
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        try:
-            data = handle.read(limit + 1)
-        except OSError as exc:
-            raise ImportProblem(f"{p}: cannot read: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise ImportProblem(f"{p}: file is larger than {limit // (1024 * 1024)} MB; not a page dump")
-    return data
+    if info.st_size > limit:
+        os.close(fd)
+        raise ImportProblem(
+            f"{p}: file is {info.st_size / (1024 * 1024):.1f} MB; page dumps are at most "
+            f"{limit // (1024 * 1024)} MB"
+        )
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return open(fd, "rb")
 
 
 def file_kind(mode: int) -> str:

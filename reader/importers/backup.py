@@ -19,15 +19,18 @@ Restoring the same backup twice changes nothing the second time.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import os
 import re
 from dataclasses import dataclass, field, replace
+from typing import BinaryIO
 
 from reader import safejson
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION
-from reader.importers import read_input_bytes, source_name
+from reader.importers import open_input, read_input_bytes, source_name
 from reader.papers import Paper
 
 # A backup of 100,000 papers with abstracts is about 200 MB.
@@ -119,6 +122,69 @@ class _NotStreamable(Exception):
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_CHUNK = 1024 * 1024
+
+
+class _Reader:
+    """A JSON text read from a binary file a piece at a time: a window of text and a position in it.
+
+    Only what has not been consumed yet is kept, so a large backup never exists
+    in memory as one string.
+    """
+
+    def __init__(self, handle: BinaryIO, chunk: int = _CHUNK) -> None:
+        self.handle = handle
+        self.chunk = chunk
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.text = ""
+        self.position = 0
+        self.dropped = 0  # characters consumed and let go before the window
+        self.eof = False
+
+    def read_more(self, at_least: int = 0) -> None:
+        data = self.handle.read(max(at_least, self.chunk))
+        piece = self.decoder.decode(data, final=not data)
+        self.eof = not data
+        self.dropped += self.position
+        self.text = self.text[self.position :] + piece
+        self.position = 0
+
+    def skip(self) -> None:
+        while True:
+            self.position = _WHITESPACE.match(self.text, self.position).end()  # type: ignore[union-attr]
+            if self.position < len(self.text) or self.eof:
+                return
+            self.read_more()
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ('' at the end)."""
+        self.skip()
+        return self.text[self.position : self.position + 1]
+
+    def expect(self, character: str) -> None:
+        if self.peek() != character:
+            self.fail(f"Expecting {character!r}")
+        self.position += 1
+
+    def fail(self, message: str) -> None:
+        raise ValueError(f"{message} (char {self.dropped + self.position})")
+
+    def value(self, max_depth: int = safejson.MAX_DEPTH) -> object:
+        """The next JSON value, reading on until it is whole."""
+        self.skip()
+        while True:
+            try:
+                value, end = safejson.raw_decode(self.text, self.position, max_depth=max_depth)
+            except json.JSONDecodeError as exc:
+                if self.eof:
+                    raise ValueError(f"{exc.msg} (char {self.dropped + exc.pos})") from None
+                self.read_more(len(self.text) - self.position)  # doubles the window: linear overall
+                continue
+            if end == len(self.text) and not self.eof:  # a number may go on in the next piece
+                self.read_more(len(self.text) - self.position)
+                continue
+            self.position = end
+            return value
 
 
 def parse_backup(data: bytes | str, where: str, source: str | None = None) -> Backup:
@@ -129,23 +195,49 @@ def parse_backup(data: bytes | str, where: str, source: str | None = None) -> Ba
     :class:`Paper` as soon as it is decoded, so a backup of 100,000 papers
     never exists as JSON objects all at once. Anything else valid is read whole.
     """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        safejson.check_text(data)
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        safejson.check_text(raw)
+    except safejson.JSONLimitError as exc:
+        raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
+    return _read_backup(io.BytesIO(raw), where, source)
+
+
+def parse_backup_file(path: str | os.PathLike) -> Backup:
+    """:func:`parse_backup` of a file ('-' for stdin); a file is read a piece at a time, never whole."""
+    if str(path) == "-":
+        return parse_backup(read_input_bytes(path, limit=MAX_BACKUP_BYTES), "stdin", source_name(path))
+    where = str(path)
+    with open_input(path, limit=MAX_BACKUP_BYTES) as handle:
+        try:
+            cost = size = 0
+            while chunk := handle.read(_CHUNK):  # the cost of the whole text, before decoding any of it
+                cost += safejson.estimated_cost(chunk)
+                size += len(chunk)
+            safejson.check_cost(cost, size)
+            handle.seek(0)
+        except safejson.JSONLimitError as exc:
+            raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
+        except OSError as exc:
+            raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
+        return _read_backup(handle, where, source_name(path))
+
+
+def _read_backup(handle: BinaryIO, where: str, source: str | None, chunk: int = _CHUNK) -> Backup:
+    try:
+        try:
+            return _stream_backup(_Reader(handle, chunk), where, source)
+        except _NotStreamable:
+            handle.seek(0)
+            return _backup_of(safejson.loads(handle.read()), where, source)
     except UnicodeDecodeError:
         raise ImportProblem(f"{where}: not UTF-8 text; not a reader backup") from None
     except safejson.JSONLimitError as exc:
         raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
-    del data  # the text is what is read from here on
-    try:
-        try:
-            return _stream_backup(text, where, source)
-        except _NotStreamable:
-            return _backup_of(safejson.loads(text), where, source)
-    except safejson.JSONLimitError as exc:
-        raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
     except ValueError as exc:
         raise ImportProblem(f"{where}: not valid JSON ({exc}); truncated? Nothing was imported") from None
+    except OSError as exc:
+        raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
 
 
 def _check_head(head: dict, where: str) -> int:
@@ -187,73 +279,61 @@ def _backup_of(value: object, where: str, source: str | None) -> Backup:
     return backup
 
 
-def _stream_backup(text: str, where: str, source: str | None) -> Backup:
+def _stream_backup(reader: _Reader, where: str, source: str | None) -> Backup:
     """Read a backup laid out as reader writes it, one paper at a time (see :func:`parse_backup`)."""
-
-    def skip(position: int) -> int:
-        return _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]  # always matches
-
-    def expect(position: int, character: str) -> int:
-        if text[position : position + 1] != character:
-            raise json.JSONDecodeError(f"Expecting {character!r}", text, position)
-        return position + 1
-
-    position = skip(0)
-    if text[position : position + 1] != "{":
+    if reader.peek() != "{":
         raise _NotStreamable()
-    position = skip(position + 1)
+    reader.position += 1
     head: dict[str, object] = {}
     backup: Backup | None = None
-    while text[position : position + 1] != "}":
-        key, position = safejson.raw_decode(text, position)
-        if not isinstance(key, str):
-            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
-        position = skip(expect(skip(position), ":"))
+    while reader.peek() != "}":
+        if reader.peek() != '"':
+            reader.fail("Expecting property name enclosed in double quotes")
+        key = reader.value()
+        assert isinstance(key, str)
+        reader.expect(":")
         if key == "papers" and backup is None:
             if "format" not in head or "version" not in head:
                 raise _NotStreamable()
             version = _check_head(head, where)
-            if text[position : position + 1] != "[":
+            if reader.peek() != "[":
                 raise ImportProblem(f"{where}: backup has no \"papers\" list; nothing was imported")
+            reader.position += 1
             backup = Backup(source or where, version, str(head.get("exported_at") or ""))
-            position = _stream_papers(text, skip(position + 1), backup, where, skip)
+            _stream_papers(reader, backup, where)
         else:
-            head[key], position = safejson.raw_decode(text, position)
-        position = skip(position)
-        if text[position : position + 1] == ",":
-            position = skip(position + 1)
-            if text[position : position + 1] == "}":
-                raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
-        elif text[position : position + 1] != "}":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
-    if skip(position + 1) != len(text):
-        raise json.JSONDecodeError("Extra data", text, skip(position + 1))
+            head[key] = reader.value()
+        following = reader.peek()
+        if following == ",":
+            reader.position += 1
+            if reader.peek() == "}":
+                reader.fail("Expecting property name enclosed in double quotes")
+        elif following != "}":
+            reader.fail("Expecting ',' delimiter")
+    reader.position += 1
+    if reader.peek() != "":
+        reader.fail("Extra data")
     if backup is None:
         return _backup_of(head, where, source)
     return backup
 
 
-def _stream_papers(text: str, position: int, backup: Backup, where: str, skip) -> int:
-    """Decode the papers list starting at ``position`` (after its '['); returns where it ends."""
+def _stream_papers(reader: _Reader, backup: Backup, where: str) -> None:
+    """Decode the papers list (after its '['), adding each paper to ``backup`` as it comes."""
     seen: set[str] = set()
     number = 0
-    while text[position : position + 1] != "]":
+    while reader.peek() != "]":
         number += 1
-        doc, position = safejson.raw_decode(text, position, max_depth=safejson.MAX_DEPTH - 2)
+        doc = reader.value(max_depth=safejson.MAX_DEPTH - 2)
         _add_paper(backup, seen, number, doc, where)
-        position = skip(position)
-        if text[position : position + 1] == ",":
-            position = skip(position + 1)
-            if text[position : position + 1] == "]":
-                raise json.JSONDecodeError("Expecting value", text, position)
-        elif text[position : position + 1] != "]":
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, position)
-    return position + 1
-
-
-def parse_backup_file(path: str | os.PathLike) -> Backup:
-    where = "stdin" if str(path) == "-" else str(path)
-    return parse_backup(read_input_bytes(path, limit=MAX_BACKUP_BYTES), where, source_name(path))
+        following = reader.peek()
+        if following == ",":
+            reader.position += 1
+            if reader.peek() == "]":
+                reader.fail("Expecting value")
+        elif following != "]":
+            reader.fail("Expecting ',' delimiter")
+    reader.position += 1
 
 
 # -- merging ------------------------------------------------------------------------------

@@ -251,3 +251,24 @@ def test_a_backup_is_read_paper_by_paper_with_the_same_judgement_as_a_whole_read
     else:
         with pytest.raises(ImportProblem, match=reason):
             parse_backup(text.encode(), "b.json")
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])
+def test_a_backup_read_in_tiny_pieces_gives_the_same_papers_as_a_whole_read(chunk):
+    import io
+
+    from reader.importers import backup as backups
+
+    papers = [
+        {"id": f"p{n}", "title": f"Tïtle ✓ {n} 模型 \U0001f600", "upvotes": 10 ** n, "abstract": "é" * n,
+         "links": [{"url": f"https://x.org/{n}", "kind": "code"}], "extra": {"n": [n, {"m": 1.5}]}}
+        for n in range(6)
+    ]
+    text = json.dumps({"format": "reader-backup", "version": 1, "count": 123456789, "papers": papers,
+                       "after": [1, 2]}, ensure_ascii=False, indent=1).encode("utf-8")
+    whole = parse_backup(text, "b.json")
+    pieces = backups._read_backup(io.BytesIO(b"\xef\xbb\xbf" + text), "b.json", None, chunk=chunk)
+    assert pieces.papers == whole.papers and pieces.abstracts == whole.abstracts
+    assert [p.upvotes for p in pieces.papers] == [10 ** n for n in range(6)]
+    with pytest.raises(ImportProblem, match="not valid JSON"):
+        backups._read_backup(io.BytesIO(text[:-30]), "b.json", None, chunk=chunk)
