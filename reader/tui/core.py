@@ -11,6 +11,7 @@ import gc
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 from textual import on, work
@@ -60,6 +61,7 @@ class ReaderCore(App[int]):
         new_since: str | None = None,
         new_marks: NewMarks | None = None,
         note_editor: Callable[[str], str] | None = None,
+        export_dir: Path | None = None,
     ) -> None:
         super().__init__(css_path=[styles_dir() / name for name in STYLE_FILES])
         self.library = library
@@ -82,6 +84,7 @@ class ReaderCore(App[int]):
         self.new_since = new_since  # where the smart list New starts (reader.newmark); None: every paper
         self.new_marks = new_marks  # None (the demo, tests): the mark is not kept
         self.note_editor = note_editor  # None: reader.notes.edit_in_editor ($VISUAL / $EDITOR)
+        self.fixed_export_dir = export_dir  # None: the working directory at the time of the export
         self.gate = StoreGate(library)
         # The papers in order now (cheap); their counts come from a worker after the first frame.
         self.catalog = Catalog.from_library(library, counted=False, new_since=new_since)

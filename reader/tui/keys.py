@@ -69,9 +69,15 @@ KEYS: tuple[KeySpec, ...] = (
         "leave", "escape", "leave", "Leave the search / clear the selection / stop an online task", "Moving", [MAIN],
         palette=False, priority=True,
     ),
+    _spec(
+        "clear_search", "ctrl+l", "clear_search", "Clear the search (the list shows every paper again)", "Moving",
+        [MAIN], priority=True,
+    ),
+    _spec("search_all", "A", "search_all", "Search every paper, not only the smart list (back to All)", "Moving", [MAIN]),
     _spec("focus_next", "tab", "app.focus_next", "Next pane", "Moving", [MAIN], palette=False),
     _spec("focus_previous", "shift+tab", "app.focus_previous", "Previous pane", "Moving", [MAIN], palette=False),
     _spec("show_detail", "enter", "show_detail", "Go to the detail pane (scroll the abstract)", "Moving", [LIST], palette=False),
+    _spec("toggle_sidebar", "b", "toggle_sidebar", "Hide / show the smart lists (sidebar)", "Moving", [MAIN]),
     _spec("next_list", "right_square_bracket", "next_list", "Next smart list (sidebar)", "Moving", [MAIN]),
     _spec("previous_list", "left_square_bracket", "previous_list", "Previous smart list (sidebar)", "Moving", [MAIN]),
     # The list
@@ -164,20 +170,75 @@ def bindings(owner: str) -> list[BindingType]:
     return result
 
 
+# The nodes whose bindings are live at the same time: a screen, the app, and the one widget
+# focused on that screen. A key may mean two things only in places never live together.
+CONTEXTS: tuple[frozenset[str], ...] = (
+    frozenset({APP, MAIN, LIST}),
+    frozenset({APP, MAIN, SIDEBAR}),
+    frozenset({APP, MAIN, DETAIL}),
+    frozenset({APP, WELCOME}),
+    frozenset({APP, TRIAGE}),
+    frozenset({APP, NOTE}),
+    frozenset({APP, STATS}),
+)
+# Keys Textual itself binds everywhere.
+RESERVED = {"ctrl+p": "opens the command palette", "ctrl+q": "quits"}
+
+
+def _live_together(one: KeySpec, other: KeySpec) -> bool:
+    return any(context & set(one.owners) and context & set(other.owners) for context in CONTEXTS)
+
+
 def check_keymap(keys: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
-    """A user's ``[keys]`` table: (the usable part, problems to tell them about)."""
-    usable: dict[str, str] = {}
+    """A user's ``[keys]`` table: (the usable part, problems to tell them about).
+
+    A key another action already uses where this one is live (``toggle_read = "j"``,
+    while j moves down the list) would silently take one of the two away: it is
+    left out with a warning, and an action left with no key keeps its own.
+    """
     problems: list[str] = []
+    wanted: dict[str, list[str]] = {}
     for binding_id, value in keys.items():
         if binding_id not in KEYS_BY_ID:
             problems.append(f"unknown key id {binding_id!r}")
             continue
-        names = [part.strip() for part in value.split(",") if part.strip()]
+        names = list(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
         if not names:
             problems.append(f"{binding_id}: no key given")
             continue
-        usable[binding_id] = ",".join(names)
+        wanted[binding_id] = names
+    effective = {spec.id: wanted.get(spec.id) or _split(spec.keys) for spec in KEYS}
+    usable: dict[str, str] = {}
+    for binding_id, names in wanted.items():
+        spec = KEYS_BY_ID[binding_id]
+        own = _split(spec.keys)
+        kept = []
+        for name in names:
+            clash = None if name in own else _clash(spec, name, effective)
+            if clash is None:
+                kept.append(name)
+            else:
+                problems.append(f"{binding_id} = {name!r} left out: {name} already {clash}")
+        if kept:
+            usable[binding_id] = ",".join(kept)
+        else:
+            effective[binding_id] = own
+            problems[-1] += f"; {binding_id} keeps {', '.join(own)}"
     return usable, problems
+
+
+def _split(keys: str) -> list[str]:
+    return [key.strip() for key in keys.split(",") if key.strip()]
+
+
+def _clash(spec: KeySpec, name: str, effective: Mapping[str, list[str]]) -> str | None:
+    """What ``name`` already does where ``spec`` is live, or None."""
+    if name in RESERVED:
+        return RESERVED[name]
+    for other in KEYS:
+        if other.id != spec.id and name in effective[other.id] and _live_together(spec, other):
+            return f"does {other.description[:1].lower() + other.description[1:]} ({other.id})"
+    return None
 
 
 def effective_keys(spec: KeySpec, keymap: Mapping[str, str]) -> list[str]:

@@ -427,7 +427,7 @@ async def test_u_undoes_the_last_change(small_library, make_app):
         await settle(pilot)
         assert not library.get(ids[MAMBA]).read
         assert "●" in list_rows(app)[0]
-        assert any(text.startswith("Undone: mark 1 paper(s) read") for text in notifications(app))
+        assert any(text.startswith("Undone: mark 1 paper read") for text in notifications(app))
 
 
 async def test_refresh_picks_up_changes_from_another_process(small_library, make_app, db_path):
@@ -529,3 +529,66 @@ async def test_hostile_titles_are_shown_literally(library, make_app):
         palette_text = "\n".join(str(option.prompt) for option in app.screen.query("OptionList").first().options)
         assert "Show list: #[bold]x" in palette_text
         await pilot.press("escape")
+
+
+async def test_a_key_remapped_onto_one_in_use_warns_and_keeps_the_action(small_library, make_app):
+    from reader.config import Config
+
+    library, ids = small_library
+    app = make_app(library, config=Config(keys={"toggle_read": "j"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("j already does next paper" in text and "toggle_read keeps r" in text for text in notifications(app))
+        await pilot.press("j")  # still moves down
+        assert app.main_screen.query_one(PaperList).current_id == ids[GRAPHS]
+        await pilot.press("r")  # and r still marks read
+        await settle(pilot)
+        assert library.get(ids[GRAPHS]).read
+
+
+async def test_copy_inside_tmux_says_tmux_may_need_set_clipboard_on(small_library, make_app, clipboard, monkeypatch):
+    monkeypatch.setenv("TMUX", "/tmp/tmux-1000/default,1234,0")
+    library, ids = small_library
+    clipboard.available = False
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("y", "t")
+        await settle(pilot)
+        assert any("(OSC 52)" in text and "set -g set-clipboard on" in text for text in notifications(app))
+
+
+async def test_copy_outside_tmux_does_not_mention_it(small_library, make_app, clipboard, monkeypatch):
+    monkeypatch.delenv("TMUX", raising=False)
+    library, ids = small_library
+    clipboard.available = False
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("y", "t")
+        await settle(pilot)
+        assert not any("tmux" in text for text in notifications(app))
+
+
+async def test_a_backup_restored_by_another_process_is_explained(small_library, make_app, db_path):
+    from reader.importers import Candidate
+
+    library, ids = small_library
+    other = type(library).open(db_path)  # what `reader backup ...` would do
+    other.backup()
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        other.import_candidates([Candidate(title="A Brand New Paper", abstract="Fresh.", source="cli")])
+        app.refresh_library()
+        await settle(pilot)
+        assert status_text(app) == "5 papers"
+        other.restore_backup(1)
+        app.refresh_library()  # what the poll timer runs
+        await settle(pilot)
+        assert status_text(app) == "4 papers"
+        assert any(
+            "put back to an earlier state by another process (reader backup restore)" in text
+            and "4 papers now, 5 papers before" in text
+            for text in notifications(app)
+        ), notifications(app)

@@ -42,3 +42,21 @@ def test_effective_keys_follow_the_keymap():
     spec = keys.KEYS_BY_ID["toggle_read"]
     assert keys.effective_keys(spec, {}) == ["r"]
     assert keys.effective_keys(spec, {"toggle_read": "x,ctrl+x"}) == ["x", "ctrl+x"]
+
+
+def test_a_key_already_in_use_is_refused_and_the_action_keeps_its_own():
+    usable, problems = keys.check_keymap({"toggle_read": "j"})
+    assert usable == {}  # r still toggles read; j still moves down
+    assert problems == [
+        "toggle_read = 'j' left out: j already does next paper (or item) (cursor_down); toggle_read keeps r"
+    ]
+    # Part of a remap that clashes: the rest is kept.
+    usable, problems = keys.check_keymap({"tag": "x,o"})
+    assert usable == {"tag": "x"} and "o already does open the code link" in problems[0]
+    # Moving the other action away first is a swap, not a clash; keys live apart do not clash.
+    assert keys.check_keymap({"toggle_read": "j", "cursor_down": "ctrl+n"}) == (
+        {"toggle_read": "j", "cursor_down": "ctrl+n"}, []
+    )
+    assert keys.check_keymap({"toggle_read": "s"}) == ({"toggle_read": "s"}, [])  # s: triage and welcome only
+    assert keys.check_keymap({"undo": "ctrl+p"})[1] == ["undo = 'ctrl+p' left out: ctrl+p already opens the "
+                                                       "command palette; undo keeps u"]

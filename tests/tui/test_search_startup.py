@@ -49,7 +49,7 @@ async def test_a_progress_line_shows_while_the_index_is_built(sample_library, ma
         main = app.main_screen
         main.search_progress("building the search index: 40%")
         await pilot.pause()
-        assert "building the search index: 40%" in str(main.query_one("#search-status").render())
+        assert "building the search index: 40%" in str(main.query_one("#search-message").render())
         main.search_progress(None)
         await pilot.pause()
-        assert "building" not in str(main.query_one("#search-status").render())
+        assert not main.query_one("#search-message").display

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+from reader.textsafe import printable
+from reader.tui.modals.confirm import ConfirmModal
+from reader.wording import plural
 
 
 GROUPINGS: tuple[tuple[str, str], ...] = (
@@ -40,9 +44,13 @@ class ExportRequest:
     order: str = "rank"
     abstracts: str = "none"
     scope: str = "list"  # "list" or "selection"
+    replace: bool = False  # the file exists and the user said to replace it
 
 
 class ExportModal(ModalScreen[ExportRequest | None]):
+    """File (its full path shown), title, options, scope. A file that exists asks Replace or Keep,
+    Keep focused; Keep comes back here to pick another name. At 80x24 the dialog scrolls."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog_cancel")]
 
     def __init__(
@@ -62,29 +70,49 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         self.base_dir = base_dir or Path.cwd()
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box", id="export-dialog"):
+        with VerticalScroll(classes="dialog-box", id="export-dialog"):
             yield Label("Export as Markdown", classes="dialog-title")
-            yield Label("File")
-            yield Input(self.default_path, id="export-path")
-            yield Label("Title")
-            yield Input(self.default_title, id="export-title")
+            with Horizontal(classes="field-row"):
+                yield Label("File", classes="field-label")
+                yield Input(self.default_path, id="export-path")
+            yield Static(id="export-where", classes="dialog-hint")
+            with Horizontal(classes="field-row"):
+                yield Label("Title", classes="field-label")
+                yield Input(self.default_title, id="export-title")
             with Horizontal(id="export-options"):
                 yield Select(GROUPINGS, value="none", allow_blank=False, id="export-group")
                 yield Select(ORDERS, value="rank", allow_blank=False, id="export-order")
                 yield Select(ABSTRACTS, value="none", allow_blank=False, id="export-abstracts")
             if self.selection_count:
                 with RadioSet(id="export-scope"):
-                    yield RadioButton(f"The selection ({self.selection_count:,} papers)", value=True, id="scope-selection")
-                    yield RadioButton(f"The list ({self.list_count:,} papers)", id="scope-list")
+                    yield RadioButton(
+                        f"The selection ({plural(self.selection_count, 'paper')})", value=True, id="scope-selection"
+                    )
+                    yield RadioButton(f"The list ({plural(self.list_count, 'paper')})", id="scope-list")
             else:
-                yield Static(Text(f"{self.list_count:,} papers: the current list"), classes="dialog-hint")
+                yield Static(Text(f"{plural(self.list_count, 'paper')}: the current list"), classes="dialog-hint")
             yield Static(id="export-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export", id="export", variant="primary")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
+        self._show_where(self.default_path)
         self.query_one("#export-path", Input).focus()
+
+    def _target(self, raw: str) -> Path:
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    def _show_where(self, raw: str) -> None:
+        raw = raw.strip()
+        where = f"Writes {self._target(raw)}" if raw else "Give a file name."
+        self.query_one("#export-where", Static).update(Text(printable(where)))
+
+    @on(Input.Changed, "#export-path")
+    def _path_changed(self, event: Input.Changed) -> None:
+        self._show_where(event.value)
+        self._error("")
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -97,20 +125,18 @@ class ExportModal(ModalScreen[ExportRequest | None]):
     def _pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "export":
             self._finish()
-        else:
+        elif event.button.id == "cancel":
             self.dismiss(None)
 
     def _error(self, message: str) -> None:
-        self.query_one("#export-error", Static).update(Text(message))
+        self.query_one("#export-error", Static).update(Text(printable(message)))
 
     def _finish(self) -> None:
         raw = self.query_one("#export-path", Input).value.strip()
         if not raw:
             self._error("Give a file name.")
             return
-        path = Path(raw).expanduser()
-        if not path.is_absolute():
-            path = self.base_dir / path
+        path = self._target(raw)
         if path.is_dir():
             self._error(f"{path} is a directory; give a file name.")
             return
@@ -121,13 +147,25 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         scope = "list"
         if self.selection_count:
             scope = "selection" if self.query_one("#scope-selection", RadioButton).value else "list"
-        self.dismiss(
-            ExportRequest(
-                path,
-                title,
-                group_by=str(self.query_one("#export-group", Select).value),
-                order=str(self.query_one("#export-order", Select).value),
-                abstracts=str(self.query_one("#export-abstracts", Select).value),
-                scope=scope,
-            )
+        request = ExportRequest(
+            path,
+            title,
+            group_by=str(self.query_one("#export-group", Select).value),
+            order=str(self.query_one("#export-order", Select).value),
+            abstracts=str(self.query_one("#export-abstracts", Select).value),
+            scope=scope,
         )
+        if not path.exists():
+            self.dismiss(request)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(replace(request, replace=True))
+            else:  # Keep: back here, to pick another name
+                field = self.query_one("#export-path", Input)
+                field.focus()
+                self._error(f"{path.name} exists; kept it. Give another name, or Export again to be asked.")
+
+        question = f"{path} exists. Replace it?"
+        self.app.push_screen(ConfirmModal(printable(question), yes="Replace", no="Keep", safe=True), answered)

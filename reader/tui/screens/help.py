@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from typing import Any
+
+from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -14,40 +17,55 @@ from textual.widgets import Static
 from reader.tui import keys
 
 
-def key_names(app, spec: keys.KeySpec, keymap: Mapping[str, str]) -> str:
+def key_names(app: App[Any], spec: keys.KeySpec, keymap: Mapping[str, str]) -> str:
     names = []
     for key in keys.effective_keys(spec, keymap):
         names.append(app.get_key_display(Binding(key, "")))
     return " / ".join(dict.fromkeys(names))
 
 
-def help_text(app, keymap: Mapping[str, str], config_hint: str) -> Text:
-    text = Text()
-    column = 18
+def numbered_names(app: App[Any], specs: list[keys.KeySpec], keymap: Mapping[str, str]) -> str:
+    """The keys of "open link 1 … 9": ``1 … 9`` when they are the digits, else each one."""
+    names = [key_names(app, spec, keymap) for spec in specs]
+    if names == [str(n) for n in range(1, len(names) + 1)]:
+        return f"1 … {len(names)}"
+    return ",".join(names)
+
+
+def help_table(app: App[Any], keymap: Mapping[str, str]) -> Table:
+    """Every key in three columns (keys, what they do, the id to remap them); only the middle one
+    wraps, so the help reads the same at 80 columns as at 200."""
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("keys", style="bold", no_wrap=True, max_width=16)
+    table.add_column("action", ratio=1)
+    table.add_column("id", style="dim", no_wrap=True)
     for section, specs in keys.sections().items():
-        text.append(section + "\n", style="bold underline")
-        numbered = [spec for spec in specs if spec.id.startswith("open_link_")]
+        table.add_row(Text(section, style="bold underline"), "", "")
+        numbered = [spec for spec in specs if spec.id.startswith(("open_link_", "triage_link_"))]
         for spec in specs:
             if numbered and spec is numbered[0]:
-                # Nine keys, one line: "1, 2, ... 9  Open link 1 ... 9"
-                names = ",".join(key_names(app, one, keymap) for one in numbered)
-                text.append("  " + names.ljust(column), style="bold")
-                text.append("Open link 1 … 9 (as numbered in the detail pane)")
-                text.append(f"  ({numbered[0].id} … {numbered[-1].id})\n", style="dim")
-            elif spec not in numbered:
-                text.append("  " + key_names(app, spec, keymap).ljust(column), style="bold")
-                text.append(spec.description)
-                text.append(f"  ({spec.id})\n", style="dim")
-        text.append("\n")
-    text.append("Everywhere\n", style="bold underline")
-    text.append("  " + "^p".ljust(column), style="bold")
-    text.append("Command palette: every action, and the themes\n")
-    text.append("  " + "tab".ljust(column), style="bold")
-    text.append("In the tag editor: complete the tag being typed\n\n")
-    text.append("Remap a key in ", style="")
+                first, last = numbered[0].id, numbered[-1].id
+                table.add_row(
+                    Text(numbered_names(app, numbered, keymap)),
+                    Text(spec.description.replace(" 1", " 1 … 9", 1) + " (as numbered on screen)"),
+                    Text(f"{first[:-2]}_1…9" if last.endswith("_9") else f"{first}…{last}"),
+                )
+            elif spec not in numbered:  # Text, not str: "[triage]" and "[" are not markup
+                table.add_row(Text(key_names(app, spec, keymap)), Text(spec.description), Text(spec.id))
+        table.add_row("", "", "")
+    table.add_row(Text("Everywhere", style="bold underline"), "", "")
+    table.add_row(Text("^p"), Text("Command palette: every action, and the themes"), "")
+    table.add_row(Text("tab"), Text("In the tag editor: complete the tag being typed"), "")
+    return table
+
+
+def remap_text(config_hint: str) -> Text:
+    text = Text()
+    text.append("Remap a key in ")
     text.append(config_hint, style="italic")
-    text.append(" with the id in brackets, e.g.\n")
+    text.append(" with its id (the right-hand column), e.g.\n")
     text.append('  [keys]\n  toggle_read = "x"\n', style="dim")
+    text.append("A key another action already uses is refused with a warning; the action keeps its own keys.", style="dim")
     return text
 
 
@@ -66,7 +84,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box", classes="dialog-box"):
             yield Static(Text("reader: keys", style="bold"), classes="dialog-title")
-            yield Static(help_text(self.app, self.keymap, self.config_hint), id="help-text")
+            yield Static(help_table(self.app, self.keymap), id="help-text")
+            yield Static(remap_text(self.config_hint), id="help-remap")
 
     def action_close(self) -> None:
         self.dismiss(None)

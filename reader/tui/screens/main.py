@@ -12,6 +12,7 @@ from collections import Counter
 from rich.text import Text
 from textual import on, work
 from textual.worker import get_current_worker
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -34,8 +35,11 @@ from reader.tui.modals.export import ExportModal, ExportRequest
 from reader.tui.modals.tags import TagEdit, TagEditorModal
 from reader.tui.widgets.paper_list import PaperList
 from reader.tui.widgets.sidebar import SmartListSidebar
+from reader.tui.screens.layout import list_height, sidebar_width
 from reader.tui.screens.targets import Targets
 from reader.tui.services import ReaderServices
+from reader.textsafe import printable
+from reader.wording import plural
 
 # Actions that need a paper under the cursor (or a selection) to do anything.
 PAPER_ACTIONS = {
@@ -117,6 +121,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             yield Static("reader · demo" if self.services.demo else "reader", id="app-name")
             yield SearchInput(placeholder="Search: words, \"phrases\"…  (press / )", id="search")
             yield Static(id="search-status")
+        yield Static(id="search-message")
         with Horizontal(id="body"):
             yield SmartListSidebar(id="sidebar")
             with Vertical(id="papers-pane"):
@@ -238,33 +243,68 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         else:
             paper_list.empty_text = "No papers."
         paper_list.set_rows(rows, keep=keep)
+        self.paper_list.show_stars = self.stars_shown(rows)
+        self._fit_list()
         self._update_status()
         self._refresh_footer()
 
-    def _update_status(self) -> None:
-        status = self.query_one("#search-status", Static)
-        if self._error is not None:
-            status.update(Text(self._error))
-            status.add_class("-error")
+    # -- sharing the terminal ----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.sidebar.styles.width = sidebar_width(event.size.width)
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """A short list (3 results) gives the detail pane the height it does not need."""
+        pane = self.query_one("#papers-pane")
+        if not pane.size.height:
             return
-        status.remove_class("-error")
+        wanted = list_height(pane.size.height, len(self._rows))
+        self.paper_list.styles.height = wanted if wanted is not None else "3fr"
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.sidebar
+        sidebar.display = not sidebar.display
+        if not sidebar.display and sidebar.has_focus:
+            self.set_focus(self.paper_list)
+
+    def _update_status(self) -> None:
+        """The short status beside the search bar, and the message line under it (whole sentences:
+        a search error, the index being built, the scope of a search within a smart list)."""
+        status = self.query_one("#search-status", Static)
+        status.set_class(self._error is not None, "-error")
         count = self._total if self.query_text and self._total is not None else len(self._rows)
-        if self.query_text:
-            noun = "match" if count == 1 else "matches"
-            text = f"{count:,} {noun}"
+        if self._error is not None:
+            text = "Search error"
+        elif self.query_text:
+            text = plural(count, "match", "matches")
         else:
-            text = f"{count:,} paper" + ("" if count == 1 else "s")
+            text = plural(count, "paper")
         if self.list_id != ALL:
             text += f" in {list_label(self.list_id)}"
-        if self.index_progress:
-            text += f" ({self.index_progress})"
-        elif self.query_text and self._note:
-            text += f" ({self._note})"
-        text += self.sort_status()
+        if self._error is None:
+            text += self.sort_status()
         selected = len(self.paper_list.selected)
         if selected:
             text += f" · {selected:,} selected"
-        status.update(Text(text))
+        status.update(Text(printable(text)))
+        self._update_message()
+
+    def _update_message(self) -> None:
+        message = self.query_one("#search-message", Static)
+        line: str | None = None
+        if self._error is not None:
+            line = f"Search: {self._error}"
+        elif self.index_progress:
+            line = f"The search index: {self.index_progress}. Searches wait for it."
+        elif self.query_text and self.list_id != ALL:
+            line = f"Searching {list_label(self.list_id)} only: A searches every paper, ctrl+l clears the search."
+        elif self.query_text and self._note:
+            line = f"The search index: {self._note}."
+        message.set_class(self._error is not None, "-error")
+        message.display = line is not None
+        if line is not None:
+            message.update(Text(printable(line)))
 
     # -- reacting to the library ---------------------------------------------------------
 
@@ -372,6 +412,10 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             return not self.search_input.has_focus  # "/" in the search bar is a character
         if action == "search_done":
             return self.search_input.has_focus
+        if action == "search_all":
+            return True if self.list_id != ALL else None
+        if action == "clear_search":
+            return True if self.search_input.value else None
         if action in PAPER_ACTIONS:
             if self.paper_list.current_id is None and not self.paper_list.selected:
                 return None
@@ -400,6 +444,14 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
             pass  # the progress line says it is stopping
         elif not self.paper_list.has_focus:
             self.set_focus(self.paper_list)
+
+    def action_search_all(self) -> None:
+        """Search every paper: the query stays, the smart list goes back to All."""
+        self.sidebar.choose(ALL)
+
+    def action_clear_search(self) -> None:
+        self.search_input.value = ""
+        self.set_focus(self.paper_list)
 
     def action_next_list(self) -> None:
         self.sidebar.step(+1)
@@ -614,6 +666,7 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         self.app.push_screen(
             ExportModal(
                 default_path=self.services.default_export_name(),
+                base_dir=self.services.export_dir(),
                 default_title=title,
                 list_count=len(rows),
                 selection_count=len(selection_ids),

@@ -7,10 +7,11 @@ reverses it.
 
 from __future__ import annotations
 
-from reader.sorting import RANK, STARS, describe_sort, sort_ids
+from reader.sorting import RANK, STARS, describe_sort, github_stars, sort_ids
 from reader.tui.modals.sort import SortModal
 from reader.tui.screens.targets import ListScreen
 from reader.papers import Paper
+from reader.tui.catalog import Catalog
 from collections.abc import Mapping
 
 
@@ -19,6 +20,7 @@ class SortActions:
 
     list_order: str = RANK
     list_reverse: bool = False
+    catalog: Catalog
 
     @property
     def sorted_by_default(self) -> bool:
@@ -39,7 +41,6 @@ class SortActions:
             self.list_reverse = not self.list_reverse
         else:
             self.list_order, self.list_reverse = name, False
-        self.paper_list.show_stars = self.list_order == STARS
         self.paper_list.date_field = self.date_field()
         self.notify(f"Sorted by {describe_sort(self.list_order, self.list_reverse)}. S changes it.", title="Sort")
         self.run_search(keep=self.paper_list.current_id)
@@ -49,6 +50,14 @@ class SortActions:
         if order == RANK and not reverse:
             return rows
         return sort_ids(rows, papers, order, reverse)
+
+    def stars_shown(self, rows: list[str]) -> bool:
+        """A stars column only in the by-stars order, and only when a paper listed has stars
+        (else it would take room from the titles and tags for nothing)."""
+        if self.list_order != STARS:
+            return False
+        papers = self.catalog.papers
+        return any(github_stars(papers[pid]) is not None for pid in rows if pid in papers)
 
     def sort_status(self) -> str:
         """What the header says about the order ('' for the default)."""

@@ -30,6 +30,7 @@ from reader.textsafe import printable
 from reader.tui.core import ReaderCore
 from reader.tui.messages import OnlineEnded, OnlineProgress, StoreChanged
 from reader.tui.widgets.online_status import OnlineStatus
+from reader.wording import plural as _plural
 
 ONLINE_GROUP = "online"
 FETCH_CONCURRENCY = 4
@@ -38,10 +39,6 @@ LINK_CONCURRENCY = 8
 RESOLVE_CONCURRENCY = 3
 MAX_LISTED = 3  # failures named one by one in a notification
 NOTE_TIMEOUT = 12
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def _clip(text: str, limit: int = 160) -> str:

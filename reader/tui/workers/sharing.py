@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 
 from textual import work
 
@@ -14,6 +17,9 @@ from reader.tui.core import ReaderCore
 from reader.tui.modals.confirm import ConfirmModal
 from reader.tui.modals.export import ExportRequest
 from reader.wording import papers as _papers
+
+
+TERMINAL_CLIPBOARD = "the terminal clipboard (OSC 52)"
 
 
 class SharingWork(ReaderCore):
@@ -102,14 +108,23 @@ class SharingWork(ReaderCore):
             self.call_from_thread(self.copy_to_clipboard, text)  # OSC 52: the terminal puts it on the clipboard
 
         used = copy_to_clipboard(
-            text, methods=[("the clipboard", system), ("the terminal clipboard (OSC 52)", terminal)]
+            text, methods=[("the clipboard", system), (TERMINAL_CLIPBOARD, terminal)]
         )
         note = f"Copied the {what} to {used}."
         if reasons:
             note += f" The system clipboard is unavailable: {reasons[0]}."
+        if used == TERMINAL_CLIPBOARD and os.environ.get("TMUX"):
+            note += (
+                " Inside tmux it reaches your clipboard only with `set -g set-clipboard on` in ~/.tmux.conf"
+                " (tmux's default, external, drops it)."
+            )
         self.notify(note + after, title="Copy")
 
     # -- export ------------------------------------------------------------------------------------------
+
+    def export_dir(self) -> Path:
+        """Where a relative export file name goes (the working directory, unless given)."""
+        return self.fixed_export_dir or Path.cwd()
 
     def default_export_name(self) -> str:
         return f"reading-list-{self.clock()[:10]}.md"
@@ -118,17 +133,17 @@ class SharingWork(ReaderCore):
         if not papers:
             self.notify("Nothing to export.", severity="warning")
             return
-        if request.path.exists():
+        if request.path.exists() and not request.replace:
             self._confirm_replace(papers, request)
             return
-        self._write_export(papers, request, replace=False)
+        self._write_export(papers, request, replace=request.replace)
 
     def _confirm_replace(self, papers: list[Paper], request: ExportRequest) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
                 self._write_export(papers, request, replace=True)
 
-        self.push_screen(ConfirmModal(f"{request.path} exists. Replace it?", yes="Replace", no="Keep"), answered)
+        self.push_screen(ConfirmModal(printable(f"{request.path} exists. Replace it?"), yes="Replace", no="Keep", safe=True), answered)
 
     @work(thread=True, group="export", exit_on_error=False, name="Export")
     def _write_export(self, papers: list[Paper], request: ExportRequest, replace: bool) -> None:

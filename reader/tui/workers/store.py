@@ -7,6 +7,7 @@ Each runs in a thread worker, one at a time through the gate, and ends in a
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from textual import on, work
 from textual.worker import WorkerState
@@ -19,6 +20,7 @@ from reader.tui.core import ReaderCore
 from reader.tui.messages import StoreChanged
 from reader.tui.modals.tags import TagEdit
 from reader.tui.screens.welcome import WelcomeScreen
+from reader.wording import change_label
 from reader.wording import papers as _papers
 
 
@@ -60,7 +62,7 @@ class StoreWork(ReaderCore):
                     kept = tuple(tag for tag in paper.tags if tag not in edit.remove)
                     return replace(paper, tags=kept + tuple(tag for tag in edit.add if tag not in kept))
 
-                return library.modify(ids, update, f"tag {len(ids)} paper(s) {edit.describe()}")
+                return library.modify(ids, update, f"tag {_papers(len(ids))} {edit.describe()}")
             if edit.add:
                 return library.tag(ids, edit.add)
             return library.untag(ids, edit.remove)
@@ -81,11 +83,22 @@ class StoreWork(ReaderCore):
             self.post_message(StoreChanged(set(), str(exc).capitalize() + ".", "warning"))
             return
         label = outcome.result.label.removeprefix("undo: ")
-        self.post_message(StoreChanged(outcome.delta, printable(f"Undone: {label}")))
+        self.post_message(StoreChanged(outcome.delta, printable(f"Undone: {change_label(label)}")))
 
     @work(thread=True, group="refresh", exit_on_error=False, name="Refresh")
     def refresh_library(self, quiet: bool = True) -> None:
-        outcome = self.gate.run(self.library.refresh)
+        library = self.library
+        before: dict[str, int] = {}
+
+        def refresh() -> bool:
+            before["papers"], before["newest"] = len(library), _newest_change(library)
+            return bool(library.refresh())
+
+        outcome = self.gate.run(refresh)
+        if outcome.delta is None:  # read again whole: another process put another file in its place
+            note = replaced_note(before["papers"], len(library), _newest_change(library) < before["newest"])
+            self.post_message(StoreChanged(None, note))
+            return
         if quiet:
             if outcome.changed:
                 self.post_message(StoreChanged(outcome.delta))
@@ -129,3 +142,23 @@ class StoreWork(ReaderCore):
         report = outcome.result
         note = f"Loaded {_papers(len(report.added))} from {len(files)} sample pages. u undoes."
         self.post_message(StoreChanged(outcome.delta, note))
+
+
+def _newest_change(library: Any) -> int:
+    """The number of the newest change in the library's history (0: none)."""
+    entries = library.history(1)
+    return int(entries[0].seq) if entries else 0
+
+
+def replaced_note(before: int, after: int, went_back: bool) -> str:
+    """Why the counts just changed when the library was read again whole."""
+    why = (
+        "was put back to an earlier state by another process (reader backup restore)"
+        if went_back
+        else "was rewritten by another process (a restored backup, a copy, or many changes at once)"
+    )
+    if after == before:
+        counts = f"still {_papers(after)}"
+    else:
+        counts = f"{_papers(after)} now, {_papers(before)} before"
+    return f"The library {why}; read it again: {counts}."
