@@ -117,7 +117,7 @@ async def test_fetch_today_imports_the_days_papers(small_library, make_app):
         rows = "\n".join(list_rows(app))
         assert "Paper 1 of 2026-01-01" in rows and "Paper 2 of 2026-01-01" in rows
         assert "6 papers" in status_text(app)
-        assert any("Fetched 1 of 1 day: 2 new papers" in text for text in notifications(app))
+        assert any("Fetched 1 of 1 day: 2 entries: 2 new papers" in text for text in notifications(app))
         assert not _online_status(app).has_class("-active")  # the progress line is gone
         paper = next(p for p in library.papers() if p.title == "Paper 1 of 2026-01-01")
         assert paper.arxiv_id == "2601.01001" and paper.authors == ("Ada Lovelace", "Alan Turing")
@@ -167,7 +167,7 @@ async def test_fetch_a_range_keeps_the_good_days_and_reports_the_failing_one(sma
         assert not any("2025-12-31" in title or "2025-12-29" in title for title in titles)
         assert "8 papers" in status_text(app)
         [note] = [text for text in notifications(app) if "Fetched" in text]
-        assert "Fetched 2 of 4 days: 4 new papers" in note
+        assert "Fetched 2 of 4 days: 4 entries: 4 new papers" in note
         assert "2 days failed" in note
         assert "2025-12-31" in note and "invalid JSON" in note
         assert "2025-12-29" in note and "503" in note
@@ -186,6 +186,31 @@ async def test_fetch_offline_is_a_notification_and_changes_nothing(small_library
         [note] = [text for text in notifications(app) if "Fetched" in text]
         assert "nothing imported" in note and "connection refused" in note
         assert app.is_running
+
+
+async def test_fetching_five_days_offline_stops_at_the_first_failure_and_says_so_once(small_library, make_app):
+    from reader.tui.modals.fetch_dates import FetchDatesModal
+
+    library, _ = small_library
+    calls: list[str] = []
+
+    def offline(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return _offline(request)
+
+    app = make_app(library, http_client_factory=_factory(offline))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        assert isinstance(app.screen, FetchDatesModal)
+        app.screen.query_one(Input).value = "2025-12-27..2025-12-31"
+        await pilot.press("enter")
+        await settle(pilot)
+        [note] = [text for text in notifications(app) if "Fetched" in text]
+        assert note.startswith("the server is unreachable (connection refused")  # why, first and once
+        assert "Fetched 0 of 5 days; nothing imported. 5 days not fetched." in note
+        assert note.lower().count("connection refused") == 1  # not once per day
+        assert len(calls) < 5  # the days after the first failure were not tried
 
 
 async def test_a_second_task_waits_for_the_first(small_library, make_app):
@@ -394,7 +419,9 @@ async def test_enrich_offline_is_a_notification_and_changes_nothing(small_librar
         await settle(pilot)
         assert library.generation == before
         [note] = [text for text in notifications(app) if "GitHub" in text]
-        # The batch stops at the first connection failure and says so once (issue 17): the repository
-        # tried at the same moment failed too, or was never tried.
-        assert "unreachable" in note and "connection refused" in note and "Updated 0 papers" in note
+        # The first connection failure stops the batch, and the note says so once (no rate-limit hint).
+        assert note.startswith("the server is unreachable (connection refused by api.github.com); stopped")
+        # (two requests may already be under way when the first fails: 1 or 2 failed)
+        assert note.count("is unreachable") == 1 and "Updated 0 papers" in note
+        assert "GITHUB_TOKEN" not in note
         assert not _online_status(app).has_class("-active")

@@ -80,7 +80,7 @@ async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_l
         assert paper.arxiv_id == ATTENTION_ID and paper.authors[0] == "Ashish Vaswani"
         assert paper.tags == ("classic",)
         [note] = [text for text in notifications(app) if "matched" in text]
-        assert note.startswith("1 matched, 0 ambiguous (left alone), 3 unmatched.") and "u undoes" in note
+        assert note.startswith("1 matched, 0 ambiguous, 3 unmatched.") and "u undoes" in note
         await _select_title(app, pilot, ATTENTION)
         shown = detail_text(app)
         assert "Authors: Ashish Vaswani, Noam Shazeer" in shown

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from rich.text import Text
@@ -14,31 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from reader.errors import ReaderError
+from reader.tasks.days import parse_days
 from reader.textsafe import printable
-
-_RANGE_SPLIT = re.compile(r"\s*(?:\.\.|\bto\b|–|—|\s)\s*")
-
-
-def parse_days(text: str, today: date) -> list[date]:
-    """'2024-03-11' or '2024-03-11..2024-03-15' (also 'A to B', 'A B') -> the days.
-
-    Raises :class:`ReaderError` with a message for the dialog.
-    """
-    from reader.online.daily import date_range, parse_day
-
-    text = text.strip()
-    if not text:
-        raise ReaderError("type a day (YYYY-MM-DD) or a range (YYYY-MM-DD..YYYY-MM-DD)")
-    parts = [part for part in _RANGE_SPLIT.split(text) if part]
-    if len(parts) == 1:
-        day = parse_day(parts[0])
-        if day > today:
-            raise ReaderError(f"{day} is in the future; there are no daily papers for it yet")
-        return [day]
-    if len(parts) != 2:
-        raise ReaderError(f"not a day or a range: {text!r} (use YYYY-MM-DD..YYYY-MM-DD)")
-    return date_range(parse_day(parts[0]), parse_day(parts[1]), today=today)
-
 
 class FetchDatesModal(ModalScreen[list[date] | None]):
     """Ask for a day or a range of days; returns the days (checked) or None."""

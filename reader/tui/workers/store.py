@@ -14,7 +14,6 @@ from textual.worker import WorkerState
 
 from reader.errors import ReaderError
 from reader.papers import Paper
-from reader.paths import sample_files
 from reader.textsafe import printable
 from reader.tui.core import ReaderCore
 from reader.tui.messages import StoreChanged
@@ -125,22 +124,10 @@ class StoreWork(ReaderCore):
 
     @work(thread=True, group="store", exit_on_error=False, name="Loading the samples")
     def load_samples(self) -> None:
-        from reader.importers.hf_pages import parse_page_file
+        from reader.tasks.importing import import_samples
 
-        files = sample_files()
-        if not files:
-            raise ReaderError("the sample papers are missing from this installation")
-        parsed = [parse_page_file(path) for path in files]
-        outcome = self.gate.run(
-            lambda: self.library.import_candidates(
-                [cand for item in parsed for cand in item.candidates],
-                skipped=[skip for item in parsed for skip in item.skipped],
-                sources=[item.source for item in parsed],
-                label="sample import",
-            )
-        )
-        report = outcome.result
-        note = f"Loaded {_papers(len(report.added))} from {len(files)} sample pages. u undoes."
+        outcome = self.gate.run(lambda: import_samples(self.library))  # the import `reader --demo` makes
+        note = f"Loaded {_papers(outcome.result.new)} from the sample pages. u undoes."
         self.post_message(StoreChanged(outcome.delta, note))
 
 
