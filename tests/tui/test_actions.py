@@ -282,8 +282,9 @@ async def test_y_copies_the_chosen_format(small_library, make_app, clipboard):
         assert clipboard.copied[-1] == "https://github.com/state-spaces/mamba"
         await pilot.press("y", "m")
         await settle(pilot)
-        assert clipboard.copied[-1].startswith("[Mamba: Linear-Time Sequence Modeling")
-        assert "](<https://" in clipboard.copied[-1] or "](https://" in clipboard.copied[-1]
+        assert clipboard.copied[-1] == (
+            "[Mamba: Linear-Time Sequence Modeling with Selective State Spaces](https://arxiv.org/abs/2312.00752)"
+        )  # no angle brackets: this link does not need them
         await pilot.press("y", "a")
         await settle(pilot)
         assert clipboard.copied[-1].startswith("Foundation models on selective state spaces.")
@@ -592,3 +593,18 @@ async def test_a_backup_restored_by_another_process_is_explained(small_library, 
             and "4 papers now, 5 papers before" in text
             for text in notifications(app)
         ), notifications(app)
+
+
+def test_the_markdown_link_uses_angle_brackets_only_when_the_url_needs_them():
+    from reader.copying import render_copy
+    from reader.papers import Link, Paper
+
+    def copied(url: str) -> str:
+        return render_copy(Paper(id="p", title="T", links=(Link(url, "project"),)), "markdown").text
+
+    assert copied("https://example.org/page") == "[T](https://example.org/page)"
+    # parentheses: CommonMark takes balanced ones bare, but not every renderer does
+    assert copied("https://en.wikipedia.org/wiki/Mamba_(snake)") == "[T](<https://en.wikipedia.org/wiki/Mamba_(snake)>)"
+    assert copied("https://example.org/a)b") == "[T](<https://example.org/a)b>)"  # would end the link early
+    assert copied("https://example.org/a b") == "[T](<https://example.org/a%20b>)"  # had to be encoded
+
