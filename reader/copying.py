@@ -320,7 +320,7 @@ def render_copy(
             pieces.append(("- " if several else "") + markdown_line(paper))
         elif fmt == "citation":
             pieces.append(citation(paper))
-        elif fmt == "abstract" and lookup is not None:
+        elif fmt == "abstract":
             text = lookup(paper.id).strip()
             if not text:
                 skipped.append((paper, "no abstract"))

@@ -607,5 +607,5 @@ def test_the_markdown_link_uses_angle_brackets_only_when_the_url_needs_them():
     # parentheses: CommonMark takes balanced ones bare, but not every renderer does
     assert copied("https://en.wikipedia.org/wiki/Mamba_(snake)") == "[T](<https://en.wikipedia.org/wiki/Mamba_(snake)>)"
     assert copied("https://example.org/a)b") == "[T](<https://example.org/a)b>)"  # would end the link early
-    assert copied("https://example.org/a b") == "[T](<https://example.org/a%20b>)"  # had to be encoded
+    assert copied("https://example.org/a b") == "[T](https://example.org/a%20b)"  # encoded, then bare
 
