@@ -7,7 +7,6 @@ turns keys into requests to the app (which does the store work in workers).
 from __future__ import annotations
 
 import time
-from collections import Counter
 
 from rich.text import Text
 from textual import on, work
@@ -22,20 +21,15 @@ from textual.widgets import Footer, Input, Static
 from reader.errors import ReaderError
 from reader.papers import Paper
 from reader.tui import keys
-from reader.details import numbered_links
-from reader.links import ARXIV_PAGE, ARXIV_PDF, HF_PAPER, arxiv_links
-from reader.tui.catalog import ALL, NEW, Catalog, CatalogChange, ListCounts, list_label
+from reader.tui.catalog import ALL, NEW, Catalog, CatalogChange, list_label
 from reader.tui.widgets.detail import PaperDetail
 from reader.tui.screens.online_actions import OnlineActions
 from reader.tui.widgets.online_status import OnlineStatus
 from reader.tui.screens.sorting import SortActions
-from reader.tui.modals.confirm import ConfirmModal
-from reader.tui.modals.copy import CopyModal
-from reader.tui.modals.export import ExportModal, ExportRequest
-from reader.tui.modals.tags import TagEdit, TagEditorModal
 from reader.tui.widgets.paper_list import PaperList
 from reader.tui.widgets.sidebar import SmartListSidebar
 from reader.tui.screens.layout import list_height, sidebar_width
+from reader.tui.screens.paper_actions import PaperActions
 from reader.tui.screens.targets import Targets
 from reader.tui.services import ReaderServices
 from reader.textsafe import printable
@@ -74,7 +68,7 @@ class SearchInput(Input):
     """The search field (Enter or Down go to the results: MainScreen's search_done)."""
 
 
-class MainScreen(SortActions, OnlineActions, Screen[None]):
+class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
     BINDINGS = keys.bindings(keys.MAIN)
 
     class SearchDone(Message):
@@ -159,6 +153,11 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
     @property
     def rows(self) -> list[str]:
         return self._rows
+
+    @property
+    def searching(self) -> bool:
+        """Still listing the search results (the rows are not all there yet)."""
+        return self._searching
 
     def current_paper(self) -> Paper | None:
         pid = self.paper_list.current_id
@@ -494,214 +493,3 @@ class MainScreen(SortActions, OnlineActions, Screen[None]):
         if self.query_text:
             return "the search results"
         return "the library" if self.list_id == ALL else list_label(self.list_id)
-
-    # reading
-
-    def action_toggle_read(self) -> None:
-        targets = self.targets()
-        if targets is None:
-            self.notify("No paper here.", severity="warning")
-            return
-        papers = [self.catalog.papers[pid] for pid in targets.ids]
-        read = not all(paper.read for paper in papers)
-        if len(papers) == 1:
-            self.services.set_read(targets.ids, read)
-            return
-        state = "read" if read else "unread"
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.services.set_read(targets.ids, read)
-
-        self.app.push_screen(ConfirmModal(f"Mark {targets.description} {state}?"), answered)
-
-    def action_mark_results_read(self) -> None:
-        targets = self.results_targets()
-        if targets is None:
-            return
-        unread = [pid for pid in targets.ids if not self.catalog.papers[pid].read]
-        if not unread:
-            self.notify(f"All {len(targets.ids):,} papers here are already read.")
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.services.set_read(unread, True)
-
-        if len(unread) == len(targets.ids):
-            question = f"Mark {targets.description} read?"
-        else:
-            noun = "paper" if len(unread) == 1 else "papers"
-            question = f"Mark the {len(unread):,} unread {noun} of {len(targets.ids):,} in {self.where()} read?"
-        self.app.push_screen(ConfirmModal(question), answered)
-
-    def _jump_unread(self, step: int) -> None:
-        rows = self._rows
-        papers = self.catalog.papers
-        index = self.paper_list.cursor + step
-        while 0 <= index < len(rows):
-            paper = papers.get(rows[index])
-            if paper is not None and not paper.read:
-                self.paper_list.move_to(index)
-                return
-            index += step
-        self.notify("No unread paper " + ("below." if step > 0 else "above."))
-
-    def action_next_unread(self) -> None:
-        self._jump_unread(+1)
-
-    def action_previous_unread(self) -> None:
-        self._jump_unread(-1)
-
-    # tags
-
-    def _edit_tags(self, targets: Targets | None) -> None:
-        if targets is None:
-            self.notify("No paper here.", severity="warning")
-            return
-        current: Counter = Counter()
-        for pid in targets.ids:
-            current.update(self.catalog.papers[pid].tags)
-        counts = self.catalog.counts or ListCounts(tags=Counter())  # None while still counting
-        ids = targets.ids
-
-        def answered(edit: TagEdit | None) -> None:
-            if edit is not None:
-                self.services.edit_tags(ids, edit)
-
-        self.app.push_screen(
-            TagEditorModal(targets.description, current, counts.tag_names(), Counter(counts.tags or {})), answered
-        )
-
-    def action_tag(self) -> None:
-        self._edit_tags(self.targets())
-
-    def action_tag_results(self) -> None:
-        targets = self.results_targets()
-        if targets is not None:
-            self._edit_tags(targets)
-
-    # links
-
-    def _open(self, paper: Paper | None, link, missing: str) -> None:
-        if paper is None:
-            self.notify("No paper here.", severity="warning")
-        elif not numbered_links(paper):
-            self.notify("This paper has no links.", severity="warning")
-        elif link is None:
-            self.notify(missing, severity="warning")
-        else:
-            self.services.open_link(link.url)
-
-    def action_open_code(self) -> None:
-        paper = self.current_paper()
-        self._open(paper, paper.code_link if paper else None, "This paper has no code link; 1-9 open its other links.")
-
-    def action_open_project(self) -> None:
-        paper = self.current_paper()
-        self._open(
-            paper, paper.project_link if paper else None, "This paper has no project page; 1-9 open its other links."
-        )
-
-    def action_open_link(self, number: int) -> None:
-        paper = self.current_paper()
-        links = numbered_links(paper) if paper is not None else []
-        link = links[number - 1] if 0 < number <= len(links) else None
-        count = len(links)
-        self._open(paper, link, f"This paper has {count} link{'s' if count != 1 else ''}; there is no link {number}.")
-
-    def _open_derived(self, kind: str, what: str) -> None:
-        paper = self.current_paper()
-        link = next((link for link in arxiv_links(paper.arxiv_id) if link.kind == kind), None) if paper else None
-        if paper is not None and link is None:
-            self.notify(f"No arXiv id, so no {what} (I resolves papers on Hugging Face).", severity="warning")
-            return
-        self._open(paper, link, "")
-
-    def action_open_arxiv(self) -> None:
-        self._open_derived(ARXIV_PAGE, "arXiv page")
-
-    def action_open_pdf(self) -> None:
-        self._open_derived(ARXIV_PDF, "PDF")
-
-    def action_open_hf(self) -> None:
-        self._open_derived(HF_PAPER, "Hugging Face page")
-
-    # copy, export
-
-    def action_copy(self) -> None:
-        targets = self.targets()
-        if targets is None:
-            self.notify("No paper here.", severity="warning")
-            return
-        papers = [self.catalog.papers[pid] for pid in targets.ids]
-
-        def answered(format_id: str | None) -> None:
-            if format_id is not None:
-                self.services.copy_papers(format_id, papers)
-
-        self.app.push_screen(CopyModal(self.services.copy_formats(), targets.description), answered)
-
-    def action_export(self) -> None:
-        targets = self.targets() if self.paper_list.selected else None
-        selection_ids = targets.ids if targets is not None else []
-        if not self._rows and not selection_ids:
-            self.notify("Nothing to export: the list is empty.", severity="warning")
-            return
-        if self._searching and not selection_ids:
-            self.notify("Still listing the search results; try again in a moment.", severity="warning")
-            return
-        title = f"Reading list: {self.query_text}" if self.query_text else "Reading list"
-        if self.list_id != ALL:
-            title += f" ({list_label(self.list_id)})"
-        rows = list(self._rows)
-
-        def answered(request: ExportRequest | None) -> None:
-            if request is None:
-                return
-            ids = selection_ids if request.scope == "selection" else rows
-            papers = [self.catalog.papers[pid] for pid in ids if pid in self.catalog.papers]
-            self.services.export_papers(papers, request)
-
-        self.app.push_screen(
-            ExportModal(
-                default_path=self.services.default_export_name(),
-                base_dir=self.services.export_dir(),
-                default_title=title,
-                list_count=len(rows),
-                selection_count=len(selection_ids),
-            ),
-            answered,
-        )
-
-    # notes, triage, statistics
-
-    def _with_current(self, then) -> None:
-        paper = self.current_paper()
-        if paper is None:
-            self.notify("No paper here.", severity="warning")
-        else:
-            then(paper)
-
-    def action_edit_note(self) -> None:
-        self._with_current(self.services.open_note_editor)
-
-    def action_edit_note_external(self) -> None:
-        self._with_current(self.services.edit_note_externally)
-
-    def action_triage(self) -> None:
-        targets = self.results_targets()
-        if targets is None:
-            return
-        self.services.start_triage(targets.ids, self.where(), whole_new_list=self.list_id == NEW and not self.query_text)
-
-    def action_stats(self) -> None:
-        self.services.show_stats()
-
-    # library
-
-    def action_undo(self) -> None:
-        self.services.undo()
-
-    def action_refresh(self) -> None:
-        self.services.refresh_library(quiet=False)

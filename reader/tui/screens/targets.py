@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from textual.app import App
 from textual.notifications import SeverityLevel
 
+from reader.papers import Paper
 from reader.tui.catalog import Catalog
 from reader.tui.services import ReaderServices
 from reader.tui.widgets.paper_list import PaperList
@@ -32,12 +33,22 @@ class ListScreen(ServicedScreen, Protocol):
     """The main screen as its mixins (sorting, online actions) see it."""
 
     catalog: Catalog
+    query_text: str
+    list_id: str
     list_order: str
     list_reverse: bool
     date_column: bool
 
     @property
     def paper_list(self) -> PaperList: ...
+
+    @property
+    def rows(self) -> list[str]: ...
+
+    @property
+    def searching(self) -> bool: ...
+
+    def current_paper(self) -> Paper | None: ...
 
     def targets(self) -> Targets | None: ...
     def results_targets(self) -> Targets | None: ...
