@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from reader.errors import ReaderError
-from reader.papers import Paper, normalise_tag
+from reader.papers import Paper, normalise_tag, short_id
+from reader.safejson import MAX_DEPTH, depth_of
 from reader.store.state import State
 
 Plan = Callable[[], tuple[dict[str, Paper], dict[str, str], list[str]]]
@@ -107,3 +108,14 @@ def revert(entry: dict) -> tuple[dict[str, Paper], dict[str, str], list[str]]:
         else:
             puts[pid] = Paper.from_doc(doc)
     return puts, dict(entry["before_abstracts"]), deletes
+
+
+def check_storable(papers: Iterable[Paper]) -> None:
+    """Refuse papers whose free-form data nests deeper than any file reader reads may hold (a value
+    just under the interpreter's limit would later break saving, undo and compaction for good)."""
+    limit = MAX_DEPTH - 8  # the journal record and the history entry wrap a paper's data in more levels
+    for paper in papers:
+        if paper.extra and depth_of(paper.extra, limit) > limit:
+            raise ReaderError(
+                f"paper {short_id(paper.id)}: its data nests deeper than {limit} levels; nothing was changed"
+            )

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reader.errors import ReaderError
+
 
 @dataclass(slots=True)
 class HistoryEntry:
@@ -120,3 +122,15 @@ class History:
         for entry in entries:
             changed.update(entry["before"], entry.get("created") or (), entry.get("before_abstracts") or ())
         return changed
+
+
+def check_steps(kind: str, times: int, available: int) -> None:
+    """Refuse ``times`` undo (or redo) steps unless the history holds that many: nothing is changed."""
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        raise ReaderError(f"{kind} needs a number of changes of at least 1 (got {times!r})")
+    if times > available:
+        if available == 0:
+            raise ReaderError(f"nothing to {kind}; nothing was changed")
+        raise ReaderError(
+            f"cannot {kind} {times} changes: the history holds {available} that can be {kind}ne; nothing was changed"
+        )

@@ -34,6 +34,8 @@ from pathlib import Path
 
 from reader.errors import LibraryError
 from reader.fileio import atomic_write, fsync_dir
+from reader.papers import Paper
+from reader.store.files import open_regular
 
 
 def encode_record(record: dict) -> bytes:
@@ -50,9 +52,39 @@ def decode_record(line: bytes) -> dict | None:
         if int(line[:8], 16) != zlib.crc32(body):
             return None
         record = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) and isinstance(record.get("seq"), int) else None
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _text_map(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(text, str) for text in value.values())
+
+
+def record_problem(record: dict) -> str | None:
+    """What is wrong with a change record's shape (None: nothing); its "put" papers are checked apart."""
+    checks = (
+        ("put", lambda v: isinstance(v, list) and all(isinstance(doc, dict) for doc in v)),
+        ("delete", _strings),
+        ("created", _strings),
+        ("abstracts", _text_map),
+        ("before_abstracts", _text_map),
+        ("before", lambda v: isinstance(v, dict) and all(doc is None or isinstance(doc, dict) for doc in v.values())),
+        ("label", lambda v: isinstance(v, str)),
+        ("at", lambda v: isinstance(v, str)),
+        ("undoes", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
+        ("redoes", lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool))),
+    )
+    for key, valid in checks:
+        if key in record and not valid(record[key]):
+            return f"{key!r} is not what a change holds ({type(record[key]).__name__})"
+    if isinstance(record["seq"], bool) or record["seq"] < 0:
+        return "'seq' is not a change number"
+    return None
 
 
 class Journal:
@@ -63,59 +95,78 @@ class Journal:
         self.token: str | None = None  # the header's token of the journal read so far
         self.offset = 0  # bytes of it read (and applied) so far
         self.records = 0  # change records in it so far
+        self.lines = 0  # whole lines read so far (the header included)
 
     def reset(self) -> None:
         """Forget what was read: the next :meth:`read_new` starts at the beginning."""
-        self.token, self.offset, self.records = None, 0, 0
+        self.token, self.offset, self.records, self.lines = None, 0, 0, 0
 
     def needs_compaction(self, max_records: int, max_bytes: int) -> bool:
         return self.records >= max_records or self.offset >= max_bytes
 
-    def read_new(self) -> list[dict]:
-        """The whole records after what was read before, oldest first (the header left out).
+    def read_new(self) -> list[tuple[dict, list[Paper]]]:
+        """The whole records after what was read before, oldest first (the header left out), each
+        with its "put" documents as papers.
 
         Advances past them. A journal with another token than the one read
-        before was replaced (compacted): it is read from its start.
+        before was replaced (compacted): it is read from its start. Raises
+        :class:`LibraryError` (nothing read, nothing changed) for a damaged or
+        malformed record anywhere but the last line, which may be cut short by
+        a crash and is then left for the next writer to replace.
         """
-        try:
-            handle = open(self.path, "rb")
-        except FileNotFoundError:
+        handle = open_regular(self.path)
+        if handle is None:
             self.reset()
             return []
-        except OSError as exc:
-            raise LibraryError(f"cannot read {self.path}: {exc.strerror or exc}") from None
         with handle:
-            header = decode_record(handle.readline(4096).rstrip(b"\n"))
-            token = header.get("journal") if header else None
-            if token is None or token != self.token:
-                self.token, self.offset, self.records = token, 0, 0
-            size = os.fstat(handle.fileno()).st_size
-            if size == self.offset:
-                return []
-            handle.seek(self.offset)
-            data = handle.read()
-        records: list[dict] = []
+            try:
+                header = decode_record(handle.readline(4096).rstrip(b"\n"))
+                token = header.get("journal") if header else None
+                if token is None or token != self.token:
+                    self.token, self.offset, self.records, self.lines = token, 0, 0, 0
+                size = os.fstat(handle.fileno()).st_size
+                if size == self.offset:
+                    return []
+                handle.seek(self.offset)
+                data = handle.read()
+            except OSError as exc:
+                raise LibraryError(f"cannot read {self.path}: {exc.strerror or exc}") from None
+        records: list[tuple[dict, list[Paper]]] = []
         position = 0
+        lines = self.lines
         while True:
             end = data.find(b"\n", position)
             if end < 0:
                 break  # an unfinished last line: a write in progress or cut short
             record = decode_record(data[position:end])
             if record is None:
-                following = data.find(b"\n", end + 1)
-                if following >= 0 and decode_record(data[end + 1 : following]):
-                    raise LibraryError(
-                        f"{self.path} is damaged in the middle (byte {self.offset + position}); "
-                        "nothing was changed. Move it aside to open the library without its latest changes"
-                    )
-                break
+                if end + 1 < len(data):
+                    raise self._damaged(lines + 1, "is damaged (its checksum or its JSON does not hold)")
+                break  # the last line, cut short by a crash: its command never returned
             position = end + 1
+            lines += 1
             if "journal" in record:
                 continue  # the header
-            self.records += 1
-            records.append(record)
+            problem = record_problem(record)
+            papers: list[Paper] = []
+            if problem is None:
+                try:
+                    papers = [Paper.from_doc(doc) for doc in record.get("put", ())]
+                except ValueError as exc:
+                    problem = str(exc)
+            if problem is not None:
+                raise self._damaged(lines, f"(change {record['seq']}) is malformed: {problem}")
+            records.append((record, papers))
         self.offset += position
+        self.lines = lines
+        self.records += len(records)
         return records
+
+    def _damaged(self, line: int, what: str) -> LibraryError:
+        return LibraryError(
+            f"{self.path}: line {line} {what}; nothing was read or changed. The changes from that line on "
+            "can only come back from a backup (or move the journal aside to open the library without them)"
+        )
 
     def append(self, record: dict, seq: int) -> None:
         """Append one record and fsync it (under the writer lock, caught up); ``seq`` is the

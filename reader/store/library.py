@@ -38,7 +38,7 @@ from reader.store.abstracts_file import AbstractsFile, Spans
 from reader.store.backups import Backup, Backups
 from reader.store.compaction import Compactor
 from reader.store.events import change_listeners
-from reader.store.history import History, HistoryEntry
+from reader.store.history import History, HistoryEntry, check_steps
 from reader.store.journal import Journal
 from reader.store.layout import Layout
 from reader.store.limits import StoreLimits
@@ -167,7 +167,7 @@ class Library:
         saw into the papers file: reload that, once.
         """
         changed = False
-        for record in self._journal.read_new():
+        for record, papers in self._journal.read_new():
             if record["seq"] <= self._state.seq:
                 continue
             if record["seq"] != self._state.seq + 1:
@@ -182,7 +182,7 @@ class Library:
                 self._read_journal(reloaded=True)
                 self._state.bump(None)
                 return True
-            self._apply_record(record)
+            self._apply_record(record, papers)
             changed = True
         return changed
 
@@ -342,6 +342,7 @@ class Library:
             deletes = [pid for pid in deletes if pid in papers]
             if not puts and not deletes and not new_abstracts:
                 return Change(label, [], self._state.seq)
+            edits.check_storable(puts.values())
             record = self._record(label, puts, new_abstracts, deletes, meta)
             if self.backup_interval and self._state.main_sig is not None:
                 self._backup_if_due()
@@ -542,19 +543,46 @@ class Library:
     def can_undo(self) -> bool:
         return bool(self._history.undo_targets())
 
+    def can_redo(self) -> bool:
+        return bool(self._history.redo_targets())
+
     def undo(self) -> Change:
         """Revert the latest change that has not been undone yet (repeatable)."""
+        return self._revert("undo")
+
+    def redo(self) -> Change:
+        """Take back the latest undo not yet redone, unless a change was made after it."""
+        return self._revert("redo")
+
+    def undo_many(self, times: int) -> list[Change]:
+        """``times`` undos, one change each; refused (nothing changed) unless the history holds that many."""
+        return self._revert_many("undo", times)
+
+    def redo_many(self, times: int) -> list[Change]:
+        """``times`` redos, one change each; refused (nothing changed) unless that many can be redone."""
+        return self._revert_many("redo", times)
+
+    def _revert_many(self, kind: str, times: int) -> list[Change]:
+        self.refresh()
+        targets = self._history.undo_targets() if kind == "undo" else self._history.redo_targets()
+        check_steps(kind, times, len(targets))
+        return [self._revert(kind) for _ in range(times)]
+
+    def _revert(self, kind: str) -> Change:
         meta: dict = {}
 
         def compute():
-            targets = self._history.undo_targets()
+            targets = self._history.undo_targets() if kind == "undo" else self._history.redo_targets()
             if not targets:
-                raise ReaderError("nothing to undo")
-            meta["undoes"] = targets[0]["seq"]
-            meta["label"] = f"undo: {targets[0]['label']}"
+                raise ReaderError(f"nothing to {kind}")
+            meta["undoes" if kind == "undo" else "redoes"] = targets[0]["seq"]
+            label = targets[0]["label"]
+            if kind == "redo":
+                label = label.removeprefix("undo: ")
+            meta["label"] = f"{kind}: {label}"
             return edits.revert(targets[0])
 
-        return self._commit("undo", compute, meta=meta)
+        return self._commit(kind, compute, meta=meta)
 
     # -- backups ----------------------------------------------------------------------------
 

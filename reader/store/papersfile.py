@@ -84,6 +84,8 @@ def read_database(path: Path) -> dict | None:
         data = database.storage.read()
     except (ValueError, UnicodeDecodeError) as exc:
         raise LibraryError(f"{path} is not valid JSON ({exc}); it was not changed") from None
+    except RecursionError:
+        raise LibraryError(f"{path} is not a library: its JSON nests far too deeply; it was not changed") from None
     except OSError as exc:
         raise LibraryError(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:

@@ -23,7 +23,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("list", "show", "info"), "reader.cli.commands.browse"),
     **dict.fromkeys(("tag", "untag", "read", "unread", "compact"), "reader.cli.commands.edit"),
     **dict.fromkeys(("fetch", "enrich", "resolve", "check-links"), "reader.cli.commands.online"),
-    **dict.fromkeys(("history", "undo", "delete", "backup"), "reader.cli.commands.history"),
+    **dict.fromkeys(("history", "undo", "redo", "delete", "backup"), "reader.cli.commands.history"),
     "open": "reader.cli.commands.opening",
     **dict.fromkeys(("note", "stats"), "reader.cli.commands.notebook"),
 }

@@ -46,11 +46,19 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    return _step(args, "undo")
+
+
+def cmd_redo(args: argparse.Namespace) -> int:
+    return _step(args, "redo")
+
+
+def _step(args: argparse.Namespace, kind: str) -> int:
     from reader.textsafe import printable
 
     library = _library(args)
-    for _ in range(args.times):
-        change = library.undo()
+    changes = library.undo_many(args.times) if kind == "undo" else library.redo_many(args.times)
+    for change in changes:
         paper = library.get(change.ids[0]) if len(change.ids) == 1 else None
         label = change_label(change.label, paper.title if paper is not None else None)
         print(f"{printable(label)} ({papers(len(change.ids))})")
@@ -116,8 +124,12 @@ def register(sub, common, json_flag) -> None:
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("undo", parents=[common], help="revert the last change (repeatable)")
-    p.add_argument("times", nargs="?", type=int, default=1, help="how many changes to undo (default 1)")
+    p.add_argument("times", nargs="?", type=positive_int, default=1, metavar="N", help="how many changes to undo (default 1)")
     p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("redo", parents=[common], help="take back the last undo (repeatable)")
+    p.add_argument("times", nargs="?", type=positive_int, default=1, metavar="N", help="how many undos to take back (default 1)")
+    p.set_defaults(func=cmd_redo)
 
     p = sub.add_parser("delete", parents=[common], help="delete papers (undoable)")
     p.add_argument("ids", nargs="+", metavar="ID")
