@@ -19,6 +19,7 @@ from pathlib import Path
 
 from reader.errors import LibraryError
 from reader.fileio import atomic_write, fsync_dir, os_error
+from reader.store.files import is_regular
 from reader.store.layout import Layout
 
 
@@ -98,6 +99,8 @@ class Backups:
             for source in (layout.path, layout.abstracts, layout.wal):
                 if not source.exists():
                     continue
+                if not is_regular(source):
+                    raise LibraryError(f"not backing up {source}: it is not a regular file (a pipe or a device?)")
                 dest = partial / source.name
                 old = previous[0].path / source.name if previous else None
                 if source != layout.wal and old is not None and old.exists() and _same_content_signature(source, old):
@@ -109,6 +112,9 @@ class Backups:
         except OSError as exc:
             shutil.rmtree(partial, ignore_errors=True)
             raise os_error("back up the library into", self.directory, exc) from None
+        except LibraryError:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         fsync_dir(self.directory)
         if prune:
             self.prune()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zlib
 from pathlib import Path
 
@@ -176,9 +177,13 @@ class Journal:
             if not self.path.parent.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             created = not self.path.exists()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o644)
         except OSError as exc:
             raise LibraryError(f"change not saved: cannot write {self.path}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise LibraryError(f"change not saved: {self.path} is not a regular file (a pipe or a device?)")
+        os.set_blocking(fd, True)
         offset = self.offset
         token = self.token
         try:

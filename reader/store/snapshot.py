@@ -28,8 +28,10 @@ import zlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from reader.errors import LibraryError
 from reader.fileio import write_atomically
 from reader.papers import Link, Paper
+from reader.store.files import open_regular
 
 MAGIC = b"reader-snapshot\n"
 FORMAT = 1
@@ -157,7 +159,13 @@ def read_snapshot(path: Path, source: tuple[int, int], *, schema: int) -> Snapsh
     """The snapshot at ``path`` if it was made from a papers file with signature ``source``
     and ``schema``; else None."""
     try:
-        with open(path, "rb") as handle:
+        opened = open_regular(path)
+    except LibraryError:
+        return None  # not a regular file: ignored like any unusable snapshot
+    if opened is None:
+        return None
+    try:
+        with opened as handle:
             head = handle.read(len(MAGIC) + _HEADER.size)
             if len(head) != len(MAGIC) + _HEADER.size or not head.startswith(MAGIC):
                 return None
