@@ -79,7 +79,7 @@ def backup_hint(library) -> str:
         backups = []
     for number, backup in enumerate(backups, start=1):
         try:
-            good = Library.open(backup.path / library.path.name, backup_interval=0)
+            good = Library.open(backup.path / library.path.name, read_only=True)
         except LibraryError:
             continue
         return (

@@ -10,6 +10,8 @@ a backup in place.
 
 from __future__ import annotations
 
+import calendar
+import json
 import os
 import shutil
 import threading
@@ -23,22 +25,47 @@ from reader.store.files import is_regular
 from reader.store.layout import Layout
 
 
+# Inside each backup folder: when it was taken ({"taken": ISO time, "taken_ns": nanoseconds since the epoch}).
+TAKEN_FILE = "backup.json"
+
+
 @dataclass(slots=True)
 class Backup:
     path: Path
-    created: float  # seconds since the epoch
+    created: float  # seconds since the epoch: when the backup was taken
+
+    @classmethod
+    def at(cls, path: Path) -> "Backup":
+        """The backup in folder ``path``; its time as recorded inside it (older backups: from the
+        folder's name, which is the UTC time it was taken)."""
+        return cls(path, _taken(path))
 
     def summary(self, library_name: str = "library.json") -> str:
-        """Papers and read papers in this backup (loads it)."""
+        """Papers and read papers in this backup (read without writing anything to it)."""
         from reader.store.library import Library
 
         try:
-            library = Library.open(self.path / library_name, backup_interval=0)
+            library = Library.open(self.path / library_name, read_only=True)
         except LibraryError as exc:
             return f"does not load: {exc}"
         papers = library.papers()
         read = sum(1 for p in papers if p.read)
         return f"{len(papers)} papers, {read} read"
+
+
+def _taken(path: Path) -> float:
+    try:
+        with open(path / TAKEN_FILE, "rb") as handle:
+            recorded = json.loads(handle.read(4096))
+        return int(recorded["taken_ns"]) / 1e9
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    try:
+        stamp, _, fraction = path.name.partition(".")
+        seconds = calendar.timegm(time.strptime(stamp, "%Y%m%d-%H%M%S"))
+        return seconds + (int(fraction) / 1e9 if fraction.isdigit() else 0.0)
+    except ValueError:
+        return 0.0  # not a name reader gives: listed last
 
 
 def _same_content_signature(a: Path, b: Path) -> bool:
@@ -78,7 +105,7 @@ class Backups:
             return []
         except OSError as exc:
             raise os_error("read", self.directory, exc) from None
-        backups = [Backup(Path(e.path), e.stat().st_mtime) for e in entries]
+        backups = [Backup.at(Path(e.path)) for e in entries]
         backups.sort(key=lambda b: (b.path.name, b.created), reverse=True)
         return backups
 
@@ -108,6 +135,11 @@ class Backups:
                 else:
                     shutil.copyfile(source, dest)
                     os.utime(dest, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns))
+            taken = {"taken": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_ns / 1e9)), "taken_ns": now_ns}
+            with open(partial / TAKEN_FILE, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(taken) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(partial, target)
         except OSError as exc:
             shutil.rmtree(partial, ignore_errors=True)
@@ -118,7 +150,7 @@ class Backups:
         fsync_dir(self.directory)
         if prune:
             self.prune()
-        return Backup(target, os.path.getmtime(target))
+        return Backup(target, now_ns / 1e9)
 
     def prune(self) -> None:
         for stale in self.list()[self.keep :]:

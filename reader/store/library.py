@@ -76,16 +76,18 @@ class Library:
         backup_interval: float = BACKUP_INTERVAL,
         backup_keep: int = BACKUP_KEEP,
         limits: StoreLimits | None = None,
+        read_only: bool = False,
     ) -> None:
         self.layout = layout = Layout.for_library(path)
         limits = limits if limits is not None else StoreLimits.from_environment()
         self.clock = clock
         self.auto_compact = auto_compact
-        self.backup_interval = backup_interval  # seconds between automatic backups; 0: never
+        self.read_only = read_only  # never writes a byte, nor takes the lock (a backup being read)
+        self.backup_interval = 0 if read_only else backup_interval  # seconds between automatic backups; 0: never
         self.warnings: list[str] = []  # problems that did not stop a change (callers may show them)
         self.opened_from_snapshot = False  # the last load used the snapshot (see reader.store.snapshot)
         self._state = State()
-        self._lock = StoreLock(layout.lock, layout.path, lock_timeout)
+        self._lock = StoreLock(layout.lock, layout.path, lock_timeout, read_only=read_only)
         self._journal = Journal(layout.wal)
         self._abstracts = Abstracts(
             self._state,
@@ -596,6 +598,8 @@ class Library:
 
     def backup(self) -> Backup:
         """Take a backup now (``reader backup``); returns it."""
+        if self.read_only:
+            raise LibraryError(f"{self.path} is opened read-only")
         with self._mutex, self._lock.hold(shared=True):
             return self._backups.take()
 
@@ -609,7 +613,7 @@ class Library:
         if not 1 <= number <= len(backups):
             raise ReaderError(f"no backup number {number} (there are {len(backups)}; see `reader backup list`)")
         chosen = backups[number - 1]
-        probe = Library(chosen.path / self.path.name, backup_interval=0, limits=self.limits)
+        probe = Library(chosen.path / self.path.name, limits=self.limits, read_only=True)
         try:
             probe._load_locked()
         except LibraryError as exc:

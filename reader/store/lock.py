@@ -24,15 +24,21 @@ except ImportError:  # pragma: no cover - Windows
 
 
 class StoreLock:
-    def __init__(self, path: Path, library: Path, timeout: float) -> None:
+    def __init__(self, path: Path, library: Path, timeout: float, *, read_only: bool = False) -> None:
         self.path = path  # the lock file
         self.library = library  # the papers file it guards (named in messages)
         self.timeout = timeout
+        self.read_only = read_only  # a library that is only read (a backup): nothing is locked, nothing written
 
     @contextmanager
     def hold(self, *, shared: bool, failure: str = "") -> Iterator[None]:
         """Hold the lock for the block. ``failure`` prefixes the message when it cannot be
         taken (e.g. "change not saved: ")."""
+        if self.read_only:
+            if not shared:
+                raise LibraryError(f"{failure}{self.library} is opened read-only")
+            yield
+            return
         if fcntl is None:  # pragma: no cover - no advisory locks on this platform
             yield
             return
