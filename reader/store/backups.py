@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader.errors import LibraryError
-from reader.fileio import atomic_write, fsync_dir, os_error
+from reader.fileio import atomic_write, fsync_dir, os_error, write_atomically
 from reader.store.files import is_regular
 from reader.store.layout import Layout
 
@@ -156,12 +156,62 @@ class Backups:
         for stale in self.list()[self.keep :]:
             shutil.rmtree(stale.path, ignore_errors=True)
 
-    def install(self, chosen: Backup) -> None:
-        """Put the chosen backup's files in place of the library's (called holding the lock)."""
+    def stage(self, chosen: Backup, newest_seq: int) -> None:
+        """First half of a restore (holding the lock): copy the chosen backup's files beside the
+        library's under temporary names, then record what to put in place (``PATH.restoring``).
+
+        Writing that record is the moment the restore happens: before it, nothing of the library
+        changed (the copies are temporaries, removed by the next compaction); after it,
+        :meth:`finish` puts every copy in place, now or, after a crash, at the next opening.
+        """
         layout = self.layout
+        files: dict[str, str] = {}
         for dest in layout.data_files():
             source = chosen.path / dest.name
+            staged = dest.with_name(f".{dest.name}.tmp-restore")
             if source.exists():
-                atomic_copy(source, dest)
-            elif dest == layout.wal and dest.exists():
-                atomic_write(dest, [])  # the current journal continues a state we are leaving
+                if not is_regular(source):
+                    raise LibraryError(f"not restoring: {source} is not a regular file")
+                atomic_copy(source, staged)
+            elif dest == layout.wal:
+                atomic_write(staged, [])  # the current journal continues a state we are leaving
+            else:
+                continue
+            files[dest.name] = staged.name
+        try:
+            write_atomically(layout.restoring, [json.dumps({"seq": newest_seq, "files": files}) + "\n"])
+        except OSError as exc:
+            raise os_error("write", layout.restoring, exc) from None
+
+    def pending(self) -> bool:
+        """Is a restore recorded but not finished (a crash in the middle of one)?"""
+        return self.layout.restoring.exists()
+
+    def finish(self) -> int:
+        """Second half of a restore (holding the lock): put the staged copies in place. Returns the
+        newest change number the library had before (the restored state must count above it)."""
+        layout = self.layout
+        try:
+            with open(layout.restoring, "rb") as handle:
+                recorded = json.loads(handle.read(65536))
+            seq, files = int(recorded["seq"]), dict(recorded["files"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise LibraryError(f"{layout.restoring} does not say what to restore ({exc}); move it aside") from None
+        for name, staged_name in files.items():
+            staged = layout.directory / str(staged_name)
+            if staged.exists():
+                try:
+                    os.replace(staged, layout.directory / str(name))
+                except OSError as exc:
+                    raise os_error("restore", layout.directory / str(name), exc) from None
+        fsync_dir(layout.directory)
+        return seq
+
+    def forget_restore(self) -> None:
+        try:
+            os.unlink(self.layout.restoring)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise os_error("remove", self.layout.restoring, exc) from None
+        fsync_dir(self.layout.directory)

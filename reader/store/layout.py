@@ -1,4 +1,4 @@
-"""Where a library's files are: the papers file the user names and its siblings.
+"""Where a library's files are: the papers file the user names (a symlink followed) and its siblings.
 
 For a library at ``PATH`` (``library.json`` by default):
 
@@ -9,11 +9,13 @@ For a library at ``PATH`` (``library.json`` by default):
 ``PATH.lock``            the lock file (:mod:`reader.store.lock`)
 ``PATH.snapshot``        the snapshot of the papers file (:mod:`reader.store.snapshot`)
 ``PATH.backups/``        automatic and manual backups (:mod:`reader.store.backups`)
+``PATH.restoring``       only while a backup is being restored: what to finish (:mod:`reader.store.backups`)
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +28,19 @@ class Layout:
     lock: Path
     snapshot: Path
     backups: Path
+    restoring: Path
 
     @classmethod
     def for_library(cls, path: str | os.PathLike) -> "Layout":
+        """The files of the library at ``path``. A symlink (a synced folder, a dotfiles repository)
+        is followed to the real file: its siblings live beside that file, and the link is never
+        replaced (the real file is). A link to something that is not a regular file (a device) is
+        not followed, so that reading it is refused."""
         path = Path(path)
+        if path.is_symlink():
+            real = Path(os.path.realpath(path))
+            if not real.exists() or stat.S_ISREG(real.stat().st_mode):
+                path = real
         abstracts = path.with_name(f"{path.stem}.abstracts{path.suffix}" if path.suffix else f"{path.name}.abstracts")
         return cls(
             path=path,
@@ -38,6 +49,7 @@ class Layout:
             lock=path.with_name(path.name + ".lock"),
             snapshot=path.with_name(path.name + ".snapshot"),
             backups=path.with_name(path.name + ".backups"),
+            restoring=path.with_name(path.name + ".restoring"),
         )
 
     @property

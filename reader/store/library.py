@@ -141,7 +141,7 @@ class Library:
 
     def load(self) -> None:
         """(Re)load everything from disk. Raises :class:`LibraryError` for a file that does not load."""
-        with self._mutex, self._lock.hold(shared=True):
+        with self._mutex, self._locked(shared=True):
             self._load_locked()
 
     def _load_locked(self) -> None:
@@ -219,7 +219,7 @@ class Library:
 
     def refresh(self) -> bool:
         """Pick up changes other processes made. Returns True when anything changed."""
-        with self._mutex, self._lock.hold(shared=True):
+        with self._mutex, self._locked(shared=True):
             return self._catch_up()
 
     def _catch_up(self) -> bool:
@@ -239,12 +239,33 @@ class Library:
     def writing(self, failure: str = "") -> Iterator[None]:
         """Hold the writer lock, caught up with the files, for the block; listeners hear of any
         change made meanwhile. ``failure`` prefixes the message if the lock cannot be taken."""
-        with self._mutex, self._lock.hold(shared=False, failure=failure):
+        with self._mutex, self._locked(shared=False, failure=failure):
             seq = self._state.seq
             self._catch_up()
             yield
             if self._state.seq != seq:
                 self._tell_listeners()
+
+    @contextmanager
+    def _locked(self, *, shared: bool, failure: str = "") -> Iterator[None]:
+        """The lock, after finishing a restore a crash interrupted (which takes the lock exclusively)."""
+        for exclusive in (not shared, True):
+            with self._lock.hold(shared=not exclusive, failure=failure):
+                if not self.read_only and self._backups.pending():
+                    if not exclusive:
+                        continue  # come back holding it exclusively
+                    self._finish_restore()
+                yield
+                return
+
+    def _finish_restore(self) -> None:
+        """Put a staged backup in place, read it and save it with a change number above any the
+        library had, so every other process (the TUI, say) sees it as newer and reads it again."""
+        newest_seq = self._backups.finish()
+        self._load_locked()
+        self._state.seq = max(self._state.seq, newest_seq) + 1
+        self._compactor.compact()
+        self._backups.forget_restore()
 
     def _tell_listeners(self) -> None:
         for listener in change_listeners():
@@ -600,7 +621,7 @@ class Library:
         """Take a backup now (``reader backup``); returns it."""
         if self.read_only:
             raise LibraryError(f"{self.path} is opened read-only")
-        with self._mutex, self._lock.hold(shared=True):
+        with self._mutex, self._locked(shared=True):
             return self._backups.take()
 
     def list_backups(self) -> list[Backup]:
@@ -618,7 +639,7 @@ class Library:
             probe._load_locked()
         except LibraryError as exc:
             raise ReaderError(f"backup {number} does not load either: {exc}") from None
-        with self._mutex, self._lock.hold(shared=False):
+        with self._mutex, self._locked(shared=False):
             seq_before = self._state.seq
             # The library may not load: no catch-up, but take the newest change number on disk.
             newest_seq = max(self._state.seq, peek_seq(self.path) or 0, self._journal.newest_seq())
@@ -627,12 +648,8 @@ class Library:
                     self._backups.take(prune=False)  # so that restoring can itself be taken back
                 except LibraryError as exc:
                     raise ReaderError(f"not restoring: could not back up the current library first: {exc}") from None
-            self._backups.install(chosen)
-            self._load_locked()
-            # The restored state gets a change number above any the library had, so that every
-            # other process (the TUI, say) sees it as newer than what it holds and reads it again.
-            self._state.seq = max(self._state.seq, newest_seq) + 1
-            self._compactor.compact()
+            self._backups.stage(chosen, newest_seq)
+            self._finish_restore()
             self._backups.prune()
             if self._state.seq != seq_before:
                 self._tell_listeners()
