@@ -99,6 +99,8 @@ class Library:
         self._compactor = Compactor(layout, self._state, self._abstracts, self._history, self._journal, limits, self.warnings)
         self._backups = Backups(layout, backup_keep)
         self._mutex = threading.RLock()
+        self._exclusive = 0  # this library holds the writer lock (nested holds take nothing more)
+        self._batch: set[str] | None = None  # ids a batch of changes touched so far (see batch())
 
     # -- where the files are ------------------------------------------------------------
 
@@ -239,24 +241,67 @@ class Library:
     def writing(self, failure: str = "") -> Iterator[None]:
         """Hold the writer lock, caught up with the files, for the block; listeners hear of any
         change made meanwhile. ``failure`` prefixes the message if the lock cannot be taken."""
-        with self._mutex, self._locked(shared=False, failure=failure):
-            seq = self._state.seq
-            self._catch_up()
-            yield
-            if self._state.seq != seq:
-                self._tell_listeners()
+        with self._mutex:
+            outermost = self._exclusive == 0
+            with self._locked(shared=False, failure=failure):
+                seq = self._state.seq
+                self._catch_up()
+                yield
+                if outermost and self._state.seq != seq:
+                    self._tell_listeners()
 
     @contextmanager
     def _locked(self, *, shared: bool, failure: str = "") -> Iterator[None]:
-        """The lock, after finishing a restore a crash interrupted (which takes the lock exclusively)."""
+        """The lock, after finishing a restore a crash interrupted (which takes the lock exclusively).
+        Already held exclusively by this library (in this thread: the mutex is held): nothing more."""
+        if self._exclusive:
+            yield
+            return
         for exclusive in (not shared, True):
             with self._lock.hold(shared=not exclusive, failure=failure):
-                if not self.read_only and self._backups.pending():
-                    if not exclusive:
-                        continue  # come back holding it exclusively
-                    self._finish_restore()
+                self._exclusive += exclusive
+                try:
+                    if not self.read_only and self._backups.pending():
+                        if not exclusive:
+                            continue  # come back holding it exclusively
+                        self._finish_restore()
+                    yield
+                    return
+                finally:
+                    self._exclusive -= exclusive
+
+    @contextmanager
+    def batch(self, label: str) -> Iterator[None]:
+        """Every change made in the block is saved as one change (one undo step), or none is.
+
+        The block holds the writer lock; its changes are applied in memory only
+        (each sees the ones before it) and saved together at the end. If the
+        block raises, nothing was saved and the library is read again from disk.
+        """
+        with self.writing(failure="change not saved: "):
+            if self._batch is not None:
+                raise ReaderError("a batch of changes cannot start inside another")
+            self._batch = set()
+            try:
                 yield
-                return
+                touched, self._batch = self._batch, None
+            except BaseException:
+                self._batch = None
+                self._load_locked()  # what the disk holds: nothing of the block
+                raise
+            if touched:
+                self._save_batch(label, touched)
+
+    def _save_batch(self, label: str, touched: set[str]) -> None:
+        papers = {pid: self._state.papers[pid] for pid in touched if pid in self._state.papers}
+        texts = {pid: self._abstracts.known[pid] for pid in papers if pid in self._abstracts.known}
+        self._load_locked()  # back to the state on disk, then the whole block as one change
+        before = self._state.papers
+        puts = {pid: paper for pid, paper in papers.items() if before.get(pid) != paper}
+        current = self._abstracts.current_of(pid for pid in texts if pid not in puts)
+        abstracts = {pid: text for pid, text in texts.items() if pid in puts or current.get(pid, "") != text}
+        deletes = [pid for pid in touched if pid not in papers and pid in before]
+        self._commit(label, lambda: (puts, abstracts, deletes))
 
     def _finish_restore(self) -> None:
         """Put a staged backup in place, read it and save it with a change number above any the
@@ -367,6 +412,11 @@ class Library:
                 return Change(label, [], self._state.seq)
             edits.check_storable(puts.values())
             record = self._record(label, puts, new_abstracts, deletes, meta)
+            if self._batch is not None:  # in memory only: saved with the rest of the batch (see batch())
+                self._batch.update(puts, deletes, new_abstracts)
+                record["put"] = [paper.to_stored_doc() for paper in puts.values()]
+                self._apply_record(record, puts.values())
+                return Change(label, list(puts) + deletes, self._state.seq)
             if self.backup_interval and self._state.main_sig is not None:
                 self._backup_if_due()
             if len(puts) + len(deletes) > self.limits.direct_write_papers:

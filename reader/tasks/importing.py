@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -166,15 +165,26 @@ def import_files(library, loaded: list[tuple[str, Any]], *, commit: Commit = dir
 
     parsed = [item for kind, item in loaded if kind == "pages"]
     outcome = ImportOutcome(files=len(loaded), pages_files=len(parsed))
-    if parsed:
-        outcome.pages = store_candidates(library, parsed, commit=commit)
-    for kind, item in loaded:
-        if kind == "backup":
-            outcome.backups.append(commit(partial(restore_backup, library, item)))
-    for kind, item in loaded:
-        if kind == "list":
-            outcome.lists.append(commit(partial(apply_reading_list, library, item)))
-    return outcome
+
+    def store_all() -> ImportOutcome:
+        # Every file in one batch: one change (one undo step), or nothing saved at all.
+        with library.batch(_batch_label(loaded)):
+            if parsed:
+                outcome.pages = store_candidates(library, parsed)
+            for kind, item in loaded:
+                if kind == "backup":
+                    outcome.backups.append(restore_backup(library, item))
+            for kind, item in loaded:
+                if kind == "list":
+                    outcome.lists.append(apply_reading_list(library, item))
+        return outcome
+
+    return commit(store_all)
+
+
+def _batch_label(loaded: list[tuple[str, Any]]) -> str:
+    names = [str(getattr(item, "source", "") or kind) for kind, item in loaded]
+    return "import: " + (", ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more")
 
 
 def import_samples(library, *, label: str = "sample import", commit: Commit = direct) -> PagesImport:
