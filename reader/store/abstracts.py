@@ -54,6 +54,14 @@ class Abstracts:
         if spans is not None:
             self.spans = spans
 
+    def reindex_if_stale(self) -> None:
+        """Offsets recorded for another abstracts file (a copied or restored library): find them
+        again with one scan, so that compacting saves them instead of rewriting the whole file."""
+        if not self.loaded and not self.dirty:
+            current = self.file.signature()
+            if current is not None and (self.spans is None or self.spans.file != current):
+                self.index_file()
+
     def all(self) -> dict[str, str]:
         if not self.loaded:
             self.load()

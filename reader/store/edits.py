@@ -14,6 +14,7 @@ from dataclasses import replace
 from reader.errors import ReaderError
 from reader.papers import Paper, normalise_tag, short_id
 from reader.safejson import MAX_DEPTH, depth_of
+from reader.store.history import History
 from reader.store.state import State
 
 Plan = Callable[[], tuple[dict[str, Paper], dict[str, str], list[str]]]
@@ -119,3 +120,18 @@ def check_storable(papers: Iterable[Paper]) -> None:
             raise ReaderError(
                 f"paper {short_id(paper.id)}: its data nests deeper than {limit} levels; nothing was changed"
             )
+
+
+def revert_latest(history: History, kind: str, meta: dict) -> Plan:
+    """Undo the newest change not undone, or (``kind`` "redo") redo the newest undo; fills ``meta``."""
+
+    def plan():
+        targets = history.undo_targets() if kind == "undo" else history.redo_targets()
+        if not targets:
+            raise ReaderError(f"nothing to {kind}")
+        meta["undoes" if kind == "undo" else "redoes"] = targets[0]["seq"]
+        label = targets[0]["label"]
+        meta["label"] = f"{kind}: {label.removeprefix('undo: ') if kind == 'redo' else label}"
+        return revert(targets[0])
+
+    return plan

@@ -26,41 +26,24 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from reader.errors import LibraryError, ReaderError
-from reader.fileio import file_signature
 from reader.importers import Candidate, Skipped
 from reader.papers import Paper, now_iso, short_id
 from reader.store import edits
-from reader.store.abstracts import Abstracts
-from reader.store.abstracts_file import AbstractsFile, Spans
 from reader.store.backups import Backup, Backups
-from reader.store.compaction import Compactor
 from reader.store.events import change_listeners
-from reader.store.history import History, HistoryEntry, check_steps
-from reader.store.journal import Journal
+from reader.store.history import HistoryEntry, check_steps
 from reader.store.layout import Layout
 from reader.store.limits import StoreLimits
-from reader.store.loading import read_papers_file
 from reader.store.lock import StoreLock
-from reader.store.lookups import Lookups
 from reader.store.merging import ImportReport, plan_import
-from reader.store.papersfile import peek_seq
-from reader.store.state import State
+from reader.store.replica import Replica
+from reader.store.writer import Change, Writer
 
 # Automatic backups: at most one per BACKUP_INTERVAL seconds of changes, the newest BACKUP_KEEP kept.
 BACKUP_INTERVAL = 300.0
 BACKUP_KEEP = 10
-
-
-@dataclass(slots=True)
-class Change:
-    """What one committed change did (``ids`` are the papers it changed)."""
-
-    label: str
-    ids: list[str]
-    seq: int = 0
 
 
 class Library:
@@ -79,28 +62,19 @@ class Library:
         read_only: bool = False,
     ) -> None:
         self.layout = layout = Layout.for_library(path)
-        limits = limits if limits is not None else StoreLimits.from_environment()
-        self.clock = clock
-        self.auto_compact = auto_compact
         self.read_only = read_only  # never writes a byte, nor takes the lock (a backup being read)
-        self.backup_interval = 0 if read_only else backup_interval  # seconds between automatic backups; 0: never
-        self.warnings: list[str] = []  # problems that did not stop a change (callers may show them)
-        self.opened_from_snapshot = False  # the last load used the snapshot (see reader.store.snapshot)
-        self._state = State()
-        self._lock = StoreLock(layout.lock, layout.path, lock_timeout, read_only=read_only)
-        self._journal = Journal(layout.wal)
-        self._abstracts = Abstracts(
-            self._state,
-            AbstractsFile(layout.abstracts, chunk=limits.stream_chunk, max_document=limits.max_document),
-            scan_min=limits.abstracts_scan_min,
-        )
-        self._lookups = Lookups(self._state)
-        self._history = History(limits.history_keep)
-        self._compactor = Compactor(layout, self._state, self._abstracts, self._history, self._journal, limits, self.warnings)
+        self._replica = replica = Replica(layout, limits if limits is not None else StoreLimits.from_environment())
         self._backups = Backups(layout, backup_keep)
+        self._writer = Writer(replica, self._backups, clock)
+        self._writer.auto_compact = auto_compact
+        self._writer.backup_interval = 0 if read_only else backup_interval
+        self._lock = StoreLock(layout.lock, layout.path, lock_timeout, read_only=read_only)
         self._mutex = threading.RLock()
         self._exclusive = 0  # this library holds the writer lock (nested holds take nothing more)
-        self._batch: set[str] | None = None  # ids a batch of changes touched so far (see batch())
+        self.warnings = replica.warnings  # problems that did not stop a change (callers may show them)
+        # The parts, by the names the rest of this class uses.
+        self._state, self._journal, self._abstracts = replica.state, replica.journal, replica.abstracts
+        self._history, self._lookups, self._compactor = replica.history, replica.lookups, replica.compactor
 
     # -- where the files are ------------------------------------------------------------
 
@@ -114,16 +88,23 @@ class Library:
 
     @property
     def limits(self) -> StoreLimits:
-        return self._compactor.limits
+        return self._replica.limits
 
     @limits.setter
     def limits(self, limits: StoreLimits) -> None:
         """New thresholds for this library from now on (tests pass small ones)."""
-        self._compactor.limits = limits
-        self._abstracts.scan_min = limits.abstracts_scan_min
-        self._abstracts.file.chunk = limits.stream_chunk
-        self._abstracts.file.max_document = limits.max_document
-        self._history.keep = limits.history_keep
+        self._replica.limits = limits
+
+    clock = property(lambda self: self._writer.clock, lambda self, value: setattr(self._writer, "clock", value))
+    auto_compact = property(
+        lambda self: self._writer.auto_compact, lambda self, value: setattr(self._writer, "auto_compact", value)
+    )
+    backup_interval = property(
+        lambda self: self._writer.backup_interval,
+        lambda self, value: setattr(self._writer, "backup_interval", value),
+        doc="Seconds between automatic backups; 0: never.",
+    )
+    opened_from_snapshot = property(lambda self: self._replica.opened_from_snapshot)
 
     @property
     def backup_keep(self) -> int:
@@ -147,77 +128,7 @@ class Library:
             self._load_locked()
 
     def _load_locked(self) -> None:
-        self._load_papers_file()
-        self._journal.reset()
-        self._read_journal()
-        self._state.bump(None)
-
-    def _load_papers_file(self) -> None:
-        state = self._state
-        sig = file_signature(self.path)
-        content, from_snapshot = read_papers_file(self.layout)
-        spans = Spans.from_doc(content.spans_doc)
-        self.opened_from_snapshot = from_snapshot
-        self._compactor.loaded(from_snapshot=from_snapshot, spans=spans)
-        state.papers, state.seq, state.others, state.main_sig = content.papers, content.seq, content.others, sig
-        self._history.entries = content.history
-        self._abstracts.reset(spans)
-        self._lookups.clear()
-
-    def _read_journal(self, *, reloaded: bool = False) -> bool:
-        """Apply journal records newer than what we have; returns True if anything changed.
-
-        A gap in change numbers means another process compacted records we never
-        saw into the papers file: reload that, once.
-        """
-        changed = False
-        for record, papers in self._journal.read_new():
-            if record["seq"] <= self._state.seq:
-                continue
-            if record["seq"] != self._state.seq + 1:
-                if reloaded:
-                    raise LibraryError(
-                        f"{self.wal_path} continues from change {record['seq']} but {self.path} holds changes "
-                        f"only up to {self._state.seq} (was the library file replaced by an older copy?). Nothing "
-                        "was changed; move the .wal file aside to open the library as its file has it"
-                    )
-                self._load_papers_file()
-                self._journal.reset()
-                self._read_journal(reloaded=True)
-                self._state.bump(None)
-                return True
-            self._apply_record(record, papers)
-            changed = True
-        return changed
-
-    def _apply_record(self, record: dict, papers: Iterable[Paper] | None = None) -> None:
-        """Apply one change record; ``papers`` are its "put" documents as Paper objects, if at hand."""
-        state, abstracts, lookups = self._state, self._abstracts, self._lookups
-        inserted = False
-        for paper in papers if papers is not None else map(Paper.from_doc, record.get("put", ())):
-            old = state.papers.get(paper.id)
-            if old is None:
-                # A new paper has no abstract unless the record gives one (whatever an
-                # older abstracts file holds under its id, from a deleted paper).
-                abstracts.known[paper.id] = ""
-                inserted = True
-            lookups.forget(old)
-            state.papers[paper.id] = paper
-            lookups.add(paper)
-        for pid in record.get("delete", ()):
-            lookups.forget(state.papers.pop(pid, None))
-            abstracts.known.pop(pid, None)
-        for pid, text in (record.get("abstracts") or {}).items():
-            abstracts.known[pid] = text
-        if inserted or record.get("abstracts") or record.get("delete"):
-            abstracts.dirty = True
-        self._history.remember(record)
-        state.seq = record["seq"]
-        state.bump(
-            frozenset(doc["id"] for doc in record.get("put", ()))
-            | frozenset(record.get("delete", ()))
-            | frozenset(record.get("abstracts") or ())
-        )
+        self._replica.load()
 
     def refresh(self) -> bool:
         """Pick up changes other processes made. Returns True when anything changed."""
@@ -225,17 +136,7 @@ class Library:
             return self._catch_up()
 
     def _catch_up(self) -> bool:
-        sig = file_signature(self.path)
-        if sig != self._state.main_sig:
-            on_disk_seq = peek_seq(self.path)
-            # Another writer's compaction of what we hold already has our change number: keep
-            # our state. A higher one holds more; a lower one is an older state put back (a
-            # restored backup): both are read again.
-            if on_disk_seq is None or on_disk_seq != self._state.seq or sig is None:
-                self._load_locked()
-                return True
-            self._state.main_sig = sig
-        return self._read_journal()
+        return self._replica.catch_up()
 
     @contextmanager
     def writing(self, failure: str = "") -> Iterator[None]:
@@ -279,38 +180,22 @@ class Library:
         block raises, nothing was saved and the library is read again from disk.
         """
         with self.writing(failure="change not saved: "):
-            if self._batch is not None:
+            writer = self._writer
+            if writer.batch is not None:
                 raise ReaderError("a batch of changes cannot start inside another")
-            self._batch = set()
+            writer.batch = set()
             try:
                 yield
-                touched, self._batch = self._batch, None
+                touched, writer.batch = writer.batch, None
             except BaseException:
-                self._batch = None
+                writer.batch = None
                 self._load_locked()  # what the disk holds: nothing of the block
                 raise
             if touched:
-                self._save_batch(label, touched)
-
-    def _save_batch(self, label: str, touched: set[str]) -> None:
-        papers = {pid: self._state.papers[pid] for pid in touched if pid in self._state.papers}
-        texts = {pid: self._abstracts.known[pid] for pid in papers if pid in self._abstracts.known}
-        self._load_locked()  # back to the state on disk, then the whole block as one change
-        before = self._state.papers
-        puts = {pid: paper for pid, paper in papers.items() if before.get(pid) != paper}
-        current = self._abstracts.current_of(pid for pid in texts if pid not in puts)
-        abstracts = {pid: text for pid, text in texts.items() if pid in puts or current.get(pid, "") != text}
-        deletes = [pid for pid in touched if pid not in papers and pid in before]
-        self._commit(label, lambda: (puts, abstracts, deletes))
+                writer.save_batch(label, touched)
 
     def _finish_restore(self) -> None:
-        """Put a staged backup in place, read it and save it with a change number above any the
-        library had, so every other process (the TUI, say) sees it as newer and reads it again."""
-        newest_seq = self._backups.finish()
-        self._load_locked()
-        self._state.seq = max(self._state.seq, newest_seq) + 1
-        self._compactor.compact()
-        self._backups.forget_restore()
+        self._replica.finish_restore(self._backups)
 
     def _tell_listeners(self) -> None:
         for listener in change_listeners():
@@ -395,93 +280,15 @@ class Library:
     # -- committing -------------------------------------------------------------------------
 
     def _commit(self, label: str, compute: edits.Plan, *, meta: dict | None = None) -> Change:
-        """Run ``compute`` under the lock on up-to-date state and make its result durable.
-
-        ``compute`` returns (papers to put, abstracts to put, ids to delete);
-        it must not change anything itself. Nothing in memory changes unless
-        the change reached the disk. ``compute`` may fill ``meta`` with a
-        ``label`` (replacing ``label``) and ``undoes`` or ``redoes``.
-        """
+        """Run ``compute`` under the lock on up-to-date state and make its result durable
+        (:mod:`reader.store.writer`: the journal before memory)."""
         with self.writing(failure="change not saved: "):
-            puts, new_abstracts, deletes = compute()
-            meta = meta or {}
-            label = meta.get("label", label)
-            papers = self._state.papers
-            deletes = [pid for pid in deletes if pid in papers]
-            if not puts and not deletes and not new_abstracts:
-                return Change(label, [], self._state.seq)
-            edits.check_storable(puts.values())
-            record = self._record(label, puts, new_abstracts, deletes, meta)
-            if self._batch is not None:  # in memory only: saved with the rest of the batch (see batch())
-                self._batch.update(puts, deletes, new_abstracts)
-                record["put"] = [paper.to_stored_doc() for paper in puts.values()]
-                self._apply_record(record, puts.values())
-                return Change(label, list(puts) + deletes, self._state.seq)
-            if self.backup_interval and self._state.main_sig is not None:
-                self._backup_if_due()
-            if len(puts) + len(deletes) > self.limits.direct_write_papers:
-                self._write_direct(record, puts.values())
-            else:
-                record["put"] = [paper.to_stored_doc() for paper in puts.values()]
-                self._journal.append(record, self._state.seq)
-                self._apply_record(record, puts.values())
-                if self._state.main_sig is None or (self.auto_compact and self.needs_compaction()):
-                    # The change is saved in the journal; compaction is housekeeping
-                    # (first change: create the papers files too). If it fails, the
-                    # journal stays valid and a later change or `reader compact` retries.
-                    try:
-                        self._compactor.compact()
-                    except LibraryError as exc:
-                        self.warnings.append(f"change saved, but compaction failed: {exc}")
-            return Change(label, list(puts) + deletes, self._state.seq)
-
-    def _record(self, label: str, puts: dict, new_abstracts: dict, deletes: list[str], meta: dict) -> dict:
-        """The journal record of a change, with what the papers looked like before (what undo restores)."""
-        before: dict[str, dict] = {}
-        created: list[str] = []
-        for pid in dict.fromkeys([*puts, *deletes, *new_abstracts]):
-            old = self._state.papers.get(pid)
-            if old is None:
-                created.append(pid)
-            else:
-                before[pid] = old.to_stored_doc()
-        before_abstracts = self._abstracts.current_of([*deletes, *new_abstracts])
-        record: dict = {
-            "seq": self._state.seq + 1,
-            "at": self.clock(),
-            "label": label,
-            "delete": deletes,
-            "before": before,
-            "created": created,
-        }
-        if new_abstracts:
-            record["abstracts"] = new_abstracts
-        if before_abstracts:
-            record["before_abstracts"] = before_abstracts
-        for key in ("undoes", "redoes"):
-            if meta.get(key) is not None:
-                record[key] = meta[key]
-        return record
-
-    def _write_direct(self, record: dict, papers: Iterable[Paper]) -> None:
-        """Apply a large change by rewriting the papers files (one atomic rename)."""
-        state, abstracts = self._state, self._abstracts
-        history = [dict(entry) for entry in self._history.entries]
-        saved = (dict(state.papers), dict(abstracts.known), state.seq, abstracts.dirty, abstracts.spans)
-        self._apply_record(record, papers)
-        try:
-            self._compactor.compact()
-        except LibraryError as exc:
-            state.papers, abstracts.known, state.seq, abstracts.dirty, abstracts.spans = saved
-            self._history.entries = history
-            self._lookups.clear()
-            state.bump(None)
-            raise LibraryError(f"change not saved: {exc}") from None
+            return self._writer.commit(label, compute, meta)
 
     # -- compaction -------------------------------------------------------------------------
 
     def needs_compaction(self) -> bool:
-        return self._journal.needs_compaction(self.limits.compact_records, self.limits.compact_bytes)
+        return self._writer.needs_compaction()
 
     def compact(self) -> None:
         """Fold the journal into the papers files. Safe to run at any time, from any process."""
@@ -506,13 +313,7 @@ class Library:
         :attr:`needs_tidying`).
         """
         with self._mutex:
-            abstracts = self._abstracts
-            if not abstracts.loaded and not abstracts.dirty:
-                current = abstracts.file.signature()
-                if current is not None and (abstracts.spans is None or abstracts.spans.file != current):
-                    # One scan records where each abstract is in the file as it is, so compacting
-                    # saves those offsets instead of rewriting the whole abstracts file.
-                    abstracts.index_file()
+            self._abstracts.reindex_if_stale()
             self.compact()
 
     # -- changes people make ----------------------------------------------------------------
@@ -643,29 +444,9 @@ class Library:
 
     def _revert(self, kind: str) -> Change:
         meta: dict = {}
-
-        def compute():
-            targets = self._history.undo_targets() if kind == "undo" else self._history.redo_targets()
-            if not targets:
-                raise ReaderError(f"nothing to {kind}")
-            meta["undoes" if kind == "undo" else "redoes"] = targets[0]["seq"]
-            label = targets[0]["label"]
-            if kind == "redo":
-                label = label.removeprefix("undo: ")
-            meta["label"] = f"{kind}: {label}"
-            return edits.revert(targets[0])
-
-        return self._commit(kind, compute, meta=meta)
+        return self._commit(kind, edits.revert_latest(self._history, kind, meta), meta=meta)
 
     # -- backups ----------------------------------------------------------------------------
-
-    def _backup_if_due(self) -> None:
-        """Housekeeping before a change: a failure here is a warning, never a failed change."""
-        try:
-            if self._backups.due(self.backup_interval):
-                self._backups.take()
-        except LibraryError as exc:
-            self.warnings.append(f"automatic backup failed: {exc}")
 
     def backup(self) -> Backup:
         """Take a backup now (``reader backup``); returns it."""
@@ -691,15 +472,7 @@ class Library:
             raise ReaderError(f"backup {number} does not load either: {exc}") from None
         with self._mutex, self._locked(shared=False):
             seq_before = self._state.seq
-            # The library may not load: no catch-up, but take the newest change number on disk.
-            newest_seq = max(self._state.seq, peek_seq(self.path) or 0, self._journal.newest_seq())
-            if self.path.exists():
-                try:
-                    self._backups.take(prune=False)  # so that restoring can itself be taken back
-                except LibraryError as exc:
-                    raise ReaderError(f"not restoring: could not back up the current library first: {exc}") from None
-            self._backups.stage(chosen, newest_seq)
-            self._finish_restore()
+            self._replica.restore(self._backups, chosen)
             self._backups.prune()
             if self._state.seq != seq_before:
                 self._tell_listeners()
