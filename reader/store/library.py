@@ -5,19 +5,33 @@ Invariants (each part's docstring has the details):
 * **Journal before memory.** Every change goes through :meth:`Library._commit`:
   it takes the lock, catches up with other processes' changes, computes the
   change on that current state, appends it to the journal and fsyncs it, and
-  only then applies it in memory. A change that did not reach the disk changes
-  nothing (:mod:`reader.store.journal`).
+  only then applies it in memory (:mod:`reader.store.writer`). A change that
+  did not reach the disk changes nothing, in memory or on disk.
+* **Only a torn last line is dropped.** A journal line that fails its checksum
+  or its shape anywhere but at the end is an error naming the file and the
+  line; nothing is read past it and nothing is truncated
+  (:mod:`reader.store.journal`).
 * **Files are replaced whole.** The papers file, the abstracts file, the
-  snapshot and a new journal are written to a temporary file, fsynced and
-  renamed over the old one; nothing is edited in place but the journal, which
-  is only appended to (:mod:`reader.store.papersfile`, :mod:`reader.store.compaction`).
-* **One lock.** Changes hold ``PATH.lock`` exclusively for their whole
-  read-modify-write; loading holds it shared (:mod:`reader.store.lock`).
+  snapshot, a new journal and a restored backup's files are written to a
+  temporary file, fsynced and renamed over the old one; nothing is edited in
+  place but the journal, which is only appended to
+  (:mod:`reader.store.papersfile`, :mod:`reader.store.compaction`). A restore
+  replaces three files: it is recorded before the first rename and finished
+  by whoever takes the lock next (:mod:`reader.store.backups`).
+* **One lock, which cannot be lost.** Changes hold the lock on the library's
+  directory exclusively for their whole read-modify-write; loading holds it
+  shared (:mod:`reader.store.lock`).
 * **The change number** (:attr:`Library.seq`) is the number of the last
   change applied, equal in every process that has read the same files; each
-  change adds one. :attr:`Library.generation` is this process's counter of
-  anything in memory changing (:mod:`reader.store.state`).
+  change adds one, and a restored backup gets a number above any the library
+  had. :attr:`Library.generation` is this process's counter of anything in
+  memory changing (:mod:`reader.store.state`).
+* **Regular files only.** Every library file is opened without blocking and
+  checked to be a regular file of sane size before it is read; backups never
+  copy anything else (:mod:`reader.store.files`).
 * Reads never touch the disk, but abstracts (:mod:`reader.store.abstracts`).
+* The store imports nothing of search, online, the CLI or the TUI; listeners
+  (:mod:`reader.store.events`) hear of changes inside the writer lock.
 """
 
 from __future__ import annotations
