@@ -34,13 +34,13 @@ def open_regular_fd(path: Path, *, limit: int = MAX_FILE) -> int | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise LibraryError(f"{path} is a directory, not a library file") from None
+        raise LibraryError(f"cannot read {path}: Is a directory, not a library file") from None
     except OSError as exc:
         raise os_error("read", path, exc) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise LibraryError(f"{path} is a directory, not a library file")
+            raise LibraryError(f"cannot read {path}: Is a directory, not a library file")
         if not stat.S_ISREG(info.st_mode):
             raise LibraryError(f"{path} is not a regular file (a pipe or a device?); it was not read")
         if info.st_size > limit:
