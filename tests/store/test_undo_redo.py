@@ -91,7 +91,7 @@ def test_cli_undo_past_the_beginning_is_refused_and_redo_restores(sample_library
     assert "kept" not in Library.open(db_path).get(ids[0]).tags
     result = run_cli("redo", db=db_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.decode().startswith("redo: tag 2 paper(s) +kept")
+    assert result.stdout.decode().startswith("redo: tag 2 papers +kept")
     assert "kept" in Library.open(db_path).get(ids[0]).tags
     result = run_cli("redo", "2", db=db_path)
     assert result.returncode == 1 and b"nothing to redo" in result.stderr
