@@ -128,7 +128,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     for paper, reason in result.skipped:
         print(f"reader: skipped {paper.short_id} ({reason})", file=sys.stderr)
     method = None if args.print_only else copy_to_clipboard(result.text)
-    what = f"{COPY_FORMAT_LABELS[args.format]} of {result.count} paper{'s' if result.count != 1 else ''}"
+    what = f"{COPY_FORMAT_LABELS[args.format]} of {plural(result.count, 'paper')}"
     if method:
         print(f"Copied the {what} to the clipboard ({method}).", file=sys.stderr)
         return EXIT_OK

@@ -20,12 +20,13 @@ def link_to_open(paper, target: str | None, number: int | None):
     """The :class:`~reader.papers.Link` to open; :class:`ReaderError` saying what is missing."""
     from reader.details import numbered_links
     from reader.errors import ReaderError
+    from reader.wording import plural
     from reader.links import ARXIV_PAGE, ARXIV_PDF, HF_PAPER, arxiv_links
 
     links = numbered_links(paper)
     if number is not None:
         if not 1 <= number <= len(links):
-            have = f"{len(links)} link{'s' if len(links) != 1 else ''}" if links else "no links"
+            have = plural(len(links), "link") if links else "no links"
             raise ReaderError(f"{paper.short_id} has {have}; there is no link {number} (see `reader show {paper.short_id}`)")
         return links[number - 1]
     derived = {link.kind: link for link in arxiv_links(paper.arxiv_id)}
