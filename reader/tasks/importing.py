@@ -1,9 +1,10 @@
 """Importing files: page dumps, Markdown reading lists and JSON backups, all checked before any write.
 
 :func:`load_import_file` decides what a file is (by its name, else by its
-content) and parses it completely; :func:`import_files` loads every file first,
-so one bad file stops the import before the library changes, then stores the
-page dumps as one change, restores the backups and applies the lists.
+content) and parses it completely; :func:`load_files` reads every file first,
+so one bad file stops the import before the library changes; :func:`import_files`
+then stores the page dumps, restores the backups and applies the lists as one
+change (or none).
 :func:`import_samples` loads the sample pages that ship with reader.
 """
 
@@ -159,7 +160,8 @@ def load_files(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Any]]:
 
 
 def import_files(library, loaded: list[tuple[str, Any]], *, commit: Commit = direct) -> ImportOutcome:
-    """Store what :func:`load_files` read: the page dumps as one change, then the backups, then the lists."""
+    """Store what :func:`load_files` read, all of it one change (one undo step) or nothing:
+    the page dumps, then the backups, then the lists."""
     from reader.importers.backup import restore_backup
     from reader.importers.markdown_list import apply_reading_list
 
