@@ -10,7 +10,7 @@ import pytest
 from tinydb import TinyDB
 
 import reader.store.compaction
-import reader.store.loading
+import reader.store.snapshot
 from reader.store import Library, LibraryError
 from tests.helpers.limits import use_limits
 from reader.papers import Link
@@ -35,7 +35,7 @@ def state(library: Library) -> dict:
 def from_json(db_path, monkeypatch) -> Library:
     """The library opened the slow way, ignoring any snapshot."""
     with monkeypatch.context() as patch:
-        patch.setattr(reader.store.loading, "read_snapshot", lambda *args, **kwargs: None)
+        patch.setattr(reader.store.snapshot, "read_snapshot", lambda *args, **kwargs: None)
         library = Library.open(db_path)
     assert not library.opened_from_snapshot
     return library

@@ -21,7 +21,7 @@ def disk_seq(library_path: Path) -> int | None:
     The papers file's first bytes say which change it includes; the journal's
     last complete line is the newest change after it (a big import is one long
     line: the file is read backwards until that line is whole)."""
-    from reader.store import disk_seq as store_disk_seq
+    from reader.store.loading import disk_seq as store_disk_seq
 
     return store_disk_seq(library_path)
 

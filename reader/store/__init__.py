@@ -13,14 +13,45 @@ and the backups folder (:mod:`~reader.store.backups`). The invariants are
 listed in :mod:`reader.store.library`.
 """
 
-from reader.errors import LibraryBusy, LibraryError
-from reader.store.backups import Backup
-from reader.store.history import HistoryEntry
-from reader.store.library import Change, Library
-from reader.store.limits import StoreLimits
-from reader.store.loading import disk_seq
-from reader.store.merging import ImportReport
-from reader.store.papersfile import SCHEMA_VERSION
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Names served from their modules on first use, so that importing one part (the CLI's index-only
+# search reads only ``loading.disk_seq``) does not load the whole store.
+_HOMES = {
+    "LibraryBusy": "reader.errors",
+    "LibraryError": "reader.errors",
+    "Backup": "reader.store.backups",
+    "HistoryEntry": "reader.store.history",
+    "Change": "reader.store.library",
+    "Library": "reader.store.library",
+    "StoreLimits": "reader.store.limits",
+    "disk_seq": "reader.store.loading",
+    "ImportReport": "reader.store.merging",
+    "SCHEMA_VERSION": "reader.store.papersfile",
+}
+
+if TYPE_CHECKING:
+    from reader.errors import LibraryBusy, LibraryError
+    from reader.store.backups import Backup
+    from reader.store.history import HistoryEntry
+    from reader.store.library import Change, Library
+    from reader.store.limits import StoreLimits
+    from reader.store.loading import disk_seq
+    from reader.store.merging import ImportReport
+    from reader.store.papersfile import SCHEMA_VERSION
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'reader.store' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Backup", "Change", "HistoryEntry", "ImportReport", "Library", "LibraryBusy", "LibraryError",

@@ -9,7 +9,6 @@ from reader.store.gcpause import gc_paused
 from reader.store.layout import Layout
 from reader.store.journal import tail_seq
 from reader.store.papersfile import SCHEMA_VERSION, PapersFileContent, parse_database, peek_seq, read_database
-from reader.store.snapshot import bytes_signature, read_snapshot
 
 
 def read_papers_file(layout: Layout) -> tuple[PapersFileContent, bool]:
@@ -17,6 +16,8 @@ def read_papers_file(layout: Layout) -> tuple[PapersFileContent, bool]:
 
     Called holding the lock (shared or exclusive): the file cannot change meanwhile.
     """
+    from reader.store.snapshot import bytes_signature, read_snapshot  # not needed by disk_seq
+
     with gc_paused():
         if layout.snapshot.exists():
             raw = read_bytes(layout.path)

@@ -350,6 +350,26 @@ def test_cli_list_output_is_the_same_with_and_without_the_fast_path(sample_libra
         assert fast == full
 
 
+def test_cli_list_from_a_current_index_does_not_load_the_library(sample_library, db_path):
+    """The index-only search of `reader list` reads the ends of two files: it never imports the store's
+    Library, nor the abstracts or snapshot readers."""
+    search(sample_library, "anything")
+    code = (
+        "import sys\n"
+        "from reader.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = ('reader.store.library', 'reader.store.abstracts', 'reader.store.snapshot')\n"
+        "sys.stderr.write('LOADED:' + ','.join(sorted(m for m in sys.modules if m.startswith(heavy))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, "list", "graph neural", "--limit", "5", "--db", str(db_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert "Benchmarking Graph Neural Networks" in result.stdout, result.stderr
+    assert result.stderr.rsplit("LOADED:", 1)[1] == "", result.stderr
+
+
 def test_engine_is_shared_per_library(sample_library):
     assert engine_for(sample_library) is engine_for(sample_library)
 
