@@ -77,3 +77,55 @@ async def test_a_second_export_the_same_day_focuses_keep_and_keep_returns_to_the
         await settle(pilot)
         assert (tmp_path / "other.md").exists()
         assert existing.read_text(encoding="utf-8") == "this morning's list\n"
+
+
+async def test_the_export_dialog_refuses_an_empty_name_and_a_directory_and_says_where(
+    small_library, make_app, tmp_path
+):
+    library, ids = small_library
+    app = make_app(library, export_dir=tmp_path)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        field = app.screen.query_one("#export-path", Input)
+        field.value = ""
+        await pilot.pause()
+        assert str(app.screen.query_one("#export-where").render()) == "Give a file name."
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportModal)
+        assert str(app.screen.query_one("#export-error").render()) == "Give a file name."
+        field.value = "."
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportModal)
+        assert "is a directory; give a file name." in str(app.screen.query_one("#export-error").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportModal)
+
+
+def test_a_library_read_again_whole_says_why_its_counts_changed():
+    from reader.tui.workers.store import replaced_note
+
+    assert replaced_note(5, 4, went_back=True) == (
+        "The library was put back to an earlier state by another process (reader backup restore); "
+        "read it again: 4 papers now, 5 papers before."
+    )
+    assert replaced_note(1, 1, went_back=False) == (
+        "The library was rewritten by another process (a restored backup, a copy, or many changes at once); "
+        "read it again: still 1 paper."
+    )
+
+
+async def test_help_lists_remapped_link_keys_one_by_one(small_library, make_app):
+    from reader.config import Config
+    from reader.tui import keys
+    from reader.tui.screens.help import numbered_names
+
+    library, ids = small_library
+    remap = {f"open_link_{n}": f"f{n}" for n in range(1, 10)}
+    app = make_app(library, config=Config(keys=remap))
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        specs = [spec for spec in keys.KEYS if spec.id.startswith("open_link_")]
+        # f5 already refreshes: that one remap is refused and link 5 keeps its 5
+        assert numbered_names(app, specs, app.keymap) == "f1,f2,f3,f4,5,f6,f7,f8,f9"
+        assert numbered_names(app, specs, {}) == "1 … 9"
