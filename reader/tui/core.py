@@ -105,6 +105,9 @@ class ReaderCore(App[int]):
     def can_undo(self) -> bool:
         return bool(self.library.can_undo())
 
+    def can_redo(self) -> bool:
+        return bool(self.library.can_redo())
+
     def notify(
         self,
         message: str,

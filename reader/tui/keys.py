@@ -140,6 +140,7 @@ KEYS: tuple[KeySpec, ...] = (
     _spec("check_list_links", "L", "check_list_links", "Check links of every paper in the list", "Online", [MAIN]),
     # Library
     _spec("undo", "u", "undo", "Undo the last change", "Library", [MAIN], True, "Undo"),
+    _spec("redo", "U", "redo", "Redo what the last undo took back (until the next change)", "Library", [MAIN]),
     _spec("refresh", "ctrl+r,f5", "refresh", "Pick up changes made elsewhere (also automatic)", "Library", [MAIN, WELCOME]),
     _spec("load_samples", "s", "load_samples", "Load the sample papers (empty library)", "Library", [WELCOME], True, "Load samples"),
     _spec("help", "question_mark", "app.help", "Show this help", "App", [APP], True, "Help"),

@@ -433,6 +433,32 @@ async def test_u_undoes_the_last_change(small_library, make_app):
         assert any(text.startswith("Undone: mark 1 paper read") for text in notifications(app))
 
 
+async def test_shift_u_redoes_what_u_undid_until_the_next_change(small_library, make_app):
+    library, ids = small_library
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("U")  # nothing undone yet: nothing to redo, nothing changes
+        await settle(pilot)
+        assert not library.get(ids[MAMBA]).read
+        await pilot.press("r", "u")
+        await settle(pilot)
+        assert not library.get(ids[MAMBA]).read
+        await pilot.press("U")
+        await settle(pilot)
+        assert library.get(ids[MAMBA]).read
+        assert "●" not in list_rows(app)[0]
+        assert any(text.startswith("Redone: mark 1 paper read") for text in notifications(app))
+        await pilot.press("u", "t")  # undo again, then a new change (a tag) ends what can be redone
+        await settle(pilot)
+        await pilot.press(*"later", "enter")
+        await settle(pilot)
+        assert "later" in library.get(ids[MAMBA]).tags
+        await pilot.press("U")
+        await settle(pilot)
+        assert not library.get(ids[MAMBA]).read
+
+
 async def test_refresh_picks_up_changes_from_another_process(small_library, make_app, db_path):
     from reader.store import Library
 

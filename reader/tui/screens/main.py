@@ -401,6 +401,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
             bool(self._rows),
             bool(self.paper_list.selected),
             self.services.can_undo(),
+            self.services.can_redo(),
         )
         if state != self._footer_state:
             self._footer_state = state
@@ -423,6 +424,8 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
                 return None
         elif action == "undo":
             return True if self.services.can_undo() else None
+        elif action == "redo":
+            return True if self.services.can_redo() else None
         return True
 
     # Focus moves at once (Screen.set_focus), not after the queued keys as Widget.focus()

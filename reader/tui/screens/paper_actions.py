@@ -232,5 +232,8 @@ class PaperActions:
     def action_undo(self: ListScreen) -> None:
         self.services.undo()
 
+    def action_redo(self: ListScreen) -> None:
+        self.services.redo()
+
     def action_refresh(self: ListScreen) -> None:
         self.services.refresh_library(quiet=False)

@@ -84,6 +84,16 @@ class StoreWork(ReaderCore):
         label = outcome.result.label.removeprefix("undo: ")
         self.post_message(StoreChanged(outcome.delta, printable(f"Undone: {change_label(label)}")))
 
+    @work(thread=True, group="store", exit_on_error=False, name="Redo")
+    def redo(self) -> None:
+        try:
+            outcome = self.gate.run(self.library.redo)
+        except ReaderError as exc:  # "nothing to redo"
+            self.post_message(StoreChanged(set(), str(exc).capitalize() + ".", "warning"))
+            return
+        label = outcome.result.label.removeprefix("redo: ")
+        self.post_message(StoreChanged(outcome.delta, printable(f"Redone: {change_label(label)}")))
+
     @work(thread=True, group="refresh", exit_on_error=False, name="Refresh")
     def refresh_library(self, quiet: bool = True) -> None:
         library = self.library
