@@ -69,3 +69,13 @@ def test_a_backup_opened_to_be_read_cannot_be_changed(sample_library):
         else:
             raise AssertionError("a read-only library accepted a change")
     assert _tree(backup.path) == before
+
+
+def test_a_backup_from_an_older_reader_is_dated_by_its_folder_name(sample_library):
+    sample_library.backup_interval = 0
+    backup = sample_library.backup()
+    (backup.path / "backup.json").unlink()  # as an older reader wrote it
+    os.utime(backup.path, (1_000_000_000, 1_000_000_000))
+    listed = sample_library.list_backups()[0]
+    assert abs(listed.created - backup.created) < 1e-6  # the name holds the time to the nanosecond
+    assert listed.summary() == f"{len(sample_library)} papers, 0 read"

@@ -71,3 +71,24 @@ def test_the_automatic_backup_never_copies_a_fifo(sample_library):
         p.name == sample_library.abstracts_path.name for p in sample_library.backups_dir.rglob("*")
     )
     Library.open(sample_library.path)  # the journal holds the change; the papers file loads
+
+
+def test_a_fifo_as_the_lock_file_is_refused_for_changes_and_ignored_for_reading(sample_library, db_path):
+    sample_library.lock_path.unlink(missing_ok=True)
+    os.mkfifo(sample_library.lock_path)
+    assert len(Library.open(db_path)) == len(sample_library)  # the directory's lock is enough to read
+    from reader.errors import LibraryError
+
+    with pytest.raises(LibraryError, match="not a regular file"):
+        sample_library.tag(sample_library.ids()[:1], ["x"])
+
+
+def test_a_file_larger_than_any_library_file_is_refused_before_it_is_read(tmp_path):
+    from reader.errors import LibraryError
+    from reader.store.files import read_bytes
+
+    big = tmp_path / "library.json"
+    big.write_bytes(b"x" * 4096)
+    with pytest.raises(LibraryError, match="more than a library file can be"):
+        read_bytes(big, limit=1024)
+    assert read_bytes(tmp_path / "missing.json") is None
