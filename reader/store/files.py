@@ -60,7 +60,7 @@ def read_bytes(path: Path, *, limit: int = MAX_FILE) -> bytes | None:
         return None
     with handle:
         try:
-            data = handle.read(limit + 1)
+            data = handle.read()  # its size was checked when it was opened
         except OSError as exc:
             raise os_error("read", path, exc) from None
     if len(data) > limit:
