@@ -21,7 +21,7 @@ straddle compaction, or ``DIRECT_WRITE_PAPERS`` low so big imports rewrite
 the TinyDB files directly.
 
 Seeded: ``READER_FAULT_SEED=N`` changes the base seed; a failure names the
-seed and the kill point. ``pytest -m slow tests/test_fault_kill.py`` runs the
+seed and the kill point. ``pytest -m slow tests/store/test_fault_kill.py`` runs the
 long series.
 """
 
