@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -32,31 +33,42 @@ def numbered_names(app: App[Any], specs: list[keys.KeySpec], keymap: Mapping[str
     return ",".join(names)
 
 
-def help_table(app: App[Any], keymap: Mapping[str, str]) -> Table:
-    """Every key in three columns (keys, what they do, the id to remap them); only the middle one
-    wraps, so the help reads the same at 80 columns as at 200."""
-    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
-    table.add_column("keys", style="bold", no_wrap=True, max_width=16)
-    table.add_column("action", ratio=1)
-    table.add_column("id", style="dim", no_wrap=True)
+def help_table(app: App[Any], keymap: Mapping[str, str]) -> Group:
+    """Every key in three columns (keys, what they do, the id to remap them), a heading above each
+    section; only the middle column wraps, so the help reads the same at 80 columns as at 200.
+    Every section's table has the same column widths, so the columns line up down the page."""
+    sections: list[tuple[str, list[tuple[Text, Text, Text]]]] = []
     for section, specs in keys.sections().items():
-        table.add_row(Text(section, style="bold underline"), "", "")
+        rows = []
         numbered = [spec for spec in specs if spec.id.startswith(("open_link_", "triage_link_"))]
         for spec in specs:
             if numbered and spec is numbered[0]:
                 first, last = numbered[0].id, numbered[-1].id
-                table.add_row(
+                rows.append((
                     Text(numbered_names(app, numbered, keymap)),
                     Text(spec.description.replace(" 1", " 1 … 9", 1) + " (as numbered on screen)"),
                     Text(f"{first[:-2]}_1…9" if last.endswith("_9") else f"{first}…{last}"),
-                )
+                ))
             elif spec not in numbered:  # Text, not str: "[triage]" and "[" are not markup
-                table.add_row(Text(key_names(app, spec, keymap)), Text(spec.description), Text(spec.id))
-        table.add_row("", "", "")
-    table.add_row(Text("Everywhere", style="bold underline"), "", "")
-    table.add_row(Text("^p"), Text("Command palette: every action, and the themes"), "")
-    table.add_row(Text("tab"), Text("In the tag editor: complete the tag being typed"), "")
-    return table
+                rows.append((Text(key_names(app, spec, keymap)), Text(spec.description), Text(spec.id)))
+        sections.append((section, rows))
+    sections.append(("Everywhere", [
+        (Text("^p"), Text("Command palette: every action, and the themes"), Text("")),
+        (Text("tab"), Text("In the tag editor: complete the tag being typed"), Text("")),
+    ]))
+    key_width = min(16, max(row[0].cell_len for _, rows in sections for row in rows))
+    id_width = max(row[2].cell_len for _, rows in sections for row in rows)
+    parts: list[Text | Table] = []
+    for section, rows in sections:
+        parts.append(Text(section, style="bold underline"))
+        table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+        table.add_column("keys", style="bold", no_wrap=True, width=key_width)
+        table.add_column("action", ratio=1)
+        table.add_column("id", style="dim", no_wrap=True, width=id_width)
+        for row in rows:
+            table.add_row(*row)
+        parts.extend([table, Text("")])
+    return Group(*parts)
 
 
 def remap_text(config_hint: str) -> Text:
