@@ -85,18 +85,8 @@ def best_link(paper: Paper) -> str | None:
     return next((url for url in candidates if url and is_openable(url)), None)
 
 
-# A link destination that needs no angle brackets: no spaces, controls, '<', '>',
-# '\\' or parentheses (CommonMark allows balanced ones, but not every renderer does).
-_BARE_DESTINATION = re.compile(r"[^\s<>()\\\x00-\x1f\x7f]+")
-
-
-def markdown_destination(url: str) -> str | None:
-    """The URL as a Markdown link destination: bare when it can be, ``<...>`` only when it must."""
-    dest = link_destination(url)
-    if dest is None:
-        return None
-    inner = dest[1:-1]
-    return inner if _BARE_DESTINATION.fullmatch(inner) else dest
+# The copied link and the exported list write destinations the same way (bare unless they must not be).
+markdown_destination = link_destination
 
 
 def markdown_line(paper: Paper) -> str:

@@ -7,15 +7,16 @@ issue, a wiki or a notes app and reads as a checklist::
 
     3 papers: 1 read, 2 unread.
 
-    - [ ] **A Paper Title** · [code](<https://github.com/o/r>) · [project](<https://o.github.io/r>) · `#video`
-    - [x] **Another Title** · [arXiv](<https://arxiv.org/abs/2401.01234>)
+    - [ ] **A Paper Title** · [code](https://github.com/o/r) · [project](https://o.github.io/r) · `#video`
+    - [x] **Another Title** · [arXiv](https://arxiv.org/abs/2401.01234)
 
 Paper text is untrusted. Every title, tag and abstract is escaped so that it
 renders as exactly its characters (a title with ``*``, ``_``, ``[``, a
 backtick, ``<script>``, ``|`` or a leading ``#`` shows those characters), and
 only http(s) URLs become links; anything else (``javascript:``, ``file:``,
-``data:``) is shown as code, never as something to click. Link destinations
-are written in ``<...>`` form so a URL with ``)`` or spaces stays one link.
+``data:``) is shown as code, never as something to click. A link destination
+is written in ``<...>`` form only when it must be (a URL with ``)`` or spaces),
+so that it stays one link.
 
 :mod:`reader.importers.markdown_list` reads this format back (the round trip).
 """
@@ -58,7 +59,10 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BAIT = re.compile(r"www\.|@|//|:", re.IGNORECASE)
 _WWW = re.compile(r"(?<![A-Za-z0-9_.-])www\.", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]@[\w-]+\.[\w-]")
-_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]{0,31}):(?://|[^\s`]{0,256}@)")
+# No look-behind: cmark-gfm finds a scheme by walking back from "://" over letters only, so
+# '.ftp://', '1ftp://', '-ftp://' and '+ftp://' all link ftp://. A scheme is taken from the first
+# letter the search reaches ('e.g.ftp' as a whole, 'xhttps'), which only errs towards code.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,31}):(?://|[^\s`]{0,256}@)")
 _RELATIVE = re.compile(r"(?<![\w:/])//[\w-]")
 _WORD_END = re.compile(r"[\s`]")
 
@@ -143,15 +147,24 @@ def code_span(text: str) -> str:
     return f"{fence} {text} {fence}"
 
 
+# A link destination that needs no angle brackets: no spaces, controls, '<', '>',
+# '\\' or parentheses (CommonMark allows balanced ones, but not every renderer does).
+_BARE_DESTINATION = re.compile(r"[^\s<>()\\\x00-\x1f\x7f]+")
+
+
 def link_destination(url: str) -> str | None:
-    """A URL as a Markdown link destination, or None when it must not be clickable."""
+    """A URL as a Markdown link destination, or None when it must not be clickable.
+
+    Bare (``https://github.com/o/r``) when it can be, ``<...>`` only when the URL
+    holds parentheses. Exported lists and copied links both use it.
+    """
     url = url.strip()
     if not is_openable(url) or _CONTROL.search(url):
         return None
-    # Inside <...> only '<', '>', '\\' and line breaks are special; spaces are
-    # allowed but many renderers stumble on them, so they are percent-encoded.
+    # '<', '>', '\\' and spaces would end or change the destination (and many renderers
+    # stumble on spaces even inside <...>), so they are percent-encoded.
     encoded = re.sub(r"[\\<>\s]", lambda m: quote(m.group(0), safe=""), url)
-    return "<" + encoded + ">"
+    return encoded if _BARE_DESTINATION.fullmatch(encoded) else "<" + encoded + ">"
 
 
 def markdown_link(text: str, url: str) -> str:

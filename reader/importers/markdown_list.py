@@ -4,7 +4,7 @@ A list reader wrote, perhaps edited by a person since (boxes ticked, lines
 removed or reordered, tags added as `` `#tag` `` or ``#tag``), comes back as
 one :class:`ListItem` per task-list line::
 
-    - [x] **Title** · [code](<https://github.com/o/r>) · `#tag`
+    - [x] **Title** · [code](https://github.com/o/r) · `#tag`
 
 The title is the bold text (or, on a line a person wrote, the first link's
 text or the text before the first link). Inline Markdown is decoded with
@@ -148,11 +148,12 @@ def _arxiv_from_url(url: str) -> str | None:
 # anything but its own characters: such lines are decoded without markdown-it,
 # which takes ~150 us a line (tests check both ways give the same answer).
 _FAST_TITLE = r"(?:\\[!-/:-@\[-`{-~]|&(?!#?[0-9A-Za-z]+;)|[^\\*_\[\]<|~$`&\x00-\x1f\x7f])+"
-_FAST_LINK = r"\[(?:code|project|arXiv)\]\(<[^<>\\\s&`]*>\)"
+# A destination as the exporter writes it: bare, or in <...> when it holds parentheses.
+_FAST_LINK = r"\[(?:code|project|arXiv)\]\((?:<[^<>\\\s&`]*>|[^<>()\\\s&`]+)\)"
 _FAST_ITEM = re.compile(
     rf"^\*\*(?P<title>{_FAST_TITLE})\*\*(?P<links>(?: · {_FAST_LINK})*)(?P<tags>(?: · `#[^`\s]+`(?: `#[^`\s]+`)*)?)$"
 )
-_FAST_LINK_PARTS = re.compile(r"\[(code|project|arXiv)\]\(<([^<>]*)>\)")
+_FAST_LINK_PARTS = re.compile(r"\[(code|project|arXiv)\]\((?:<([^<>]*)>|([^<>()\s]+))\)")
 _FAST_TAG_PARTS = re.compile(r"`#([^`\s]+)`")
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
@@ -164,7 +165,7 @@ def _parse_item_text_fast(rest: str) -> tuple[str, list[tuple[str, str]], list[s
     title = _UNESCAPE.sub(r"\1", match.group("title"))
     if title != title.strip():
         return None  # '** x**' is not bold in Markdown; let the full parser decide
-    links = [(text, url) for text, url in _FAST_LINK_PARTS.findall(match.group("links"))]
+    links = [(text, bracketed or bare) for text, bracketed, bare in _FAST_LINK_PARTS.findall(match.group("links"))]
     tags = _FAST_TAG_PARTS.findall(match.group("tags"))
     return " ".join(title.split()), links, tags
 

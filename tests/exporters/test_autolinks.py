@@ -139,3 +139,34 @@ def test_a_note_keeps_indented_code_and_an_unmatched_backtick_as_written():
     assert rendered.hrefs == []
     assert "indented code ann@example.org\n</code></pre>" in html
     assert "A lone ` then www.example.org here" in rendered.text
+
+
+GLUED = [
+    "Dot .ftp://a.example.org/c",
+    "Digit 1ftp://a.example.org/c",
+    "Dash -ftp://a.example.org",
+    "Plus +ftp://a.example.org",
+    "Abbreviation e.g.ftp://a.example.org",
+    "Underscore _ftp://a.example.org and colon x:ftp://a.example.org",
+    "Inside (ftp://a.example.org), then 2mailto:ann@example.org",
+]
+
+
+@pytest.mark.parametrize("text", GLUED)
+def test_a_scheme_glued_to_punctuation_or_a_digit_is_not_linked_by_github(text):
+    """cmark-gfm walks back from '://' over letters only: '.ftp://x' links ftp://x there."""
+    import cmarkgfm
+
+    markdown = render_reading_list([Paper("p", text)], abstracts="quote", abstract_texts={"p": text})
+    for html in (cmarkgfm.github_flavored_markdown_to_html(markdown), RENDERERS["gfm-like"]().render(markdown)):
+        rendered = Hrefs(html)
+        assert rendered.hrefs == [], rendered.hrefs
+        assert rendered.text.count(text) == 2  # the title and the abstract show every character
+
+
+def test_glued_http_links_stay_links_and_words_stay_text():
+    html = __import__("cmarkgfm").github_flavored_markdown_to_html(
+        escape_text("See (https://github.com/o/r), 2https://example.org and R&D: 1.5x")
+    )
+    assert Hrefs(html).hrefs == ["https://github.com/o/r", "https://example.org"]
+    assert "R&amp;D: 1.5x" in html
