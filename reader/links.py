@@ -213,8 +213,20 @@ def extract_links(text: str) -> list[Link]:
     return links
 
 
+# No URL holds these (RFC 3986); in one, they are an attempt to reach the terminal (ESC) or to
+# split a line. Spaces are not here: a pasted link may hold one and is quoted when written.
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(url: str) -> bool:
+    """Whether ``url`` holds a control character (an escape, a line break): no real URL does."""
+    return _URL_CONTROL.search(url) is not None
+
+
 def is_openable(url: str) -> bool:
-    """Only http(s) links are ever opened or exported as clickable links."""
+    """Only http(s) links without control characters are ever opened or exported as clickable links."""
+    if _URL_CONTROL.search(url.strip()):
+        return False
     try:
         parts = urlsplit(url.strip())
     except ValueError:

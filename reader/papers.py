@@ -326,6 +326,50 @@ def normalise_tag(tag: str) -> str:
     return _TAG_SPACE.sub("-", tag.strip()).casefold()
 
 
+# -- values the types allow but reader cannot use ---------------------------------------
+
+MAX_ID_LENGTH = 200  # reader's own ids are 16 hex digits or an arXiv id
+MAX_UPVOTES = 10**9  # far above any real count; more is a damaged or a hostile file
+# An id is typed, listed one per line and matched by prefix: no spaces, line breaks or escapes.
+_ID_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def value_problem(paper: Paper) -> str | None:
+    """What is wrong with a paper's values that its types allow, in a few words; None when nothing.
+
+    For papers from outside (a backup): an id with a space, a line break or
+    another control character (it would break ``reader list``'s one line per
+    paper), a link URL with a control character, a number of upvotes below 0
+    or above :data:`MAX_UPVOTES`, and dates that are not dates
+    (``published: "2024-13-45"``).
+    """
+    pid = paper.id
+    if len(pid) > MAX_ID_LENGTH:
+        return f"its id is longer than {MAX_ID_LENGTH} characters"
+    if _ID_FORBIDDEN.search(pid):
+        return "its id holds a space, a line break or another control character"
+    if any(_URL_CONTROL.search(link.url) for link in paper.links):
+        return "a link's URL holds a control character (an escape or a line break)"
+    upvotes = paper.upvotes
+    if upvotes is not None and not 0 <= upvotes <= MAX_UPVOTES:
+        shown = f"{upvotes:,}" if abs(upvotes) < 10**15 else f"a number of {len(str(abs(upvotes))):,} digits"
+        return f"'upvotes' must be from 0 to {MAX_UPVOTES:,}, not {shown}"
+    for name, value in (("added", paper.added), ("read_at", paper.read_at), ("published", paper.published)):
+        if value and not _is_date(value):
+            return f"{name!r} is not a date ({value[:40]!r})"
+    return None
+
+
+def _is_date(value: str) -> bool:
+    """Whether ``value`` is an ISO date or date and time ('2024-03-11', '2026-01-01T12:00:00Z')."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -344,4 +388,5 @@ __all__ = [
     "normalise_arxiv_id",
     "now_iso",
     "replace",
+    "value_problem",
 ]

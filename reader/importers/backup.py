@@ -31,7 +31,7 @@ from reader import safejson
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION
 from reader.importers import open_input, read_input_bytes, source_name
-from reader.papers import Paper
+from reader.papers import Paper, value_problem
 
 # A backup of 100,000 papers with abstracts is about 200 MB.
 MAX_BACKUP_BYTES = 2 * 1024 * 1024 * 1024
@@ -87,17 +87,17 @@ def _check_paper(number: int, doc, where: str) -> tuple[Paper, str]:
             raise bad(f"has no {key!r} (a non-empty string)")
     for key in _OPTIONAL_STRINGS:
         if doc.get(key) is not None and not isinstance(doc[key], str):
-            raise bad(f"({doc['id']}): {key!r} must be a string or null")
+            raise bad(f"({_shown_id(doc['id'])}): {key!r} must be a string or null")
     for key in _STRING_LISTS:
         value = doc.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise bad(f"({doc['id']}): {key!r} must be a list of strings")
+            raise bad(f"({_shown_id(doc['id'])}): {key!r} must be a list of strings")
     links = doc.get("links", [])
     if not isinstance(links, list) or not all(
         isinstance(link, dict) and isinstance(link.get("url"), str) and isinstance(link.get("kind"), str)
         for link in links
     ):
-        raise bad(f"({doc['id']}): 'links' must be a list of {{\"url\", \"kind\"}} objects")
+        raise bad(f"({_shown_id(doc['id'])}): 'links' must be a list of {{\"url\", \"kind\"}} objects")
     for key, kind, name in (
         ("read", bool, "true or false"),
         ("added", str, "a string"),
@@ -106,15 +106,24 @@ def _check_paper(number: int, doc, where: str) -> tuple[Paper, str]:
         ("extra", dict, "an object"),
     ):
         if key in doc and not isinstance(doc[key], kind):
-            raise bad(f"({doc['id']}): {key!r} must be {name}")
+            raise bad(f"({_shown_id(doc['id'])}): {key!r} must be {name}")
     upvotes = doc.get("upvotes")
     if upvotes is not None and (not isinstance(upvotes, int) or isinstance(upvotes, bool)):
-        raise bad(f"({doc['id']}): 'upvotes' must be a whole number or null")
+        raise bad(f"({_shown_id(doc['id'])}): 'upvotes' must be a whole number or null")
     try:
         paper = Paper.from_doc(doc)
     except ValueError as exc:
         raise bad(f"is malformed ({exc})") from None
+    problem = value_problem(paper)
+    if problem is not None:
+        raise bad(f"({_shown_id(paper.id)}): {problem}")
     return paper, doc.get("abstract", "")
+
+
+def _shown_id(pid: str) -> str:
+    """An id for a one-line message: escaped (a line break shows as \\n) and cut short."""
+    shown = repr(pid)[1:-1]
+    return shown if len(shown) <= 40 else shown[:39] + "…"
 
 
 class _NotStreamable(Exception):

@@ -201,7 +201,7 @@ def fetch_days(
             on_day(result[0], len(results), total)
     report = FetchReport([results[day][0] for day in days])
     if watch.message is not None:
-        report.stopped, report.unreachable = watch.message, True
+        report.stopped, report.unreachable = watch.message, watch.unreachable
     elif batch.expired():
         report.stopped = deadline_message(batch)
     candidates = [cand for day in days for cand in results[day][1]]

@@ -74,7 +74,28 @@ class NetworkError(ReaderError):
 
 
 class DeadlineExceeded(NetworkError):
-    """A request or its batch ran out of time (the server answered too slowly, or not at all)."""
+    """A request or its batch ran out of time (the server answered too slowly, or not at all).
+
+    ``too_slow`` is True when the request's own deadline ran out (the server is
+    too slow, and the next request to it would most likely wait as long), False
+    when the batch's did.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None,
+                 too_slow: bool = True) -> None:
+        super().__init__(message, url=url, status=status)
+        self.too_slow = too_slow
+
+
+@dataclass(frozen=True, slots=True)
+class _Late:
+    """Why a request that runs out of time stopped: its own deadline or its batch's."""
+
+    reason: str
+    too_slow: bool
+
+    def error(self, host: str, tail: str, url: str, status: int | None = None) -> DeadlineExceeded:
+        return DeadlineExceeded(f"{host} {self.reason}; {tail}", url=url, status=status, too_slow=self.too_slow)
 
 
 class Stopped(NetworkError):
@@ -271,10 +292,10 @@ def request(
     batch = deadline.current()
     seconds = request_deadline_of(client)
     ends = time.monotonic() + seconds
-    reason = f"did not finish answering within the {deadline.describe_seconds(seconds)} request deadline"
+    late = _Late(f"did not finish answering within the {deadline.describe_seconds(seconds)} request deadline", True)
     if batch.ends is not None and batch.ends < ends:
         ends = batch.ends
-        reason = "was still answering when the batch's deadline ran out"
+        late = _Late("was still answering when the batch's deadline ran out", False)
     if batch.stopped():
         raise Stopped("stopped before this request was sent", url=url)
     outcome: dict[str, object] = {}
@@ -283,7 +304,7 @@ def request(
     def work() -> None:
         try:
             outcome["reply"] = _request(client, method, url, params, headers, max_bytes, max_redirects, timeout,
-                                        ends, reason)
+                                        ends, late)
         except BaseException as exc:  # handed to the caller's thread
             outcome["error"] = exc
         finally:
@@ -301,7 +322,7 @@ def request(
         if moment >= ends:
             if batch.stopped():
                 raise Stopped(f"stopped while waiting for {host_of(url)}", url=url)
-            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped waiting", url=url)
+            raise late.error(host_of(url), "stopped waiting", url)
     error = outcome.get("error")
     if isinstance(error, BaseException):
         raise error
@@ -320,7 +341,7 @@ def _request(
     max_redirects: int,
     timeout: float | None,
     ends: float,
-    reason: str,
+    late: _Late,
 ) -> Reply:
     """:func:`request`'s work, on its worker thread: every wait is cut to the time left."""
     current = url
@@ -337,7 +358,7 @@ def _request(
             kwargs["params"] = params
         left = ends - time.monotonic()
         if left <= 0:
-            raise DeadlineExceeded(f"{host_of(current)} {reason}; stopped", url=url)
+            raise late.error(host_of(current), "stopped", url)
         phase = min(timeout if timeout is not None else DEFAULT_TIMEOUT, left)
         kwargs["timeout"] = httpx.Timeout(phase, connect=min(CONNECT_TIMEOUT, phase))
         try:
@@ -357,7 +378,7 @@ def _request(
                     continue
                 body = b""
                 if max_bytes is not None:
-                    body = _read_capped(response, max_bytes, current, ends, reason)
+                    body = _read_capped(response, max_bytes, current, ends, late)
                 return Reply(
                     url=str(response.url),
                     status=response.status_code,
@@ -368,7 +389,7 @@ def _request(
                 )
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             if time.monotonic() >= ends:
-                raise DeadlineExceeded(f"{host_of(current)} {reason}; stopped", url=url) from None
+                raise late.error(host_of(current), "stopped", url) from None
             raise NetworkError(describe_error(exc, current), url=url, cause=type(exc)) from None
     raise NetworkError(
         f"{host_of(url)}: more than {max_redirects} redirects; not followed", url=url, status=last_status
@@ -388,7 +409,7 @@ def _clip(text: str, limit: int = 80) -> str:
 
 
 def _read_capped(response: httpx.Response, max_bytes: int, url: str, ends: float | None = None,
-                 reason: str = "ran out of time") -> bytes:
+                 late: _Late = _Late("ran out of time", False)) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise BadResponse(
@@ -400,7 +421,7 @@ def _read_capped(response: httpx.Response, max_bytes: int, url: str, ends: float
     total = 0
     for chunk in response.iter_bytes():
         if ends is not None and time.monotonic() >= ends:
-            raise DeadlineExceeded(f"{host_of(url)} {reason}; stopped reading", url=url, status=response.status_code)
+            raise late.error(host_of(url), "stopped reading", url, response.status_code)
         total += len(chunk)
         if total > max_bytes:
             raise BadResponse(

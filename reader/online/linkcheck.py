@@ -7,9 +7,10 @@ timeout, and never more than ``per_host`` requests at a time to one host
     {"https://github.com/o/r": {"ok": true, "status": 200, "error": null,
                                 "checked": "2026-01-01T00:00:00Z"}, ...}
 
-A link the server is rate limiting (429) is left as it was ("not checked"),
-not marked dead. When not a single link got an answer (no network), the
-check raises :class:`NetworkError` rather than marking everything dead.
+A link the server is rate limiting (429), answering with a server error
+(5xx, usually passing) or answering too slowly is left as it was ("could not
+check"), not marked dead. When not a single link got an answer (no network),
+the check raises :class:`NetworkError` rather than marking everything dead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import httpx
 from reader.links import is_openable
 from reader.online.http import (
     MAX_REDIRECTS,
+    DeadlineExceeded,
     NetworkError,
     Now,
     Sleep,
@@ -48,7 +50,7 @@ UNREACHABLE_AFTER = 3  # links failing to connect, with no answer from any, that
 @dataclass(slots=True)
 class LinkStatus:
     url: str
-    ok: bool | None  # None: not checked (rate limited, cancelled)
+    ok: bool | None  # None: not checked (rate limited, a server error, too slow, cancelled)
     status: int | None = None
     error: str | None = None
     checked: str = ""
@@ -151,11 +153,17 @@ def check_url(
         checked = iso(now())
         if isinstance(probe.error, Stopped):
             return LinkStatus(url, None, None, "cancelled", checked, None, False, probe.error)
+        if isinstance(probe.error, DeadlineExceeded):  # slow is not gone
+            return LinkStatus(url, None, probe.status, f"could not check: {probe.error}", checked, None,
+                              probe.responded, probe.error)
         if probe.error is not None:
             return LinkStatus(url, False, probe.status, str(probe.error), checked, None, probe.responded, probe.error)
         status = probe.status or 0
         if status < 400:
             return LinkStatus(url, True, status, None, checked, probe.final_url, True)
+        if status >= 500:  # the server's own trouble, usually passing: says nothing of the link
+            return LinkStatus(url, None, status, f"could not check: {_reason(status)} (a server error; try later)",
+                              checked, probe.final_url, True)
         message = _reason(status)
         if status in (401, 403):
             message += " (the site refused; it may block automated checks)"
@@ -196,9 +204,10 @@ def check_links(
             return host_limits[host]
 
     batch = start_batch(batch_deadline_of(client), stop)
-    # Many hosts: one that is gone is a dead link, not a sign of being offline. Only when the
-    # first few links all fail to connect and none answered is the network taken to be down.
-    watch = NetworkWatch(stop, threshold=UNREACHABLE_AFTER, only_before_an_answer=True)
+    # Many hosts: one that is gone is a dead link, not a sign of being offline, and one that is
+    # slow says nothing of the others. Only when the first few links all fail to connect and
+    # none answered is the network taken to be down.
+    watch = NetworkWatch(stop, threshold=UNREACHABLE_AFTER, only_before_an_answer=True, slow_stops=False)
 
     def one(url: str) -> LinkStatus:
         with host_limit(url):
@@ -218,7 +227,7 @@ def check_links(
         if on_progress is not None:
             on_progress(status, len(results), total)
     tried = [s for s in results.values() if s.ok is not None and is_openable(s.url)]
-    if (watch.unreachable or tried) and not any(s.responded for s in results.values()):
+    if (watch.stopped or tried) and not any(s.responded for s in results.values()):
         why = watch.message or "first error: {}".format(next((s.error for s in tried if s.error), "no answer"))
         raise NetworkError(
             f"could not reach any of the {len(tried)} link(s) checked (offline?): {why}; nothing was marked"

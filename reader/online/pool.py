@@ -12,8 +12,9 @@ Two things every batch shares live here too:
   out, ``stop`` is set; jobs not started yet see it and return at once, and
   requests under way end (:func:`reader.online.http.request`);
 * :class:`NetworkWatch`: after a connection failure that says the network is
-  unreachable, ``stop`` is set and the batch says so once, instead of failing
-  every remaining item with the same error.
+  unreachable, or a request that ran out its own deadline (the server is too
+  slow), ``stop`` is set and the batch says so once, instead of failing (or
+  waiting out a deadline for) every remaining item the same way.
 """
 
 from __future__ import annotations
@@ -87,25 +88,32 @@ def deadline_message(batch: Batch) -> str:
 
 
 class NetworkWatch:
-    """Tells a batch to stop when the network is unreachable, and says so once.
+    """Tells a batch to stop when the network is unreachable or the server too slow, and says so once.
 
     ``failed(exc)`` is called with each request's ``NetworkError``; a failure
     that got no answer at all (a refused or impossible connection, no DNS, a
-    connect timeout) counts. After ``threshold`` of them, with no answer from
-    any server before (``answered()``) when ``only_before_an_answer``, ``stop``
-    is set and :attr:`message` holds the one line to show.
+    connect timeout) counts, and so does a request that ran out its own
+    deadline (``too_slow``: a server trickling its answer would make every
+    later request wait the whole deadline too). After ``threshold`` of them,
+    with no answer from any server before (``answered()``) when
+    ``only_before_an_answer``, ``stop`` is set and :attr:`message` holds the
+    one line to show.
 
-    Batches that talk to one API (fetch, enrich, resolve) stop at the first;
-    link checks, which talk to many hosts of which some are simply gone, stop
-    only when the first few links all failed that way and none answered.
+    Batches that talk to one API (fetch, enrich) stop at the first; link
+    checks, which talk to many hosts of which some are simply gone or slow,
+    pass ``slow_stops=False`` and stop only when the first few links all
+    failed to connect and none answered.
     """
 
-    def __init__(self, stop: threading.Event, *, threshold: int = 1, only_before_an_answer: bool = False) -> None:
+    def __init__(self, stop: threading.Event, *, threshold: int = 1, only_before_an_answer: bool = False,
+                 slow_stops: bool = True) -> None:
         self.stop = stop
         self.threshold = max(1, threshold)
         self.only_before_an_answer = only_before_an_answer
+        self.slow_stops = slow_stops
         self.message: str | None = None
         self.first: Exception | None = None  # the failure that stopped the batch
+        self.too_slow = False  # it stopped because a request ran out its deadline, not for no answer
         self._answers = 0
         self._failures = 0
         self._lock = threading.Lock()
@@ -115,21 +123,32 @@ class NetworkWatch:
             self._answers += 1
 
     def failed(self, error: Exception) -> bool:
-        """Count ``error``; True when the batch is (now) stopped for an unreachable network."""
-        if not getattr(error, "unreachable", False):
+        """Count ``error``; True when the batch is (now) stopped for an unreachable network or a slow server."""
+        slow = self.slow_stops and bool(getattr(error, "too_slow", False))
+        if not (slow or getattr(error, "unreachable", False)):
             return self.message is not None
         with self._lock:
             if self.message is None and not (self.only_before_an_answer and self._answers):
                 self._failures += 1
                 if self._failures >= self.threshold:
-                    what = "the server" if "refused" in str(error) else "the network"
-                    self.message = f"{what} is unreachable ({error}); stopped"
+                    if slow:
+                        # '127.0.0.1:8000 did not finish answering within the 60 s request deadline'
+                        self.message = f"the server is too slow ({str(error).split('; ', 1)[0]}); stopped"
+                    else:
+                        what = "the server" if "refused" in str(error) else "the network"
+                        self.message = f"{what} is unreachable ({error}); stopped"
                     self.first = error
+                    self.too_slow = slow
                     self.stop.set()
             return self.message is not None
 
     @property
     def unreachable(self) -> bool:
+        """Whether the batch stopped because no answer came at all (not for a slow server)."""
+        return self.message is not None and not self.too_slow
+
+    @property
+    def stopped(self) -> bool:
         return self.message is not None
 
     def why_not(self, done: str, batch: Batch) -> str:

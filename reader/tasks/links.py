@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from reader.online.http import DeadlineExceeded
 from reader.online.linkcheck import LinkReport, apply_link_results, check_links, paper_urls, summarise
 from reader.tasks.base import Commit, Progress, clip, direct, listed, quiet, stopped
 from reader.wording import papers, plural
@@ -47,8 +48,24 @@ class LinksOutcome:
             f"{len(report.ok):,} ok, {len(report.dead):,} dead"
         )
         if limited:
-            text += f", {limited:,} not checked (rate limited; try later)"
+            text += f", {limited:,} not checked ({self.not_checked_why()}; try later)"
         return text + "."
+
+    def not_checked_why(self) -> str:
+        """'rate limited', 'a server error', 'too slow', or several of them, for the links not checked."""
+        why: dict[str, None] = {}
+        for status in self.report.not_checked:
+            if status.error == "cancelled":
+                continue
+            if status.status == 429:
+                why["rate limited"] = None
+            elif status.status is not None and status.status >= 500:
+                why["a server error"] = None
+            elif isinstance(status.cause, DeadlineExceeded):
+                why["too slow"] = None
+            else:
+                why["not answered"] = None
+        return ", ".join(why) or "not answered"
 
     def summary(self) -> str:
         text = self.headline()

@@ -173,3 +173,52 @@ def test_the_settings_are_checked_when_the_config_loads(tmp_path):
         load_config(tmp_path / "none.toml", environ={"READER_REQUEST_DEADLINE": "soon"})
     config = load_config(path, environ={"READER_BATCH_DEADLINE": "90"})
     assert config.batch_deadline == 90 and config.request_deadline is None
+
+
+def test_a_request_that_runs_out_its_deadline_stops_the_days_after_it(trickle):
+    """Tester item 12: each day used to wait out its own deadline against the same slow server."""
+    days = [date(2024, 3, day) for day in range(1, 11)]
+    with make_client(request_deadline=0.5, batch_deadline=600) as client:
+        started = time.monotonic()
+        candidates, report = fetch_days(client, days, base_url=trickle.url + "/api", concurrency=2)
+        elapsed = time.monotonic() - started
+    assert candidates == [] and trickle.requests <= 2  # the days after the first two were never asked for
+    assert elapsed < 5  # one deadline (plus the stop's grace), not five rounds of it
+    assert report.stopped and report.stopped.startswith("the server is too slow (127.0.0.1:")
+    assert "0.5 s request deadline" in report.stopped and not report.unreachable
+    not_tried = [day.error for day in report.days if "request deadline" not in (day.error or "")]
+    assert len(not_tried) >= 8 and set(not_tried) == {"not fetched: the server is too slow"}
+
+
+def test_enrich_stops_at_the_first_repository_that_runs_out_its_deadline(trickle):
+    from reader.online.github import enrich_papers
+    from reader.papers import Link, Paper
+
+    papers = [Paper(f"p{n}", f"Paper {n}", links=(Link(f"https://github.com/o/r{n}", "code"),)) for n in range(8)]
+    with make_client(request_deadline=0.5, batch_deadline=600) as client:
+        updates, report = enrich_papers(client, papers, base_url=trickle.url, concurrency=2)
+    assert updates == {} and trickle.requests <= 2
+    assert report.stopped and report.stopped.startswith("the server is too slow") and not report.unreachable
+    assert len(report.not_fetched) >= 6
+
+
+def test_a_slow_host_does_not_stop_the_link_checks_of_other_hosts(trickle):
+    """Link checks talk to many hosts: one that trickles says nothing about the others."""
+    import httpx
+
+    from reader.online.linkcheck import check_links
+
+    real = httpx.HTTPTransport()
+
+    class Split(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.host.endswith(".test"):
+                return httpx.Response(200)
+            return real.handle_request(request)
+
+    slow = trickle.url + "/slow"
+    fast = [f"https://fast{n}.test/" for n in range(4)]
+    with make_client(transport=Split(), request_deadline=0.5, batch_deadline=600) as client:
+        results = check_links(client, [slow, *fast], concurrency=2)
+    assert all(results[url].ok for url in fast)
+    assert results[slow].ok is not False  # not called dead for being slow

@@ -1,0 +1,54 @@
+"""A link check calls a link dead only when the link is at fault (tester item 23).
+
+A 5xx is the server's own trouble and usually passes; a 429 asks to wait; a
+server too slow to answer within the deadline is not gone. None of these is
+"dead": the link is "not checked" and keeps whatever it had before.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from reader.importers import Candidate
+from reader.online.http import make_client
+from reader.online.linkcheck import check_url
+from reader.papers import Link
+from reader.store import Library
+from reader.tasks.links import check_paper_links
+
+
+def answer(status: int):
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status)
+
+    return handler
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_a_server_error_is_not_checked_not_dead(status):
+    with make_client(transport=httpx.MockTransport(answer(status))) as client:
+        result = check_url(client, "https://a.test/paper")
+    assert result.ok is None and result.status == status
+    assert result.error and result.error.startswith(f"could not check: HTTP {status}") and "server error" in result.error
+
+
+def test_a_404_is_still_dead():
+    with make_client(transport=httpx.MockTransport(answer(404))) as client:
+        assert check_url(client, "https://a.test/paper").ok is False
+
+
+def test_a_link_that_answered_before_keeps_its_result_when_the_server_fails_now(tmp_path):
+    library = Library.open(tmp_path / "library.json")
+    library.import_candidates([
+        Candidate(title="A Paper", abstract="x", source="t", links=(Link("https://a.test/paper", "project"),)),
+    ])
+    papers = library.papers()
+    with make_client(transport=httpx.MockTransport(answer(200))) as client:
+        check_paper_links(library, client, papers)
+    with make_client(transport=httpx.MockTransport(answer(503))) as client:
+        outcome = check_paper_links(library, client, library.papers())
+    assert outcome.report.dead == [] and len(outcome.report.not_checked) == 1
+    assert outcome.headline() == "Checked 0 links of 1 paper: 0 ok, 0 dead, 1 not checked (a server error; try later)."
+    stored = library.get(papers[0].id).extra["links"]["https://a.test/paper"]
+    assert stored["ok"] is True and stored["status"] == 200
