@@ -21,8 +21,10 @@ class UsageError(ReaderError):
     """The command line asks for something that makes no sense (exit status 2, like argparse's errors)."""
 
 
-# Libraries this command opened, so that their warnings are printed at exit.
+# Libraries this command opened, so that their warnings are printed at exit, with the change
+# number each had when opened (whether the command saved a change, when its output then fails).
 _OPENED: list = []
+_SEQ_AT_OPEN: dict[int, int] = {}
 
 
 def library_path(args: argparse.Namespace) -> Path:
@@ -55,7 +57,13 @@ def open_library(args: argparse.Namespace):
     except LibraryError as exc:
         raise LibraryError(f"{exc}. {backup_hint(Library(path))}") from None
     _OPENED.append(library)
+    _SEQ_AT_OPEN[id(library)] = library.seq
     return library
+
+
+def saved_a_change() -> bool:
+    """Whether a library this command opened has changed since (the command's change was saved)."""
+    return any(library.seq != _SEQ_AT_OPEN.get(id(library), library.seq) for library in _OPENED)
 
 
 def unloaded_library(args: argparse.Namespace):

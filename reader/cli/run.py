@@ -8,11 +8,21 @@ disk, ``> /dev/full``) is an error line too; a reader that went away
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Sequence
 
-from reader.cli.context import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, take_warnings
+from reader.cli.context import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    saved_a_change,
+    take_warnings,
+)
 from reader.cli.output import display
 from reader.errors import ImportProblem, ReaderError
 
@@ -32,6 +42,15 @@ def _drop_stdout() -> None:
         pass
 
 
+class _ClosedOutput(io.TextIOBase):
+    """Standard output when it was closed at start (``reader list >&-``): writing fails like a bad descriptor."""
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
 def _run(args) -> int:
     if args.command is None:
         from reader.cli.commands.tui import run_tui
@@ -49,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reader.cli.parser import parse_args
 
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if sys.stdout is None:  # started with stdout closed: say so when something is written
+        sys.stdout = _ClosedOutput()
     try:
         return _run(args)
     except UsageError as exc:
@@ -72,5 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # and writes raise ReaderError with their path instead.
         _drop_stdout()
         where = f" {exc.filename}" if exc.filename else " the output"
-        print(f"reader: error: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        reason = exc.strerror or exc
+        if saved_a_change():
+            message = f"the change was saved; only writing{where} failed: {reason}"
+        else:
+            message = f"cannot write{where}: {reason}"
+        print(f"reader: error: {message}", file=sys.stderr)
         return EXIT_ERROR

@@ -5,14 +5,21 @@ temporary file beside the target, is fsynced, and only then takes the
 target's name, so an interrupted export never leaves a half-written file. An
 existing file is replaced only when the caller says so (``replace=True``, the
 CLI's ``--force``; the TUI asks first).
+
+Some targets are refused whatever the caller says: the library's own files
+(``protected``: the papers file, abstracts, journal, lock, snapshot, and
+anything inside its backups or search index folders; the caller names them,
+:func:`reader.tasks.exporting.library_files`), and standard output by a
+device name (``/dev/stdout``: the CLI writes there with ``-o -``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from reader.errors import ReaderError
@@ -28,9 +35,24 @@ class OutputExists(ExportError):
     """The target file exists and replacing it was not asked for."""
 
 
-def check_output_path(path: str | os.PathLike, *, replace: bool = False) -> Path:
-    """The target as a Path, or :class:`ExportError` saying why it cannot be written."""
+# Names of the standard streams: writing "beside" them (a temporary file, then a rename) is
+# impossible, and the CLI writes to standard output itself with `-o -`.
+_STREAM_NAMES = re.compile(r"^/(?:dev/(?:stdout|stderr|stdin|tty|fd/\d+)|proc/(?:self|\d+)/fd/\d+)$")
+
+
+def check_output_path(
+    path: str | os.PathLike, *, replace: bool = False, protected: Collection[str | os.PathLike] = ()
+) -> Path:
+    """The target as a Path, or :class:`ExportError` saying why it cannot be written.
+
+    ``protected``: files and folders an export must never write (the library's
+    own); a target that is one of them, is inside one of them, or is the same
+    file under another name is refused, even with ``replace``.
+    """
     out = Path(path).expanduser()
+    if _STREAM_NAMES.match(os.path.normpath(str(out))):
+        raise ExportError(f"{out} is a stream, not a file: to write to standard output, give -o -")
+    _check_not_protected(out, protected)
     if out.is_symlink():
         # A link (a synced folder, a dotfiles repo) stays a link: its target is what is written.
         out = Path(os.path.realpath(out))
@@ -42,6 +64,35 @@ def check_output_path(path: str | os.PathLike, *, replace: bool = False) -> Path
     if out.exists() and not replace:
         raise OutputExists(f"{out} exists; use --force to replace it")
     return out
+
+
+def _check_not_protected(out: Path, protected: Collection[str | os.PathLike]) -> None:
+    """:class:`ExportError` when ``out`` is (or is inside, or is a hard link of) a protected path."""
+    if not protected:
+        return
+    real = Path(os.path.realpath(out))
+    try:
+        found = os.stat(out)
+        same: tuple[int, int] | None = (found.st_dev, found.st_ino)
+    except OSError:
+        same = None
+    for entry in protected:
+        guarded = Path(os.path.realpath(entry))
+        if guarded in real.parents:
+            where = f"inside the library's folder {Path(entry).name}"
+        elif real == guarded or (same is not None and _same_file(entry, same)):
+            where = f"part of the library ({Path(entry).name})"
+        else:
+            continue
+        raise ExportError(f"{out} is {where}; not written, not even with --force: choose another file")
+
+
+def _same_file(path: str | os.PathLike, identity: tuple[int, int]) -> bool:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == identity
 
 
 def _check_replaceable(out: Path) -> None:
@@ -56,14 +107,20 @@ def _check_replaceable(out: Path) -> None:
         raise ExportError(f"{out} is {file_kind(mode)}, not a regular file; not replaced (give a file name)")
 
 
-def write_output(path: str | os.PathLike, chunks: Iterable[str], *, replace: bool = False) -> Path:
+def write_output(
+    path: str | os.PathLike,
+    chunks: Iterable[str],
+    *,
+    replace: bool = False,
+    protected: Collection[str | os.PathLike] = (),
+) -> Path:
     """Write ``chunks`` (UTF-8, ``\\n`` line endings) to ``path`` atomically.
 
     Without ``replace`` an existing file is never touched, even if it appears
     while the export is being written (the file is linked into place, which
     fails when the name is taken). Returns the path written.
     """
-    out = check_output_path(path, replace=replace)
+    out = check_output_path(path, replace=replace, protected=protected)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="\n") as handle:

@@ -31,7 +31,7 @@ from reader import safejson
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION
 from reader.importers import open_input, read_input_bytes, source_name
-from reader.papers import Paper, value_problem
+from reader.papers import Paper, normalise_title, value_problem
 
 # A backup of 100,000 papers with abstracts is about 200 MB.
 MAX_BACKUP_BYTES = 2 * 1024 * 1024 * 1024
@@ -56,6 +56,7 @@ class RestoreReport:
     added: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     unchanged: int = 0
+    repeated: int = 0  # papers of the backup that are another paper of it again (same title or arXiv id)
 
     @property
     def changed(self) -> bool:
@@ -68,6 +69,7 @@ class RestoreReport:
             "added": self.added,
             "merged": self.merged,
             "unchanged": self.unchanged,
+            "repeated": self.repeated,
         }
 
 
@@ -398,13 +400,29 @@ def restore_backup(library, backup: Backup) -> RestoreReport:
         new_ids: set[str] = set()
         merged_ids: set[str] = set()
         targets: list[str] = []  # for each saved paper, the library paper it restores into
+        # Papers this restore adds, by arXiv id and by title: a backup holding the same paper
+        # twice under two ids (edited by hand, or joined from two libraries) gives one paper.
+        new_by_arxiv: dict[str, str] = {}
+        new_by_title: dict[str, str] = {}
         for saved in backup.papers:
             target = library.get(saved.id) or library.find_existing(saved.title, saved.arxiv_id)
+            key = normalise_title(saved.title)
+            twin = (new_by_arxiv.get(saved.arxiv_id) if saved.arxiv_id else None) or new_by_title.get(key)
+            if target is None and twin is not None:
+                puts[twin] = merge_papers(puts[twin], saved)
+                if not abstracts[twin]:
+                    abstracts[twin] = backup.abstracts.get(saved.id, "")
+                targets.append(twin)
+                report.repeated += 1
+                continue
             if target is None:
                 puts[saved.id] = saved
                 abstracts[saved.id] = backup.abstracts.get(saved.id, "")
                 new_ids.add(saved.id)
                 targets.append(saved.id)
+                if saved.arxiv_id:
+                    new_by_arxiv.setdefault(saved.arxiv_id, saved.id)
+                new_by_title.setdefault(key, saved.id)
                 continue
             targets.append(target.id)
             merged = merge_papers(puts.get(target.id, target), saved)

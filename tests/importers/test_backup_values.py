@@ -85,3 +85,22 @@ def test_a_link_with_an_escape_sequence_is_not_openable_and_a_list_drops_it():
     text = "# Reading list\n\n- [ ] **A paper about evil links** · [code](https://github.com/x/y\x1b]52;c;SGk=\x07)\n"
     [item] = parse_reading_list_text(text, "evil.md").items
     assert item.title == "A paper about evil links" and item.links == ()
+
+
+def test_a_backup_holding_one_title_under_two_ids_restores_one_paper(tmp_path):
+    """Tester item 18: the second id came back as a second paper with the same title."""
+    from reader.importers.backup import restore_backup
+    from reader.store import Library
+
+    twin = {**GOOD, "id": "2222222222222222", "tags": ["second"], "upvotes": 7, "links": []}
+    other = {**GOOD, "id": "3333333333333333", "title": "Another Paper"}
+    text = json.dumps({"format": "reader-backup", "version": 1, "papers": [{**GOOD, "tags": ["first"]}, twin, other]})
+    library = Library.open(tmp_path / "library.json")
+    report = restore_backup(library, parse_backup(text, "b.json"))
+    titles = sorted(paper.title for paper in library.papers())
+    assert titles == ["A Good Paper", "Another Paper"]
+    kept = library.get(GOOD["id"])
+    assert kept is not None and kept.tags == ("first", "second") and kept.upvotes == 42
+    assert (len(report.added), report.repeated, len(report.merged)) == (2, 1, 0)
+    again = restore_backup(library, parse_backup(text, "b.json"))  # restoring it again changes nothing
+    assert not again.changed and len(library.papers()) == 2

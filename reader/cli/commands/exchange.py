@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from reader.cli import options
-from reader.cli.context import EXIT_OK, open_library
+from reader.cli.context import EXIT_OK, UsageError, open_library
 from reader.cli.output import display as _display
 from reader.cli.output import print_json
 from reader.cli.select import find_papers, select_papers
@@ -46,7 +46,8 @@ def print_list_report(library, report) -> None:
 def print_restore_report(report) -> None:
     print(
         f"Restored backup {_display(report.source)}: {papers(report.papers)}: {len(report.added)} added, "
-        f"{len(report.merged)} merged into papers already in the library, {report.unchanged} unchanged."
+        f"{len(report.merged)} merged into papers already in the library, {report.unchanged} unchanged"
+        + (f", {report.repeated} repeated within the backup (joined)." if report.repeated else ".")
     )
 
 
@@ -56,6 +57,8 @@ def print_restore_report(report) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from reader.tasks.importing import import_files, load_files
 
+    if sum(1 for path in args.paths if path == "-") > 1:
+        raise UsageError("give - (standard input) only once: it can be read only once")
     loaded = load_files(args.paths)  # one bad file stops everything before the library is opened
     library = open_library(args)
     outcome = import_files(library, loaded)
@@ -78,39 +81,31 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reader.exporters import check_output_path, write_output
     from reader.sorting import check_sort
+    from reader.tasks.exporting import check_export_target, export_chunks, write_export
 
     order = check_sort(args.order)
     library = open_library(args)
     to_stdout = not args.output or args.output == "-"
     if not to_stdout:
-        check_output_path(args.output, replace=args.force)  # before any work
+        check_export_target(library, args.output, replace=args.force)  # before any work
     query = " ".join(args.query)
     papers = select_papers(library, args.query)  # ids, or the papers the query matches
-    if args.format == "json":
-        from reader.exporters.json_backup import iter_backup
-
-        matched = {paper.id for paper in papers}
-        papers = [paper for paper in library.papers() if paper.id in matched]  # library order
-        chunks = iter_backup(papers, library.abstracts(), exported_at=library.clock())
-    else:
-        from reader.exporters.markdown import iter_reading_list
-
-        chunks = iter_reading_list(
-            papers,
-            title=args.title or (f"Reading list: {query}" if query else "Reading list"),
-            group_by=args.group_by,
-            order=order,
-            reverse=args.reverse,
-            abstracts=args.abstracts,
-            abstract_texts=library.abstract if args.abstracts != "none" else None,
-        )
+    chunks = export_chunks(
+        library,
+        papers,
+        fmt=args.format,
+        title=args.title or (f"Reading list: {query}" if query else "Reading list"),
+        group_by=args.group_by,
+        order=order,
+        reverse=args.reverse,
+        abstracts=args.abstracts,
+    )
     if to_stdout:
         for chunk in chunks:
             sys.stdout.write(chunk)
         return EXIT_OK
-    out = write_output(args.output, chunks, replace=args.force)
+    out = write_export(library, args.output, chunks, replace=args.force)
     print(f"Wrote {plural(len(papers), 'paper')} to {out}", file=sys.stderr)
     return EXIT_OK
 
@@ -175,7 +170,10 @@ def register(sub, *, common, json_flag) -> None:
         "as a backup of everything about them (`reader import backup.json` restores it).",
     )
     options.selection(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE",
+        help="write to FILE (default, or -o -: standard output); never over the library's own files",
+    )
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown", help="default: markdown")
     p.add_argument("--title", help="heading of the list")
