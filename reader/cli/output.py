@@ -48,6 +48,11 @@ def error(message: str) -> None:
     print(f"reader: error: {display(message)}", file=sys.stderr)
 
 
+def warning(message: str) -> None:
+    """Something went wrong that the command worked around (it goes on)."""
+    print(f"reader: warning: {display(message)}", file=sys.stderr)
+
+
 def note(message: str) -> None:
     print(f"reader: note: {display(message)}", file=sys.stderr)
 

@@ -56,7 +56,7 @@ class RestoreReport:
     added: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     unchanged: int = 0
-    repeated: int = 0  # papers of the backup that are another paper of it again (same title or arXiv id)
+    repeated: int = 0  # papers of the backup restored into a paper another of them restored into already
 
     @property
     def changed(self) -> bool:
@@ -413,7 +413,6 @@ def restore_backup(library, backup: Backup) -> RestoreReport:
                 if not abstracts[twin]:
                     abstracts[twin] = backup.abstracts.get(saved.id, "")
                 targets.append(twin)
-                report.repeated += 1
                 continue
             if target is None:
                 puts[saved.id] = saved
@@ -433,9 +432,11 @@ def restore_backup(library, backup: Backup) -> RestoreReport:
             if saved_abstract and not library.abstract(target.id) and target.id not in abstracts:
                 abstracts[target.id] = saved_abstract
                 merged_ids.add(target.id)
-        report.added = [pid for pid in dict.fromkeys(targets) if pid in new_ids]
-        report.merged = [pid for pid in dict.fromkeys(targets) if pid in merged_ids]
-        report.unchanged = sum(1 for pid in targets if pid not in new_ids and pid not in merged_ids)
+        restored = list(dict.fromkeys(targets))  # each library paper once
+        report.added = [pid for pid in restored if pid in new_ids]
+        report.merged = [pid for pid in restored if pid in merged_ids]
+        report.unchanged = sum(1 for pid in restored if pid not in new_ids and pid not in merged_ids)
+        report.repeated = len(targets) - len(restored)  # so that the four counts add up to the papers
         for pid in puts:  # the abstract decides has_abstract, as put() does
             if pid in abstracts:
                 puts[pid] = replace(puts[pid], has_abstract=bool(abstracts[pid]))

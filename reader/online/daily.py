@@ -146,7 +146,8 @@ def fetch_day(
         url, params = str(following), None
     if offset and not result.candidates:
         first = result.skipped[0].reason if result.skipped else "no usable entries"
-        raise ImportProblem(f"{day}: none of the {offset} entries has the expected shape ({first})")
+        # No day in front: the day's result already names it (the CLI printed "2024-03-11: 2024-03-11: ...").
+        raise ImportProblem(f"none of the {offset} entries has the expected shape ({first})")
     return result
 
 

@@ -299,7 +299,8 @@ class ResolveReport:
     matched: list[tuple[str, str, str]] = field(default_factory=list)  # (paper id, arXiv id, how)
     ambiguous: list[tuple[str, list[str]]] = field(default_factory=list)
     unmatched: list[tuple[str, str]] = field(default_factory=list)  # (paper id, why)
-    not_tried: list[str] = field(default_factory=list)  # stopped before their turn
+    not_tried: list[str] = field(default_factory=list)  # no verdict: stopped before their turn, or no answer
+    failed: list[str] = field(default_factory=list)  # of those, the ones asked that got no usable answer
     requests: int = 0
     cached: int = 0
     stopped: str | None = None  # why the batch stopped early (one line)
@@ -319,6 +320,7 @@ class ResolveReport:
             "ambiguous": [{"id": pid, "candidates": ids} for pid, ids in self.ambiguous],
             "unmatched": [{"id": pid, "reason": why} for pid, why in self.unmatched],
             "not_tried": self.not_tried,
+            "failed": self.failed,
             "requests": self.requests,
             "cached": self.cached,
             "stopped": self.stopped,
@@ -442,7 +444,7 @@ def resolve_papers(
                 if not halt:
                     halt.append(exc)
             stop.set()
-            return paper.id, None, ""
+            return paper.id, None, "failed"
 
     results: dict[str, tuple[Verdict | None, str]] = {}
     total = len(todo)
@@ -459,6 +461,8 @@ def resolve_papers(
         verdict, how = results.get(paper.id, (None, ""))
         if verdict is None:
             report.not_tried.append(paper.id)
+            if how == "failed":
+                report.failed.append(paper.id)
         elif verdict.kind == "matched" and verdict.record is not None:
             taken.setdefault(verdict.record.arxiv_id, []).append(paper.id)
             resolutions[paper.id] = Resolution(paper.id, verdict.record, how)

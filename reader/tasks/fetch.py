@@ -12,6 +12,7 @@ from reader.tasks.importing import PagesImport
 from reader.wording import plural
 
 CONCURRENCY = 4
+FAILED_NOTE = "failed"  # the end of a failed day's progress note: "2024-03-12: failed"
 
 
 @dataclass(slots=True)
@@ -87,7 +88,7 @@ class FetchOutcome:
 def day_note(result) -> str:
     """``2024-03-12: 4 papers`` or ``2024-03-12: failed``: one finished day."""
     if not result.ok:
-        return f"{result.day}: failed"
+        return f"{result.day}: {FAILED_NOTE}"
     skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
     return f"{result.day}: {plural(result.candidates, 'paper')}{skipped}"
 

@@ -139,10 +139,19 @@ class ImportOutcome:
         return self.pages_files == self.files
 
     def summary(self) -> str:
-        """One line for the page dumps (the backups and lists have their own reports)."""
-        if self.pages is None:
-            return ""
-        return f"Imported {plural(self.pages_files, 'file')}, {self.pages.counts()}."
+        """The first line: the files by kind, and what the page dumps gave (backups and lists report below).
+
+        ``Imported 5 files, 477 entries: ...`` for page dumps alone; with other kinds,
+        ``Imported 2 files (1 page dump, 1 backup). Page dump: 55 entries: ...``.
+        """
+        if self.only_pages:
+            return f"Imported {plural(self.files, 'file')}, {self.pages.counts()}." if self.pages else ""
+        kinds = [(self.pages_files, "page dump"), (len(self.backups), "backup"), (len(self.lists), "reading list")]
+        text = f"Imported {plural(self.files, 'file')} ({', '.join(plural(n, kind) for n, kind in kinds if n)})."
+        if self.pages is not None:
+            label = "Page dump" if self.pages_files == 1 else "Page dumps"
+            text += f" {label}: {self.pages.counts()}."
+        return text
 
     def to_dict(self) -> dict:
         if self.only_pages and self.pages is not None:

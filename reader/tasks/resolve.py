@@ -20,8 +20,8 @@ from reader.online.resolve import (
     resolve_offline,
     resolve_papers,
 )
-from reader.tasks.base import Commit, Progress, clip, direct, quiet, stopped
-from reader.wording import papers, plural
+from reader.tasks.base import Commit, Progress, direct, quiet, stopped
+from reader.wording import papers
 
 CONCURRENCY = 3
 
@@ -75,16 +75,26 @@ class ResolveOutcome:
         text = f"{len(report.matched):,} matched, {len(report.ambiguous):,} ambiguous, {len(report.unmatched):,} unmatched"
         if report.skipped:
             text += f", {len(report.skipped):,} already resolved"
-        if report.not_tried:
-            text += f", {len(report.not_tried):,} not tried"
-        return text
+        return text + self._unanswered(", ")
+
+    def _unanswered(self, lead: str) -> str:
+        """``, 3 asked without an answer, 1 not tried`` (nothing when every paper got a verdict)."""
+        report = self.report
+        parts = []
+        if report.failed:
+            parts.append(f"{len(report.failed):,} asked without an answer")
+        if len(report.not_tried) > len(report.failed):
+            parts.append(f"{len(report.not_tried) - len(report.failed):,} not tried")
+        return lead + ", ".join(parts) if parts else ""
 
     def stop_reason(self) -> str | None:
         report = self.report
         if not report.stopped:
             return None
         kept = "what matched before is saved" if report.updated else "nothing was changed"
-        return f"{clip(report.stopped)}; {plural(len(report.not_tried), 'paper')} not tried; {kept}"
+        # The whole reason, on one line: cutting it short hid the end ("(a server probl…").
+        unanswered = self._unanswered("; ").replace("; ", f"; of {papers(len(report.not_tried))}, ", 1)
+        return f"{' '.join(report.stopped.split())}{unanswered}; {kept}"
 
     def summary(self) -> str:
         text = self.counts() + "."

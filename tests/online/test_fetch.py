@@ -217,8 +217,10 @@ def test_each_network_failure_is_one_clear_line_a_non_zero_exit_and_no_write(
     assert code == 1
     assert message in err
     assert "Traceback" not in err
-    assert "2024-03-13: failed" in err and "nothing was imported" in err
+    assert "reader: error: 2024-03-13: " in err and "nothing was imported" in err
     assert err.count(message) == 1
+    # Said once, with its error: no "2024-03-13: failed" line before it, no "2024-03-13: 2024-03-13: ...".
+    assert "2024-03-13: failed" not in err and "2024-03-13: 2024-03-13" not in err
     assert not db.exists()  # nothing written
 
 

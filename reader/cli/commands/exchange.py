@@ -65,8 +65,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(outcome.to_dict())
         return EXIT_OK
-    if outcome.pages is not None:
+    if outcome.pages is not None or not outcome.only_pages and outcome.files > 1:
         print(outcome.summary())
+    if outcome.pages is not None:
         for skip in outcome.pages.report.skipped:
             print(f"  skipped {_display(str(skip))}")
     for restored in outcome.backups:

@@ -22,6 +22,7 @@ from reader.cli.context import EXIT_ERROR, EXIT_OK, open_library
 from reader.cli.output import Progress, print_json
 from reader.cli.output import display as _display
 from reader.cli.output import error as _error
+from reader.cli.output import warning as _warning
 
 
 def _selected(library, words: list[str]):
@@ -58,12 +59,18 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from reader.config import load_config
     from reader.tasks.base import grouped
     from reader.tasks.days import days_from_options, utc_today
-    from reader.tasks.fetch import fetch_daily
+    from reader.tasks.fetch import FAILED_NOTE, fetch_daily
 
     config = load_config()
     days = days_from_options(args.date, args.since, args.until, utc_today())
     library = open_library(args)
-    show, progress = _bar("fetching", len(days), plain_lines=True)
+    progress = Progress("fetching", len(days), plain_lines=True)
+
+    def show(done: int, total: int, note: str) -> None:
+        if not note.endswith(f": {FAILED_NOTE}"):  # failed days are said once, grouped by error, below
+            progress.line(note)
+        progress.update(done, total, note)
+
     progress.update(0)
     try:
         with context.make_client() as client:
@@ -126,8 +133,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             )
     finally:
         progress.finish()
-    for problem in outcome.problems:
-        _error(problem)
+    for problem in outcome.problems:  # a cache that could not be read or saved: the run went on without it
+        _warning(problem)
     if args.json:
         print_json(outcome.to_dict())
     else:
@@ -175,8 +182,8 @@ def cmd_resolve(args: argparse.Namespace) -> int:
             )
     finally:
         progress.finish()
-    for problem in outcome.problems:
-        _error(problem)
+    for problem in outcome.problems:  # a cache that could not be read or saved: the run went on without it
+        _warning(problem)
     report = outcome.report
     if args.json:
         print_json(outcome.to_dict())

@@ -54,7 +54,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     from reader.browser import open_in_browser, why_no_browser
     from reader.copying import copy_to_clipboard
     from reader.errors import ReaderError
-    from reader.links import is_openable
+    from reader.links import has_control_characters, is_openable
     from reader.textsafe import printable
 
     target = next((name for name in TARGETS if getattr(args, name)), None)
@@ -64,17 +64,20 @@ def cmd_open(args: argparse.Namespace) -> int:
     paper = find_paper(library, args.id)
     link = link_to_open(paper, target, args.number)
     url = link.url
+    if has_control_characters(url):  # an escape sequence would reach the terminal (or the browser)
+        raise ReaderError(f"not opening {printable(url)}: the URL holds control characters")
     if not is_openable(url):
         raise ReaderError(f"not opening {url!r}: only http(s) links are opened")
+    shown = printable(url)  # the same as url for every openable URL; never raw bytes to the terminal
     if args.print_only:
-        print(url)
+        print(shown)
         return EXIT_OK
     if args.copy:
         method = copy_to_clipboard(url)
         if method:
             print(f"Copied {printable(url)} to the clipboard ({method}).", file=sys.stderr)
             return EXIT_OK
-        print(url)
+        print(shown)
         print("reader: no clipboard available (install xclip, xsel or wl-clipboard); the URL is printed above.",
               file=sys.stderr)
         return EXIT_ERROR
@@ -82,7 +85,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     if problem is None and open_in_browser(url):
         print(f"Opened {printable(url)}", file=sys.stderr)
         return EXIT_OK
-    print(url)
+    print(shown)
     why = problem or "the browser did not start"
     print(
         f"reader: {why}; the URL is printed above (`reader open {paper.short_id} --copy` copies it, "
