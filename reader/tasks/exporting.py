@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from pathlib import Path
 
 from reader.exporters import check_output_path, write_output
@@ -23,13 +24,15 @@ FORMATS = ("markdown", "json")
 def library_files(library_path: str | os.PathLike) -> tuple[Path, ...]:
     """Every file and folder that is part of the library at ``library_path``.
 
-    The papers file, its abstracts, journal, lock and snapshot, and the
-    backups and search-index folders (:mod:`reader.store.layout`,
-    :func:`reader.search.documents.index_dir`).
+    Whatever :class:`reader.store.layout.Layout` names (the papers file, its
+    abstracts, journal, lock, snapshot, backups folder, ...; a symlinked
+    library's are beside the real file) and the search-index folder
+    (:func:`reader.search.documents.index_dir`).
     """
     layout = Layout.for_library(library_path)
-    return (layout.path, layout.abstracts, layout.wal, layout.lock, layout.snapshot, layout.backups,
-            index_dir(layout.path))
+    named = [getattr(layout, field.name) for field in fields(layout)]
+    named += [Path(library_path), index_dir(layout.path), index_dir(library_path)]
+    return tuple(dict.fromkeys(path for path in named if isinstance(path, Path)))
 
 
 def check_export_target(library, path: str | os.PathLike, *, replace: bool = False) -> Path:

@@ -45,6 +45,19 @@ def test_library_files_names_everything_the_layout_names_and_the_search_index(tm
     layout = Layout.for_library(tmp_path / "library.json")
     named = {getattr(layout, field.name) for field in fields(layout)}
     assert named | {tmp_path / "library.json.index"} == set(library_files(tmp_path / "library.json"))
+    assert {tmp_path / "library.abstracts.json", tmp_path / "library.json.wal"} <= named
+
+
+def test_a_symlinked_library_protects_the_real_files_and_the_link(tmp_path):
+    real = tmp_path / "real" / "library.json"
+    real.parent.mkdir()
+    real.write_text("{}", encoding="utf-8")
+    link = tmp_path / "library.json"
+    link.symlink_to(real)
+    files = library_files(link)
+    assert link in files and real.with_name("library.json.wal") in files
+    with pytest.raises(ExportError, match="part of the library"):
+        check_output_path(real.with_name("library.abstracts.json"), replace=True, protected=files)
 
 
 @pytest.mark.parametrize(
