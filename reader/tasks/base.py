@@ -30,6 +30,11 @@ def stopped(stop: threading.Event | None) -> bool:
     return stop is not None and stop.is_set()
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line, whole: an error's reason is never cut short (its end often says why)."""
+    return " ".join(text.split())
+
+
 def clip(text: str, limit: int = 160) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
     text = " ".join(text.split())

@@ -17,7 +17,7 @@ from reader.online.github import (
     enrich_papers,
     paper_repo,
 )
-from reader.tasks.base import Commit, Progress, clip, direct, grouped, listed, quiet, stopped
+from reader.tasks.base import Commit, Progress, direct, grouped, listed, one_line, quiet, stopped
 from reader.wording import papers, plural
 
 CONCURRENCY = 2
@@ -96,7 +96,7 @@ class EnrichOutcome:
 
     def failure_lines(self) -> list[str]:
         """One line per distinct error, naming the repositories it hit."""
-        return grouped([(repo, clip(error)) for repo, error in self.report.failed])
+        return grouped([(repo, one_line(error)) for repo, error in self.report.failed])
 
     def to_dict(self) -> dict:
         return self.report.to_dict()

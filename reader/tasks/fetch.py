@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from reader.online.daily import FetchReport, fetch_days
-from reader.tasks.base import Commit, Progress, clip, direct, grouped, listed, quiet, stopped
+from reader.tasks.base import Commit, Progress, direct, grouped, listed, one_line, quiet, stopped
 from reader.tasks.importing import PagesImport
 from reader.wording import plural
 
@@ -76,7 +76,7 @@ class FetchOutcome:
 
     def failure_lines(self) -> list[str]:
         """One line per distinct error, naming the days it hit."""
-        return grouped([(d.day, clip(d.error or "")) for d in self.failed])
+        return grouped([(d.day, one_line(d.error or "")) for d in self.failed])
 
     def to_dict(self) -> dict:
         return {

@@ -20,7 +20,7 @@ from reader.online.resolve import (
     resolve_offline,
     resolve_papers,
 )
-from reader.tasks.base import Commit, Progress, direct, quiet, stopped
+from reader.tasks.base import Commit, Progress, direct, one_line, quiet, stopped
 from reader.wording import papers
 
 CONCURRENCY = 3
@@ -94,7 +94,7 @@ class ResolveOutcome:
         kept = "what matched before is saved" if report.updated else "nothing was changed"
         # The whole reason, on one line: cutting it short hid the end ("(a server probl…").
         unanswered = self._unanswered("; ").replace("; ", f"; of {papers(len(report.not_tried))}, ", 1)
-        return f"{' '.join(report.stopped.split())}{unanswered}; {kept}"
+        return f"{one_line(report.stopped)}{unanswered}; {kept}"
 
     def summary(self) -> str:
         text = self.counts() + "."

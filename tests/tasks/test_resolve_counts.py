@@ -53,3 +53,15 @@ def test_a_long_reason_is_given_whole(library, tmp_path):
     reason = outcome.stop_reason() or ""
     assert "…" not in reason and reason.endswith("nothing was changed"), reason
     assert host in reason and "(a server problem; try again later)" in reason
+
+
+def test_fetch_gives_a_long_failure_reason_whole(library):
+    from datetime import date
+
+    from reader.tasks.fetch import fetch_daily
+
+    host = "huggingface-mirror.research-computing.department-of-informatics.example-university.ac.uk"
+    with make_client(transport=httpx.MockTransport(lambda request: httpx.Response(503))) as http:
+        outcome = fetch_daily(library, http, [date(2024, 3, 11)], base_url=f"https://{host}/api")
+    [line] = outcome.failure_lines()
+    assert "…" not in line and host in line and line.endswith("(a server problem; try again later)"), line
