@@ -52,3 +52,20 @@ def test_a_link_that_answered_before_keeps_its_result_when_the_server_fails_now(
     assert outcome.headline() == "Checked 0 links of 1 paper: 0 ok, 0 dead, 1 not checked (a server error; try later)."
     stored = library.get(papers[0].id).extra["links"]["https://a.test/paper"]
     assert stored["ok"] is True and stored["status"] == 200
+
+
+def test_the_command_lists_a_link_not_checked_with_its_reason_and_exits_0(tmp_path, monkeypatch, capsys):
+    from reader.cli import main
+
+    db = tmp_path / "library.json"
+    Library.open(db).import_candidates([
+        Candidate(title="A Paper", abstract="x", source="t", links=(Link("https://a.test/paper", "project"),)),
+    ])
+    monkeypatch.setattr("reader.cli.context.make_client",
+                        lambda **kw: make_client(transport=httpx.MockTransport(answer(502))))
+    code = main(["check-links", "--db", str(db)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "0 dead, 1 not checked (a server error; try later)." in out
+    assert "  not checked  " in out and "https://a.test/paper  could not check: HTTP 502 Bad Gateway" in out
+    assert "  dead  " not in out

@@ -240,6 +240,10 @@ def cmd_check_links(args: argparse.Namespace) -> int:
     print(outcome.headline())
     for status in outcome.report.dead:
         print(f"  dead  {short_id(outcome.owners[status.url]):<10} {_display(status.url)}  {_display(status.error or '')}")
+    for status in outcome.report.not_checked:  # a server error, a rate limit, too slow: kept as they were
+        if status.error != "cancelled":
+            print(f"  not checked  {short_id(outcome.owners[status.url]):<10} {_display(status.url)}  "
+                  f"{_display(status.error or '')}")
     return EXIT_OK
 
 
