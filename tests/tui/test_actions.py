@@ -403,6 +403,23 @@ async def test_export_asks_before_replacing_a_file(small_library, make_app, tmp_
         assert "Mamba" in text and "Attention" not in text  # the selection only
 
 
+async def test_export_never_writes_over_the_library_itself(small_library, make_app, db_path):
+    library, ids = small_library
+    before = db_path.read_bytes()
+    app = make_app(library)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        app.screen.query_one("#export-path", Input).value = str(db_path)
+        await pilot.press("enter")
+        if isinstance(app.screen, ConfirmModal):  # it exists: replacing it is asked first, then refused
+            await pilot.press("y")
+        await settle(pilot)
+        assert db_path.read_bytes() == before
+        assert any("part of the library" in text for text in notifications(app)), notifications(app)
+    assert library.get(ids[MAMBA]) is not None
+
+
 async def test_export_to_a_missing_directory_is_refused_in_the_dialog(small_library, make_app, tmp_path):
     library, ids = small_library
     app = make_app(library)

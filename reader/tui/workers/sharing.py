@@ -147,19 +147,20 @@ class SharingWork(ReaderCore):
 
     @work(thread=True, group="export", exit_on_error=False, name="Export")
     def _write_export(self, papers: list[Paper], request: ExportRequest, replace: bool) -> None:
-        from reader.exporters import OutputExists, write_output
-        from reader.exporters.markdown import iter_reading_list
+        from reader.exporters import OutputExists
+        from reader.tasks.exporting import export_chunks, write_export
 
-        chunks = iter_reading_list(
+        chunks = export_chunks(
+            self.library,
             papers,
             title=request.title,
             group_by=request.group_by,
             order=request.order,
             abstracts=request.abstracts,
-            abstract_texts=self.library.abstract if request.abstracts != "none" else None,
         )
         try:
-            path = write_output(request.path, chunks, replace=replace)
+            # The CLI's export task: never over the library's own files, not even when replacing.
+            path = write_export(self.library, request.path, chunks, replace=replace)
         except OutputExists:  # the file appeared after the dialog closed
             self.call_from_thread(self._confirm_replace, papers, request)
             return
