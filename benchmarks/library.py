@@ -44,7 +44,7 @@ from synth import write_page_dumps  # noqa: E402
 
 from reader.exporters.markdown import render_reading_list  # noqa: E402
 from reader.importers.hf_pages import parse_page_file  # noqa: E402
-import reader.store.loading as loading_module  # noqa: E402
+import reader.store.snapshot as snapshot_module  # noqa: E402
 from reader.store import Library  # noqa: E402
 
 TARGETS = {  # seconds, at 100,000 papers (issue: scale)
@@ -186,12 +186,12 @@ def bench_size(size: int, repeat: int, work: Path) -> list[dict]:
         assert lib.opened_from_snapshot
 
     def ours_open_json():
-        saved = loading_module.read_snapshot
-        loading_module.read_snapshot = lambda *args, **kwargs: None
+        saved = snapshot_module.read_snapshot
+        snapshot_module.read_snapshot = lambda *args, **kwargs: None
         try:
             Library.open(db).papers()
         finally:
-            loading_module.read_snapshot = saved
+            snapshot_module.read_snapshot = saved
 
     def naive_open():
         from tinydb import TinyDB

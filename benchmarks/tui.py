@@ -108,10 +108,10 @@ def child_first(db: str) -> None:
 
 def child_open(db: str, how: str = "snapshot") -> None:
     from reader.store import Library
-    from reader.store import loading as loading_module
+    from reader.store import snapshot as snapshot_module
 
     if how == "json":  # as when the snapshot is missing or stale (see reader/store/snapshot.py)
-        loading_module.read_snapshot = lambda *args, **kwargs: None
+        snapshot_module.read_snapshot = lambda *args, **kwargs: None
     start = time.perf_counter()
     library = Library.open(db)
     elapsed = time.perf_counter() - start
