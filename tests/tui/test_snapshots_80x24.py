@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import settle
 
+from textual.widgets import TextArea
+
 from reader.config import Config
 
 SMALL = (80, 24)
@@ -26,6 +28,9 @@ def _keys(*keys: str):
         await settle(pilot)
         await pilot.press(*keys)
         await settle(pilot)
+        for area in pilot.app.screen.query(TextArea):  # a blinking cursor is drawn on or off at random
+            area.cursor_blink = False
+        await pilot.pause()
 
     return go
 
