@@ -91,6 +91,8 @@ def normalise_url(raw: str) -> str | None:
 def _normalise(raw: str) -> tuple[str, str, str] | None:
     """(url, lower-case host, path) of a link as a person would click it."""
     text = raw.strip().lstrip("(<[{\"'")
+    if _URL_CONTROL.search(text):
+        return None  # never openable (see is_openable): not a link
     text = _SPACED_SCHEME.sub(r"\1://", text)
     if text.startswith("//"):
         text = "https:" + text

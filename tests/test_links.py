@@ -102,3 +102,13 @@ def test_only_http_links_are_openable(url, ok):
 def test_link_label():
     assert link_label("https://github.com/thuml/Flowformer/tree/main") == "thuml/Flowformer"
     assert link_label("https://crossmae.github.io") == "crossmae.github.io"
+
+
+def test_a_link_holding_a_control_character_is_not_a_link():
+    """Found by the property test: '.\\x1b' became 'https://.\\x1b', a link nothing may open."""
+    from reader.links import is_openable, normalise_url
+
+    for raw in (".\x1b", "github.com/a/b\x1b]52;c;eA==\x07", "https://example.org/\x85x"):
+        url = normalise_url(raw)
+        assert url is None or is_openable(url), (raw, url)
+        assert url is None
