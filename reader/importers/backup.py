@@ -177,6 +177,17 @@ class _Reader:
             self.fail(f"Expecting {character!r}")
         self.position += 1
 
+    def after_item(self, close: str, trailing_comma: str) -> None:
+        """Past the ',' that follows an item of an object or list (stays before ``close``); a comma
+        right before ``close`` fails with ``trailing_comma``, as :mod:`json` words it."""
+        following = self.peek()
+        if following == ",":
+            self.position += 1
+            if self.peek() == close:
+                self.fail(trailing_comma)
+        elif following != close:
+            self.fail("Expecting ',' delimiter")
+
     def fail(self, message: str) -> None:
         raise ValueError(f"{message} (char {self.dropped + self.position})")
 
@@ -314,13 +325,7 @@ def _stream_backup(reader: _Reader, where: str, source: str | None) -> Backup:
             _stream_papers(reader, backup, where)
         else:
             head[key] = reader.value()
-        following = reader.peek()
-        if following == ",":
-            reader.position += 1
-            if reader.peek() == "}":
-                reader.fail("Expecting property name enclosed in double quotes")
-        elif following != "}":
-            reader.fail("Expecting ',' delimiter")
+        reader.after_item("}", "Expecting property name enclosed in double quotes")
     reader.position += 1
     if reader.peek() != "":
         reader.fail("Extra data")
@@ -337,13 +342,7 @@ def _stream_papers(reader: _Reader, backup: Backup, where: str) -> None:
         number += 1
         doc = reader.value(max_depth=safejson.MAX_DEPTH - 2)
         _add_paper(backup, seen, number, doc, where)
-        following = reader.peek()
-        if following == ",":
-            reader.position += 1
-            if reader.peek() == "]":
-                reader.fail("Expecting value")
-        elif following != "]":
-            reader.fail("Expecting ',' delimiter")
+        reader.after_item("]", "Expecting value")
     reader.position += 1
 
 

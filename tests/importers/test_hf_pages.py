@@ -64,29 +64,22 @@ def test_title_with_sentence_like_punctuation_is_still_a_title():
     assert any(t.startswith("Does Localization Inform Editing? Surprising Differences") for t in titles)
 
 
-@pytest.mark.parametrize("variant", ["crlf", "bom", "nbsp", "trailing", "daily", "once-a-day", "by-ak"])
+QUIRKS = {
+    "crlf": lambda text: text.replace("\n", "\r\n"),
+    "bom": lambda text: "\ufeff" + text,
+    "nbsp": lambda text: text.replace("A Paper About Code", "A\u00a0Paper About\u00a0Code"),
+    "trailing": lambda text: text.replace("\n", "   \t\n"),
+    "daily": lambda text: text.replace("Subscribe\n", "Subscribe\n\nDaily Papers\n"),
+    "once-a-day": lambda text: "Get trending papers in your email inbox once a day!\n" + text,
+    "by-ak": lambda text: text.replace("byAK", "by AK"),
+}
+
+
+@pytest.mark.parametrize("variant", list(QUIRKS))
 def test_quirks_are_tolerated(variant):
     header = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\nSep 9\n\n"
     body = f"A Paper About Code\n\n{ABSTRACT_A}\n\nAnother Paper\n\n{ABSTRACT_B}\n"
-    text = header + body
-    if variant == "crlf":
-        text = text.replace("\n", "\r\n")
-    elif variant == "bom":
-        text = "\ufeff" + text
-    elif variant == "nbsp":
-        text = text.replace("A Paper About Code", "A\u00a0Paper About\u00a0Code")
-    elif variant == "trailing":
-        text = text.replace("\n", "   \t\n")
-    elif variant == "daily":
-        text = text.replace("Subscribe\n", "Subscribe\n\nDaily Papers\n")
-    elif variant == "once-a-day":
-        text = "Get trending papers in your email inbox once a day!\n" + text
-    elif variant == "by-ak":
-        text = text.replace("byAK", "by AK")
-    if variant == "bom":
-        parsed = parse_page_text(text.encode("utf-8-sig").decode("utf-8-sig"), "page")
-    else:
-        parsed = parse_page_text(text, "page")
+    parsed = parse_page_text(QUIRKS[variant](header + body), "page")
     assert [c.title for c in parsed.candidates] == ["A Paper About Code", "Another Paper"]
     assert parsed.skipped == []
 

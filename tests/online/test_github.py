@@ -15,6 +15,7 @@ from reader.store import Library
 from reader.online.github import GitHubCache, apply_enrichment, enrich_papers, repo_of
 from reader.online.http import make_client
 from reader.papers import Link
+from tests.helpers.network import answer_with, unreachable
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "online"
 REPO_JSON = json.loads((FIXTURES / "github_repo.json").read_text())
@@ -246,15 +247,10 @@ def cli_library(tmp_path, monkeypatch):
     return db
 
 
-def use(monkeypatch, handler):
-    monkeypatch.setattr(
-        "reader.cli.context.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
-    )
-
 
 def test_enrich_command_summarises_uses_the_cache_and_a_query(cli_library, monkeypatch, capsys):
     fake = FakeGitHub()
-    use(monkeypatch, fake)
+    answer_with(monkeypatch, fake)
     code = main(["enrich", "--db", str(cli_library)])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -275,7 +271,7 @@ def test_enrich_command_summarises_uses_the_cache_and_a_query(cli_library, monke
 
 
 def test_enrich_command_on_a_rate_limit_saves_what_it_got_and_exits_non_zero(cli_library, monkeypatch, capsys):
-    use(monkeypatch, FakeGitHub(quota=1))
+    answer_with(monkeypatch, FakeGitHub(quota=1))
     code = main(["enrich", "--jobs", "1", "--db", str(cli_library)])
     out, err = capsys.readouterr()
     assert code == 1
@@ -287,7 +283,7 @@ def test_enrich_command_on_a_rate_limit_saves_what_it_got_and_exits_non_zero(cli
 
 def test_enrich_command_reads_the_token_from_the_environment(cli_library, monkeypatch, capsys):
     fake = FakeGitHub()
-    use(monkeypatch, fake)
+    answer_with(monkeypatch, fake)
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_from_env")
     assert main(["enrich", "--db", str(cli_library)]) == 0
     assert {r.headers["authorization"] for r in fake.requests} == {"Bearer ghp_from_env"}
@@ -300,16 +296,13 @@ def test_enrich_command_with_no_code_papers_says_so(tmp_path, monkeypatch, capsy
     def handler(request):  # pragma: no cover - must not be called
         raise AssertionError("no request expected")
 
-    use(monkeypatch, handler)
+    answer_with(monkeypatch, handler)
     assert main(["enrich", "--db", str(db)]) == 0
     assert "nothing to enrich" in capsys.readouterr().out
 
 
 def test_enrich_command_when_offline_fails_cleanly_and_writes_nothing(cli_library, monkeypatch, capsys):
-    def handler(request):
-        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
-
-    use(monkeypatch, handler)
+    answer_with(monkeypatch, unreachable("[Errno -3] Temporary failure in name resolution"))
     before = cli_library.read_bytes()
     code = main(["enrich", "--db", str(cli_library)])
     out, err = capsys.readouterr()

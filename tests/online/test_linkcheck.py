@@ -14,6 +14,7 @@ from reader.store import Library
 from reader.online.http import NetworkError, make_client
 from reader.online.linkcheck import apply_link_results, check_links, check_url
 from reader.papers import Link
+from tests.helpers.network import answer_with, unreachable
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -203,14 +204,9 @@ def cli_library(tmp_path):
     return db
 
 
-def use(monkeypatch, handler):
-    monkeypatch.setattr(
-        "reader.cli.context.make_client", lambda **kw: make_client(transport=httpx.MockTransport(handler))
-    )
-
 
 def test_check_links_command_prints_a_summary_with_dead_links(cli_library, monkeypatch, capsys):
-    use(monkeypatch, site)
+    answer_with(monkeypatch, site)
     code = main(["check-links", "--db", str(cli_library)])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -230,16 +226,13 @@ def test_check_links_command_with_a_query_checks_only_matching_papers(cli_librar
         seen.append(str(request.url))
         return site(request)
 
-    use(monkeypatch, handler)
+    answer_with(monkeypatch, handler)
     assert main(["check-links", "working", "--db", str(cli_library)]) == 0
     assert seen == ["https://a.test/ok"]
 
 
 def test_check_links_command_offline_exits_non_zero_and_marks_nothing(cli_library, monkeypatch, capsys):
-    def handler(request):
-        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
-
-    use(monkeypatch, handler)
+    answer_with(monkeypatch, unreachable("[Errno -2] Name or service not known"))
     before = cli_library.read_bytes()
     code = main(["check-links", "--db", str(cli_library)])
     _, err = capsys.readouterr()

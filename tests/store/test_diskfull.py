@@ -29,7 +29,7 @@ import errno
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -305,30 +305,21 @@ def test_each_failing_write_step_leaves_a_consistent_library(name, bases, tmp_pa
     assert trials >= 2
 
 
-@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
-def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatch):
-    scenario = BY_NAME[name]
-    use_limits(monkeypatch, **scenario.limits)
-    base_db = bases(scenario)
-    ref = reference(scenario, base_db, tmp_path)
-    messages = []
-    for step in range(1, len(ref.steps) + 1):
-        db = copy_library(base_db, tmp_path / "trial")
-        library = load(db, backup_interval=scenario.backup_interval)
-        try:
-            with disk_faults(db.parent, mode="fail", at=step, error=errno.ENOSPC):
-                scenario.op(library)
-        except LibraryError as exc:
-            messages.append((step, ref.steps[step - 1], str(exc)))
-    assert messages, "no step made the change fail"
-    for step, (kind, file_name), message in messages:
-        assert "not saved" in message, f"step {step} ({kind} {file_name}): {message!r}"
+@dataclass
+class FailedChange:
+    """A change that failed because one of its write steps hit a full disk."""
+
+    step: int
+    kind: str
+    file_name: str
+    db: Path
+    files_before: dict[str, bytes]
+    message: str
 
 
-@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
-def test_a_failed_change_leaves_the_files_as_they_were(name, bases, tmp_path, monkeypatch):
-    """Byte for byte: a change reported as failed wrote nothing that stays (a new empty journal at most)."""
-    scenario = BY_NAME[name]
+def failed_changes(scenario: Scenario, bases, tmp_path: Path, monkeypatch) -> Iterator[FailedChange]:
+    """Each write step of the scenario's change failing with ENOSPC on a fresh copy of the library;
+    yields the steps that made the change fail (the steps it survived are passed over)."""
     use_limits(monkeypatch, **scenario.limits)
     base_db = bases(scenario)
     ref = reference(scenario, base_db, tmp_path)
@@ -340,13 +331,29 @@ def test_a_failed_change_leaves_the_files_as_they_were(name, bases, tmp_path, mo
             with disk_faults(db.parent, mode="fail", at=step, error=errno.ENOSPC):
                 scenario.op(library)
             continue
-        except LibraryError:
-            pass
-        context = f"step {step} ({' '.join(ref.steps[step - 1])}) failed the change"
-        files_after = library_files(db)
-        for file_name, content in files_before.items():
+        except LibraryError as exc:
+            message = str(exc)
+        kind, file_name = ref.steps[step - 1]
+        yield FailedChange(step, kind, file_name, db, files_before, message)
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
+def test_a_failed_change_says_it_was_not_saved(name, bases, tmp_path, monkeypatch):
+    failures = list(failed_changes(BY_NAME[name], bases, tmp_path, monkeypatch))
+    assert failures, "no step made the change fail"
+    for failed in failures:
+        assert "not saved" in failed.message, f"step {failed.step} ({failed.kind} {failed.file_name}): {failed.message!r}"
+
+
+@pytest.mark.parametrize("name", [s.name for s in SCENARIOS if s.is_change])
+def test_a_failed_change_leaves_the_files_as_they_were(name, bases, tmp_path, monkeypatch):
+    """Byte for byte: a change reported as failed wrote nothing that stays (a new empty journal at most)."""
+    for failed in failed_changes(BY_NAME[name], bases, tmp_path, monkeypatch):
+        context = f"step {failed.step} ({failed.kind} {failed.file_name}) failed the change"
+        files_after = library_files(failed.db)
+        for file_name, content in failed.files_before.items():
             assert files_after.get(file_name) == content, f"{context}, and {file_name} was rewritten"
-        for file_name in set(files_after) - set(files_before):
+        for file_name in set(files_after) - set(failed.files_before):
             assert files_after[file_name] == b"", f"{context}, and left {file_name} with content"
 
 

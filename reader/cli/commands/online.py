@@ -14,6 +14,7 @@ Dead links are a finding, not a failure: `check-links` exits 0 with them.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import timedelta
 
 from reader.cli import context
@@ -32,16 +33,24 @@ def _selected(library, words: list[str]):
     return select_papers(library, words)
 
 
-def _bar(label: str, total: int = 0, *, plain_lines: bool = False):
-    """(progress callback for a task, the Progress to finish)."""
-    progress = Progress(label, total, plain_lines=plain_lines)
+def _run(label: str, total: int, task, *, lines: Callable[[str], bool] | None = None, **client_options):
+    """``task(client, progress)``'s outcome, run with one client and a progress bar on stderr; the bar
+    is cleared however the task ends. With ``lines``, each note it keeps is also a line that stays
+    (plain lines when stderr is not a terminal)."""
+    progress = Progress(label, total, plain_lines=lines is not None)
 
     def show(done: int, total: int, note: str) -> None:
-        if plain_lines:
+        if lines is not None and lines(note):
             progress.line(note)
         progress.update(done, total, note)
 
-    return show, progress
+    if lines is not None:
+        progress.update(0)
+    try:
+        with context.make_client(**client_options) as client:
+            return task(client, show)
+    finally:
+        progress.finish()
 
 
 def _max_age(args) -> timedelta:
@@ -64,21 +73,14 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     config = load_config()
     days = days_from_options(args.date, args.since, args.until, utc_today())
     library = open_library(args)
-    progress = Progress("fetching", len(days), plain_lines=True)
-
-    def show(done: int, total: int, note: str) -> None:
-        if not note.endswith(f": {FAILED_NOTE}"):  # failed days are said once, grouped by error, below
-            progress.line(note)
-        progress.update(done, total, note)
-
-    progress.update(0)
-    try:
-        with context.make_client() as client:
-            outcome = fetch_daily(
-                library, client, days, base_url=config.hf_api_url, concurrency=args.jobs, progress=show
-            )
-    finally:
-        progress.finish()
+    outcome = _run(
+        "fetching",
+        len(days),
+        lambda client, show: fetch_daily(
+            library, client, days, base_url=config.hf_api_url, concurrency=args.jobs, progress=show
+        ),
+        lines=lambda note: not note.endswith(f": {FAILED_NOTE}"),  # failed days are said once, grouped by error, below
+    )
     if args.json:
         print_json(outcome.to_dict())
     else:
@@ -118,21 +120,20 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             print("No selected paper links a GitHub repository; nothing to enrich.")
         return EXIT_OK
     token = github_token()
-    show, progress = _bar("GitHub")
-    try:
-        with context.make_client() as client:
-            outcome = enrich(
-                library,
-                client,
-                papers,
-                base_url=config.github_api_url,
-                token=token,
-                max_age=max_age,
-                concurrency=args.jobs,
-                progress=show,
-            )
-    finally:
-        progress.finish()
+    outcome = _run(
+        "GitHub",
+        0,
+        lambda client, show: enrich(
+            library,
+            client,
+            papers,
+            base_url=config.github_api_url,
+            token=token,
+            max_age=max_age,
+            concurrency=args.jobs,
+            progress=show,
+        ),
+    )
     for problem in outcome.problems:  # a cache that could not be read or saved: the run went on without it
         _warning(problem)
     if args.json:
@@ -168,20 +169,13 @@ def cmd_resolve(args: argparse.Namespace) -> int:
         else:
             print(offline.summary() + (" `reader undo` reverts it." if offline.updated else ""))
         return EXIT_OK
-    show, progress = _bar("resolving", len(unresolved(papers)))
-    try:
-        with context.make_client() as client:
-            outcome = resolve(
-                library,
-                client,
-                papers,
-                base_url=config.hf_api_url,
-                max_age=max_age,
-                concurrency=args.jobs,
-                progress=show,
-            )
-    finally:
-        progress.finish()
+    outcome = _run(
+        "resolving",
+        len(unresolved(papers)),
+        lambda client, show: resolve(
+            library, client, papers, base_url=config.hf_api_url, max_age=max_age, concurrency=args.jobs, progress=show
+        ),
+    )
     for problem in outcome.problems:  # a cache that could not be read or saved: the run went on without it
         _warning(problem)
     report = outcome.report
@@ -226,14 +220,14 @@ def cmd_check_links(args: argparse.Namespace) -> int:
         else:
             print("No links to check.")
         return EXIT_OK
-    show, progress = _bar("checking", count)
-    try:
-        with context.make_client(max_connections=max(args.jobs, 1)) as client:
-            outcome = check_paper_links(
-                library, client, papers, timeout=args.timeout, concurrency=args.jobs, progress=show
-            )
-    finally:
-        progress.finish()
+    outcome = _run(
+        "checking",
+        count,
+        lambda client, show: check_paper_links(
+            library, client, papers, timeout=args.timeout, concurrency=args.jobs, progress=show
+        ),
+        max_connections=max(args.jobs, 1),
+    )
     if args.json:
         print_json(outcome.to_dict())
         return EXIT_OK
