@@ -27,6 +27,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.helpers import faults
 from tests.helpers.faults import Injector
 
 EXTRA_KINDS = ("sendfile", "link", "mkdir")
@@ -239,19 +240,9 @@ def install_from_env():
     return injector
 
 
-SITECUSTOMIZE = '''\
-"""Loaded by every Python started with this directory on PYTHONPATH (tests only)."""
-import os
-
-if os.environ.get("READER_DISKFULL_SCOPE"):
-    from tests.helpers.diskfull import install_from_env
-
-    install_from_env()
-'''
+SITECUSTOMIZE = faults.installer_source(ENV_PREFIX + "SCOPE", "tests.helpers.diskfull")
 
 
 def write_sitecustomize(directory: Path) -> Path:
     """A ``sitecustomize.py`` that installs these faults from the environment; returns its directory."""
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
-    return directory
+    return faults.write_sitecustomize(directory, SITECUSTOMIZE)

@@ -232,19 +232,25 @@ def install_from_env() -> Injector | None:
     return injector
 
 
-SITECUSTOMIZE = '''\
+def installer_source(scope_variable: str, module: str) -> str:
+    """A ``sitecustomize.py`` that calls ``module.install_from_env()`` when ``scope_variable`` is set."""
+    return f'''\
 """Loaded by every Python started with this directory on PYTHONPATH (tests only)."""
 import os
 
-if os.environ.get("READER_FAULT_SCOPE"):
-    from tests.helpers.faults import install_from_env
+if os.environ.get("{scope_variable}"):
+    from {module} import install_from_env
 
     install_from_env()
 '''
 
 
-def write_sitecustomize(directory: Path) -> Path:
-    """A ``sitecustomize.py`` that installs faults from the environment; returns its directory."""
+SITECUSTOMIZE = installer_source(ENV_PREFIX + "SCOPE", "tests.helpers.faults")
+
+
+def write_sitecustomize(directory: Path, source: str = SITECUSTOMIZE) -> Path:
+    """A ``sitecustomize.py`` (by default one that installs these faults from the environment) in
+    ``directory``; returns the directory."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    (directory / "sitecustomize.py").write_text(source, encoding="utf-8")
     return directory

@@ -247,7 +247,6 @@ def cli_library(tmp_path, monkeypatch):
     return db
 
 
-
 def test_enrich_command_summarises_uses_the_cache_and_a_query(cli_library, monkeypatch, capsys):
     fake = FakeGitHub()
     answer_with(monkeypatch, fake)

@@ -204,7 +204,6 @@ def cli_library(tmp_path):
     return db
 
 
-
 def test_check_links_command_prints_a_summary_with_dead_links(cli_library, monkeypatch, capsys):
     answer_with(monkeypatch, site)
     code = main(["check-links", "--db", str(cli_library)])

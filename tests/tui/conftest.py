@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -81,6 +82,20 @@ async def settle(pilot) -> None:
         if not any(worker.is_running for worker in app.workers):
             break
     await pilot.pause()
+
+
+async def press(pilot, *keys: str) -> None:
+    """Press ``keys`` and let what they started finish (:func:`settle`)."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+@asynccontextmanager
+async def running(app, size: tuple[int, int] = SIZE):
+    """``app`` running headless at ``size``, settled after its first screen: yields its pilot."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 def screen_text(app) -> str:

@@ -7,7 +7,7 @@ from textual.widgets import Button, Input
 
 from reader.tui.modals.confirm import ConfirmModal
 from reader.tui.modals.export import ExportModal
-from tests.tui.conftest import settle
+from tests.tui.conftest import press, running
 
 SMALL = (80, 24)
 
@@ -15,8 +15,7 @@ SMALL = (80, 24)
 async def test_a_confirmation_ignores_keys_typed_before_it_was_drawn(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         answers: list[bool | None] = []
         modal = ConfirmModal("Mark 2 selected papers read?")
         app.push_screen(modal, answers.append)
@@ -35,8 +34,7 @@ async def test_the_export_dialog_is_usable_at_80x24_and_shows_the_full_path(
     monkeypatch.chdir(tmp_path)
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         await pilot.press("space", "e")  # a selection: the dialog's tallest form (scope choice)
         assert isinstance(app.screen, ExportModal)
         where = str(app.screen.query_one("#export-where").render())
@@ -50,8 +48,7 @@ async def test_the_export_dialog_is_usable_at_80x24_and_shows_the_full_path(
                 break
         else:
             raise AssertionError("Tab never reached the Export button")
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert (tmp_path / "reading-list-2026-01-01.md").exists()
 
 
@@ -63,8 +60,7 @@ async def test_a_second_export_the_same_day_focuses_keep_and_keep_returns_to_the
     existing.write_text("this morning's list\n", encoding="utf-8")
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         await pilot.press("e", "enter")
         assert isinstance(app.screen, ConfirmModal)
         assert app.focused is not None and app.focused.id == "no"  # Keep
@@ -73,8 +69,7 @@ async def test_a_second_export_the_same_day_focuses_keep_and_keep_returns_to_the
         assert existing.read_text(encoding="utf-8") == "this morning's list\n"
         assert "kept it" in str(app.screen.query_one("#export-error").render())
         app.screen.query_one("#export-path", Input).value = "other.md"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert (tmp_path / "other.md").exists()
         assert existing.read_text(encoding="utf-8") == "this morning's list\n"
 

@@ -11,7 +11,7 @@ from reader.tui.screens.layout import list_height, sidebar_width
 from reader.tui.widgets.detail import PaperDetail
 from reader.tui.widgets.paper_list import PaperList
 from reader.tui.widgets.sidebar import SmartListSidebar
-from tests.tui.conftest import ATTENTION, GRAPHS, list_rows, screen_text, settle, status_text
+from tests.tui.conftest import ATTENTION, GRAPHS, list_rows, screen_text, settle, status_text, press, running
 
 SMALL = (80, 24)
 LARGE = (120, 40)
@@ -25,8 +25,7 @@ def test_the_sidebar_and_the_list_share_the_terminal():
 
 async def test_the_sidebar_is_narrower_at_80_columns_and_b_hides_it(sample_library, make_app):
     app = make_app(sample_library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         sidebar = app.main_screen.query_one(SmartListSidebar)
         assert sidebar.outer_size.width == 18
         assert "Has code    103" in screen_text(app)  # names and counts fit its width
@@ -37,24 +36,20 @@ async def test_the_sidebar_is_narrower_at_80_columns_and_b_hides_it(sample_libra
         await pilot.press("b")
         assert sidebar.display
     app = make_app(sample_library)
-    async with app.run_test(size=LARGE) as pilot:
-        await settle(pilot)
+    async with running(app, LARGE) as pilot:
         assert app.main_screen.query_one(SmartListSidebar).outer_size.width == 26
 
 
 async def test_a_short_list_leaves_the_height_to_the_detail_pane(sample_library, make_app):
     app = make_app(sample_library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         paper_list = app.main_screen.query_one(PaperList)
         full = paper_list.outer_size.height
-        await pilot.press("slash", *"vqgraph", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"vqgraph", "enter")
         assert status_text(app) == "1 match"
         assert paper_list.outer_size.height == 3  # one row and its border
         assert app.main_screen.query_one(PaperDetail).outer_size.height > full
-        await pilot.press("ctrl+l")  # clears the search: every paper, the list's full share again
-        await settle(pilot)
+        await press(pilot, "ctrl+l")  # clears the search: every paper, the list's full share again
         assert status_text(app) == "442 papers"
         assert paper_list.outer_size.height == full
 
@@ -62,13 +57,11 @@ async def test_a_short_list_leaves_the_height_to_the_detail_pane(sample_library,
 async def test_the_stars_column_shows_only_when_a_listed_paper_has_stars(small_library, make_app):
     library, ids = small_library  # only "Attention Is All You Need" has stars
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         app.main_screen.choose_sort("stars")
         await settle(pilot)
         assert "★" in list_rows(app)[0] and ATTENTION[:20] in list_rows(app)[0]
-        await pilot.press("slash", *"survey", "enter")  # a paper without stars
-        await settle(pilot)
+        await press(pilot, "slash", *"survey", "enter")  # a paper without stars
         assert GRAPHS[:20] in list_rows(app)[0]
         assert not app.main_screen.query_one(PaperList).show_stars
         assert "★" not in list_rows(app)[0]
@@ -77,10 +70,8 @@ async def test_the_stars_column_shows_only_when_a_listed_paper_has_stars(small_l
 async def test_a_search_error_is_shown_whole_under_the_search_bar(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        await pilot.press("slash", *"tag:")
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
+        await press(pilot, "slash", *"tag:")
         message = str(app.main_screen.query_one("#search-message", Static).render())
         assert message.startswith("Search: tag: needs a tag name")
         assert message.rstrip().endswith(")")  # the whole sentence, nothing cut
@@ -90,8 +81,7 @@ async def test_a_search_error_is_shown_whole_under_the_search_bar(small_library,
 async def test_the_index_progress_goes_under_the_search_bar_not_in_it(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         app.main_screen.search_progress("building the search index: 45%")
         await pilot.pause()
         assert status_text(app) == "4 papers"
@@ -103,17 +93,14 @@ async def test_a_search_inside_a_smart_list_says_so_and_A_searches_everything(sm
     library, ids = small_library
     library.tag([ids[GRAPHS]], ["transformers"])
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         app.main_screen.show_list("tag:transformers")
         await settle(pilot)
-        await pilot.press("slash", *"attention", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"attention", "enter")
         assert status_text(app) == "0 matches in #transformers"
         message = str(app.main_screen.query_one("#search-message").render())
         assert "Searching #transformers only: A searches every paper" in message
-        await pilot.press("A")
-        await settle(pilot)
+        await press(pilot, "A")
         assert status_text(app) == "1 match"
         assert ATTENTION[:20] in list_rows(app)[0]
         assert not app.main_screen.query_one("#search-message").display
@@ -127,8 +114,7 @@ async def test_help_fits_80_columns(small_library, make_app):
 
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         box = app.screen.query_one("#help-box")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 import pytest
+from conftest import press, running
 from conftest import ATTENTION, DIFFUSION, GRAPHS, MAMBA, SIZE, detail_text, list_rows, notifications, settle
 from conftest import screen_text, status_text
 from textual.widgets import TextArea
@@ -41,20 +42,16 @@ def _spread_dates(library, ids) -> None:
 async def test_m_writes_a_note_that_is_shown_literally_and_undone_with_u(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "m")
         assert isinstance(app.screen, NoteEditorModal)
         app.screen.query_one(TextArea).insert("[bold]not markup[/bold] *md* \\e")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert not isinstance(app.screen, NoteEditorModal)
         assert library.get(ids[MAMBA]).notes == "[bold]not markup[/bold] *md* \\e"
         assert "[bold]not markup[/bold] *md* \\e" in detail_text(app)
         assert "Note saved. u undoes." in notifications(app)
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert library.get(ids[MAMBA]).notes == ""
         assert "Notes" not in detail_text(app)
 
@@ -63,45 +60,34 @@ async def test_note_editor_esc_asks_when_unsaved_and_ctrl_s_without_change_saves
     library, ids = small_library
     save_note(library, ids[MAMBA], "kept")
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "m")
         assert app.screen.query_one(TextArea).text == "kept"
-        await pilot.press("escape")  # nothing typed: closes at once
-        await settle(pilot)
+        await press(pilot, "escape")  # nothing typed: closes at once
         assert not isinstance(app.screen, (NoteEditorModal, ConfirmModal))
         await pilot.press("m", "x")
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")  # keep editing
-        await settle(pilot)
+        await press(pilot, "n")  # keep editing
         assert isinstance(app.screen, NoteEditorModal)
-        await pilot.press("escape", "y")  # discard
-        await settle(pilot)
+        await press(pilot, "escape", "y")  # discard
         assert not isinstance(app.screen, (NoteEditorModal, ConfirmModal))
         assert library.get(ids[MAMBA]).notes == "kept"
         seq = library.seq
-        await pilot.press("m", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "m", "ctrl+s")
         assert library.seq == seq  # no change recorded
 
 
 async def test_quitting_with_an_unsaved_note_asks(small_library, make_app):
     library, _ = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("m", "a", "b")
-        await pilot.press("ctrl+q")
-        await settle(pilot)
+        await press(pilot, "ctrl+q")
         assert isinstance(app.screen, ConfirmModal) and app.is_running
-        await pilot.press("n")
-        await settle(pilot)
+        await press(pilot, "n")
         assert isinstance(app.screen, NoteEditorModal)
-        await pilot.press("ctrl+q", "y")
-        await settle(pilot)
+        await press(pilot, "ctrl+q", "y")
     assert app.return_code == 0 and not app.is_running
 
 
@@ -110,14 +96,11 @@ async def test_a_big_hostile_note_round_trips_through_the_editor(small_library, 
     note = ("# [red]x[/red] \\n `code` <b>bold</b>\n" * 30_000)[:1_000_000]
     save_note(library, ids[MAMBA], note)
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert "more characters (m shows the whole note)" in detail_text(app)
-        await pilot.press("m")
-        await settle(pilot)
+        await press(pilot, "m")
         assert app.screen.query_one(TextArea).text == note
-        await pilot.press("end", "Z", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "end", "Z", "ctrl+s")
     first_line_end = note.index("\n")
     assert library.get(ids[MAMBA]).notes == note[:first_line_end] + "Z" + note[first_line_end:]
 
@@ -131,10 +114,8 @@ async def test_M_edits_in_the_external_editor_and_keeps_both_texts_on_a_conflict
         return text + " and ours"
 
     app = make_app(library, note_editor=editor_racing_another_process)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("M")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "M")
         note = library.get(ids[MAMBA]).notes
         assert note == f"written elsewhere\n\n{CONFLICT_LINE}\n\noriginal and ours"
         assert any("changed elsewhere" in text and "both texts are kept" in text for text in notifications(app))
@@ -147,10 +128,8 @@ async def test_M_says_when_the_editor_fails(small_library, make_app):
         raise EditorError("could not start the editor 'nope' (No such file or directory); set $VISUAL or $EDITOR")
 
     app = make_app(library, note_editor=broken)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("M")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "M")
         assert any("could not start the editor 'nope'" in text for text in notifications(app))
         assert library.get(ids[MAMBA]).notes == ""
 
@@ -161,33 +140,26 @@ async def test_M_says_when_the_editor_fails(small_library, make_app):
 async def test_S_chooses_the_order_and_again_reverses_it(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("S")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "S")
         assert isinstance(app.screen, SortModal)
-        await pilot.press("t")
-        await settle(pilot)
+        await press(pilot, "t")
         by_title = [ids[GRAPHS], ids[ATTENTION], ids[DIFFUSION], ids[MAMBA]]
         assert _order(app) == by_title
         assert "by title, A to Z" in status_text(app)
-        await pilot.press("S", "t")  # the same order again: reversed
-        await settle(pilot)
+        await press(pilot, "S", "t")  # the same order again: reversed
         assert _order(app) == by_title[::-1]
         assert "by title, Z to A" in status_text(app)
-        await pilot.press("S", "escape")  # cancelled: unchanged
-        await settle(pilot)
+        await press(pilot, "S", "escape")  # cancelled: unchanged
         assert _order(app) == by_title[::-1]
-        await pilot.press("slash", *"has:code")  # a search keeps the order
-        await settle(pilot)
+        await press(pilot, "slash", *"has:code")  # a search keeps the order
         assert _order(app) == [ids[MAMBA], ids[ATTENTION]]
 
 
 async def test_the_palette_offers_every_order(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         titles = {command.title for command in app.get_system_commands(app.main_screen)}
         assert {"Sort by: relevance", "Sort by: date added", "Sort by: date published", "Sort by: title",
                 "Sort by: upvotes", "Sort by: GitHub stars", "Show list: New"} <= titles
@@ -202,15 +174,12 @@ async def test_D_shows_the_date_column_and_remembers_it(small_library, make_app,
     library, _ = small_library
     config_file = tmp_path / "config.toml"
     app = make_app(library, config=Config(path=config_file))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert "2026-01-01" not in list_rows(app)[0]
-        await pilot.press("D")
-        await settle(pilot)
+        await press(pilot, "D")
         assert list_rows(app)[0].endswith("2026-01-01")
         assert load_config(config_file, {}).date_column is True
-        await pilot.press("D")
-        await settle(pilot)
+        await press(pilot, "D")
         assert "2026-01-01" not in list_rows(app)[0]
     assert load_config(config_file, {}).date_column is False
 
@@ -231,14 +200,12 @@ async def test_new_lists_papers_added_after_the_mark(small_library, make_app):
     _spread_dates(library, ids)
     since = library.get(ids[DIFFUSION]).added  # papers added after Diffusion: Graphs and Mamba
     app = make_app(library, new_since=since)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         app.main_screen.show_list("new")
         await settle(pilot)
         assert _order(app) == [ids[MAMBA], ids[GRAPHS]]
         assert status_text(app) == "2 papers in New"
-        await pilot.press("slash", *"survey")
-        await settle(pilot)
+        await press(pilot, "slash", *"survey")
         assert _order(app) == [ids[GRAPHS]]
         assert status_text(app) == "1 match in New"
 
@@ -249,37 +216,29 @@ async def test_new_lists_papers_added_after_the_mark(small_library, make_app):
 async def test_triage_keys_counter_undo_and_summary(small_library, make_app):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "i")
         assert isinstance(app.screen, TriageScreen)
         text = screen_text(app)
         assert "Triage the library · 1 of 4" in text and MAMBA in text
         assert "Foundation models on selective state spaces" in text  # the abstract, full width
-        await pilot.press("k")  # keep Mamba
-        await settle(pilot)
+        await press(pilot, "k")  # keep Mamba
         assert "to-read" in library.get(ids[MAMBA]).tags
         assert "2 of 4" in screen_text(app)
-        await pilot.press("s")  # skip Graphs
-        await settle(pilot)
+        await press(pilot, "s")  # skip Graphs
         assert library.get(ids[GRAPHS]).read
-        await pilot.press("l")  # Diffusion later
-        await settle(pilot)
+        await press(pilot, "l")  # Diffusion later
         assert "4 of 4" in screen_text(app)
-        await pilot.press("u", "u")  # later, then the skip, undone
-        await settle(pilot)
+        await press(pilot, "u", "u")  # later, then the skip, undone
         assert "2 of 4" in screen_text(app) and GRAPHS in screen_text(app)
         assert not library.get(ids[GRAPHS]).read
         assert library.history(1)[0].label.startswith("undo: mark 1 paper(s) read")
-        await pilot.press("s", "l", "k")
-        await settle(pilot)
+        await press(pilot, "s", "l", "k")
         text = screen_text(app)
         assert "Done: 4 papers triaged." in text
         assert "Kept 2 (tagged #to-read), skipped 1 (marked read), later 1." in text
         assert "to-read" in library.get(ids[ATTENTION]).tags
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, TriageScreen)
         assert "#to-read" in list_rows(app)[0]
 
@@ -287,20 +246,15 @@ async def test_triage_keys_counter_undo_and_summary(small_library, make_app):
 async def test_triage_opens_links_and_undo_after_another_change_reverts_only_its_paper(small_library, make_app, browser):
     library, ids = small_library
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i", "o")  # Mamba's code link
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "i", "o")  # Mamba's code link
         assert browser.opened == ["https://github.com/state-spaces/mamba"]
-        await pilot.press("2", "9")
-        await settle(pilot)
+        await press(pilot, "2", "9")
         assert browser.opened[-1] == "https://mamba.github.io"
         assert any("there is no link 9" in text for text in notifications(app))
-        await pilot.press("k")
-        await settle(pilot)
+        await press(pilot, "k")
         library.set_read([ids[ATTENTION]], True)  # a change after the decision (say, another window)
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert "to-read" not in library.get(ids[MAMBA]).tags
         assert library.get(ids[ATTENTION]).read  # the other change stays
 
@@ -311,15 +265,12 @@ async def test_finishing_the_new_list_moves_the_mark(small_library, make_app, tm
     marks = NewMarks(tmp_path / "state.json")
     since = library.get(ids[DIFFUSION]).added
     app = make_app(library, new_since=since, new_marks=marks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         app.main_screen.show_list("new")
         await settle(pilot)
-        await pilot.press("i", "l", "l")
-        await settle(pilot)
+        await press(pilot, "i", "l", "l")
         assert "Done: 2 papers triaged." in screen_text(app)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert status_text(app) == "0 papers in New"
     assert marks.since(library.path) == library.get(ids[MAMBA]).added
 
@@ -327,8 +278,7 @@ async def test_finishing_the_new_list_moves_the_mark(small_library, make_app, tm
 async def test_triage_is_offered_only_for_a_list_with_papers(library, make_app):
     library.import_candidates([], sources=[])
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         app.main_screen.action_triage()
         await settle(pilot)
         assert not isinstance(app.screen, TriageScreen)
@@ -344,16 +294,14 @@ async def test_percent_shows_statistics(small_library, make_app):
     app = make_app(library)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("percent_sign")
-        await settle(pilot)
+        await press(pilot, "percent_sign")
         assert isinstance(app.screen, StatsScreen)
         text = screen_text(app)
         assert "4 papers: 1 read, 3 unread (read ratio 25.0%)" in text
         assert "Top tags: #ssm 2" in text
         assert "Imports per source: test-page 4" in text
         assert "2025-12-29  added     4" in text  # the week of 2026-01-01, a Thursday
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert not isinstance(app.screen, StatsScreen)
 
 
@@ -362,8 +310,7 @@ async def test_the_theme_is_remembered(small_library, make_app, tmp_path):
     config_file = tmp_path / "config.toml"
     config_file.write_text("# mine\n[keys]\ntoggle_read = \"x\"\n")
     app = make_app(library, config=load_config(config_file, {}))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         app.theme = "nord"
         await settle(pilot)
     config = load_config(config_file, {})
@@ -378,8 +325,7 @@ async def test_the_theme_is_remembered(small_library, make_app, tmp_path):
 async def test_an_unknown_remembered_theme_is_reported(small_library, make_app):
     library, _ = small_library
     app = make_app(library, config=Config(theme="no-such-theme"))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
         assert any("no theme called 'no-such-theme'" in text for text in notifications(app))
 
 
@@ -389,12 +335,10 @@ async def test_new_screens_fit_at_both_sizes(small_library, make_app, size):
     app = make_app(library)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await press(pilot, "i")
         text = screen_text(app)
         assert "1 of 4" in text and "k Keep" in text
-        await pilot.press("escape", "m")
-        await settle(pilot)
+        await press(pilot, "escape", "m")
         assert "Ctrl+S saves" in screen_text(app)
 
 
@@ -402,10 +346,8 @@ async def test_no_setting_is_written_into_a_config_that_did_not_load(small_libra
     library, _ = small_library
     config_file = tmp_path / "config.toml"
     app = make_app(library, config=Config(path=config_file), config_error=f"{config_file}: not valid TOML")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("D")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "D")
         assert list_rows(app)[0].endswith("2026-01-01")  # on for this session
     assert not config_file.exists()
 
@@ -425,13 +367,10 @@ async def test_clearing_a_note_in_the_editor(small_library, make_app):
     library, ids = small_library
     save_note(library, ids[MAMBA], "to go")
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "m")
         app.screen.query_one(TextArea).text = ""
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert library.get(ids[MAMBA]).notes == ""
         assert "Note cleared. u undoes." in notifications(app)
 
@@ -446,35 +385,28 @@ async def test_triage_shows_authors_survives_a_deleted_paper_and_reports_a_faile
     library, ids = small_library
     library.modify([ids[MAMBA]], lambda p: replace(p, authors=tuple(f"Author {n}" for n in range(25))), "authors")
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "i")
         assert "Author 0, Author 1" in screen_text(app) and "and 5 more" in screen_text(app)
         seq = library.seq
-        await pilot.press("u")  # nothing to undo yet: the key is off
-        await settle(pilot)
+        await press(pilot, "u")  # nothing to undo yet: the key is off
         assert "1 of 4" in screen_text(app) and library.seq == seq
         Library.open(library.path).delete([ids[GRAPHS]])  # the next paper goes away elsewhere
         app.refresh_library()  # as the app's polling does
         await settle(pilot)
-        await pilot.press("l")
-        await settle(pilot)
+        await press(pilot, "l")
         assert "This paper was deleted elsewhere; l moves on." in screen_text(app)
-        await pilot.press("l")
-        await settle(pilot)
+        await press(pilot, "l")
 
         def busy(*args, **kwargs):
             raise LibraryBusy("the library is locked by another process")
 
         monkeypatch.setattr(library, "tag", busy)
-        await pilot.press("k")
-        await settle(pilot)
+        await press(pilot, "k")
         assert any("Triage: the library is locked" in text for text in notifications(app))
         assert "to-read" not in library.get(ids[DIFFUSION]).tags
         monkeypatch.undo()
-        await pilot.press("k")  # the worker still runs after a failure
-        await settle(pilot)
+        await press(pilot, "k")  # the worker still runs after a failure
         assert "to-read" in library.get(ids[ATTENTION]).tags
 
 
@@ -485,18 +417,14 @@ async def test_text_that_could_drive_the_terminal_never_enters_the_editor(small_
     hostile = "red \x1b[31mRED\x1b[0m \u202eevil"
     save_note(library, ids[MAMBA], hostile)
     app = make_app(library, note_editor=lambda text: text + "!")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert "\x1b" not in detail_text(app) and "␛[31mRED" in detail_text(app)
-        await pilot.press("m")
-        await settle(pilot)
+        await press(pilot, "m")
         assert not isinstance(app.screen, NoteEditorModal)
         assert any("M edits it in your editor" in text for text in notifications(app))
-        await pilot.press("M")  # the external editor keeps every byte
-        await settle(pilot)
+        await press(pilot, "M")  # the external editor keeps every byte
         assert library.get(ids[MAMBA]).notes == hostile + "!"
-        await pilot.press("j", "m")  # another paper, no note: a paste is made printable
-        await settle(pilot)
+        await press(pilot, "j", "m")  # another paper, no note: a paste is made printable
         area = app.screen.query_one(TextArea)
         area.post_message(events.Paste("a\x1b[2Jb\u202ec\nd"))
         await settle(pilot)

@@ -11,12 +11,12 @@ import re
 import threading
 
 import httpx
+from conftest import press, running
 from conftest import (
     ATTENTION,
     DIFFUSION,
     GRAPHS,
     MAMBA,
-    SIZE,
     detail_text,
     list_rows,
     notifications,
@@ -108,10 +108,8 @@ async def test_fetch_today_imports_the_days_papers(small_library, make_app):
     library, _ = small_library
     seen: list[str] = []
     app = make_app(library, http_client_factory=_factory(_daily_handler(seen=seen)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "f")
         assert seen == ["2026-01-01"]  # "today" is the app's clock's day
         assert {"Paper 1 of 2026-01-01", "Paper 2 of 2026-01-01"} <= _titles(library)
         rows = "\n".join(list_rows(app))
@@ -129,12 +127,10 @@ async def test_fetch_from_the_welcome_of_an_empty_library(library, make_app):
 
     seen: list[str] = []
     app = make_app(library, http_client_factory=_factory(_daily_handler(seen=seen)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert isinstance(app.screen, WelcomeScreen)
         assert "f  to fetch today's daily papers" in str(app.screen.query_one("#welcome-text").render())
-        await pilot.press("f")
-        await settle(pilot)
+        await press(pilot, "f")
         assert seen == ["2026-01-01"]
         assert _titles(library) == {"Paper 1 of 2026-01-01", "Paper 2 of 2026-01-01"}
         assert isinstance(app.screen, MainScreen)  # papers arrived: the welcome made way
@@ -149,8 +145,7 @@ async def test_fetch_a_range_keeps_the_good_days_and_reports_the_failing_one(sma
         "2025-12-29": httpx.Response(503, json={"error": "overloaded"}),
     }
     app = make_app(library, http_client_factory=_factory(_daily_handler(bad)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("F")
         assert isinstance(app.screen, FetchDatesModal)
         field = app.screen.query_one(Input)
@@ -160,8 +155,7 @@ async def test_fetch_a_range_keeps_the_good_days_and_reports_the_failing_one(sma
         assert isinstance(app.screen, FetchDatesModal)
         assert "future" in str(app.screen.query_one("#fetch-error").render())
         field.value = ""
-        await pilot.press(*"2025-12-29..2026-01-01", "enter")
-        await settle(pilot)
+        await press(pilot, *"2025-12-29..2026-01-01", "enter")
         titles = _titles(library)
         assert {"Paper 1 of 2025-12-30", "Paper 2 of 2026-01-01"} <= titles
         assert not any("2025-12-31" in title or "2025-12-29" in title for title in titles)
@@ -177,10 +171,8 @@ async def test_fetch_offline_is_a_notification_and_changes_nothing(small_library
     library, _ = small_library
     before = library.generation
     app = make_app(library, http_client_factory=_factory(_offline))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "f")
         assert library.generation == before
         assert len(library) == 4
         [note] = [text for text in notifications(app) if "Fetched" in text]
@@ -199,13 +191,11 @@ async def test_fetching_five_days_offline_stops_at_the_first_failure_and_says_so
         return _offline(request)
 
     app = make_app(library, http_client_factory=_factory(offline))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("F")
         assert isinstance(app.screen, FetchDatesModal)
         app.screen.query_one(Input).value = "2025-12-27..2025-12-31"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         [note] = [text for text in notifications(app) if "Fetched" in text]
         assert note.startswith("Fetched 0 of 5 days; nothing imported.")
         assert note.lower().count("connection refused") == 1  # the error once, not once per day
@@ -223,8 +213,7 @@ async def test_a_second_task_waits_for_the_first(small_library, make_app):
         return httpx.Response(200, json=_day_of_papers(request.url.params["date"]))
 
     app = make_app(library, http_client_factory=_factory(slow))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("f")
         assert await asyncio.to_thread(started.wait, 10)
         await pilot.press("E")
@@ -257,8 +246,7 @@ async def test_escape_stops_a_fetch_and_keeps_the_days_already_fetched(small_lib
         return httpx.Response(200, json=_day_of_papers(day, count=1))
 
     app = make_app(library, http_client_factory=_factory(blocking))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("F")
         app.screen.query_one(Input).value = "2025-12-23..2026-01-01"  # ten days
         await pilot.press("enter")
@@ -309,11 +297,9 @@ async def test_enrich_shows_stars_and_sorting_by_them_orders_the_list(small_libr
     calls: list[str] = []
     stars = {"tensorflow/tensor2tensor": 15_600, "state-spaces/mamba": 21_000}
     app = make_app(library, http_client_factory=_factory(_github_handler(stars, calls)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         assert "★" not in detail_text(app)  # Mamba (newest, first) has no stars yet
-        await pilot.press("E")
-        await settle(pilot)
+        await press(pilot, "E")
         assert sorted(calls) == sorted(stars)
         assert library.get(ids[MAMBA]).extra["github"]["stars"] == 21_000
         assert "★ 21,000 GitHub stars" in detail_text(app)
@@ -321,14 +307,12 @@ async def test_enrich_shows_stars_and_sorting_by_them_orders_the_list(small_libr
 
         newest_first = [MAMBA, GRAPHS, DIFFUSION, ATTENTION]
         _assert_order(list_rows(app), newest_first)
-        await pilot.press("S", "s")  # the sort dialog, then s: GitHub stars
-        await settle(pilot)
+        await press(pilot, "S", "s")  # the sort dialog, then s: GitHub stars
         rows = list_rows(app)
         _assert_order(rows, [MAMBA, ATTENTION, GRAPHS, DIFFUSION])  # by stars, papers without them last
         assert "★ 21.0k" in rows[0] and "★ 15.6k" in rows[1] and "★" not in rows[2]
         assert "by GitHub stars, most first" in status_text(app)
-        await pilot.press("S", "r")  # back to relevance (newest first without a query)
-        await settle(pilot)
+        await press(pilot, "S", "r")  # back to relevance (newest first without a query)
         _assert_order(list_rows(app), newest_first)
         assert "by " not in status_text(app)
         assert "★" not in "".join(list_rows(app))
@@ -352,10 +336,8 @@ async def test_enrich_rate_limited_says_when_to_retry(small_library, make_app):
         )
 
     app = make_app(library, http_client_factory=_factory(limited))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("E")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "E")
         [note] = [text for text in notifications(app) if "GitHub" in text]
         assert "rate limit" in note and "retry after 2100-01-01 00:00 UTC" in note
         assert library.get(ids[ATTENTION]).extra == before
@@ -376,10 +358,8 @@ async def test_check_links_marks_a_dead_link_in_the_detail_pane(small_library, m
         return httpx.Response(200)
 
     app = make_app(library, http_client_factory=_factory(handler))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("l")  # the current paper: Mamba, four links
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "l")  # the current paper: Mamba, four links
         checks = library.get(ids[MAMBA]).extra["links"]
         assert checks["https://mamba.github.io"]["ok"] is False
         assert sum(1 for doc in checks.values() if doc["ok"]) == 3
@@ -399,10 +379,8 @@ async def test_check_links_offline_marks_nothing(small_library, make_app):
     library, _ = small_library
     before = library.generation
     app = make_app(library, http_client_factory=_factory(_offline))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("L")  # every paper in the list
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "L")  # every paper in the list
         assert library.generation == before
         assert not any("links" in paper.extra for paper in library.papers())
         assert any("could not reach any" in note and "nothing was marked" in note for note in notifications(app))
@@ -413,10 +391,8 @@ async def test_enrich_offline_is_a_notification_and_changes_nothing(small_librar
     library, _ = small_library
     before = library.generation
     app = make_app(library, http_client_factory=_factory(_offline))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("E")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "E")
         assert library.generation == before
         [note] = [text for text in notifications(app) if "GitHub" in text]
         # The first connection failure stops the batch, and the note says so once (no rate-limit hint).

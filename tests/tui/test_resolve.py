@@ -9,7 +9,7 @@ import asyncio
 import threading
 
 import httpx
-from conftest import ATTENTION, GRAPHS, MAMBA, SIZE, detail_text, notifications, settle
+from conftest import ATTENTION, GRAPHS, MAMBA, detail_text, notifications, settle, press, running
 
 from reader.online.http import make_client
 from reader.tui.modals.confirm import ConfirmModal
@@ -53,13 +53,11 @@ def _hf(requests: list[str] | None = None, gate: threading.Event | None = None, 
 
 async def _select_title(app, pilot, title: str) -> None:
     """Move the cursor from the top down until the detail pane shows ``title``."""
-    await pilot.press("g")
-    await settle(pilot)
+    await press(pilot, "g")
     for _ in range(10):
         if detail_text(app).startswith(title):
             return
-        await pilot.press("j")
-        await settle(pilot)
+        await press(pilot, "j")
     raise AssertionError(f"{title!r} not reached")
 
 
@@ -68,10 +66,8 @@ async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_l
     library.tag([ids[ATTENTION]], ["classic"])
     asked: list[str] = []
     app = make_app(library, http_client_factory=_factory(_hf(asked)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("I")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "I")
         # Mamba's abstract links its arXiv page: that id is asked first (unknown here), then its title.
         assert sorted(asked) == sorted(
             [ATTENTION, GRAPHS, MAMBA, "Diffusion Models Beat GANs on Image Synthesis", "/api/papers/2312.00752"]
@@ -87,16 +83,13 @@ async def test_I_resolves_the_list_fills_authors_keeps_tags_and_u_undoes(small_l
         assert "published 2017-06-12" in shown and "▲ 99 upvotes" in shown
         assert "HF keywords: Transformer, attention" in shown
         assert "https://arxiv.org/pdf/1706.03762" in shown and "https://huggingface.co/papers/1706.03762" in shown
-        await pilot.press("y", "b")
-        await settle(pilot)
+        await press(pilot, "y", "b")
         entry = clipboard.copied[-1]
         assert entry.startswith("@misc{vaswani2017attention,") and "archivePrefix = {arXiv}" in entry
         assert "author        = {Ashish Vaswani and Noam Shazeer}" in entry and "eprint        = {1706.03762}" in entry
-        await pilot.press("y", "p")
-        await settle(pilot)
+        await press(pilot, "y", "p")
         assert clipboard.copied[-1].startswith("Ashish Vaswani and Noam Shazeer (2017). Attention Is All You Need.")
-        await pilot.press("u")
-        await settle(pilot)
+        await press(pilot, "u")
         assert library.get(ids[ATTENTION]).arxiv_id is None
         assert "Authors:" not in detail_text(app)
 
@@ -105,10 +98,8 @@ async def test_I_with_a_server_error_changes_nothing_and_says_so(small_library, 
     library, ids = small_library
     before = library.papers()
     app = make_app(library, http_client_factory=_factory(lambda request: httpx.Response(500)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("I")
-        await settle(pilot)
+    async with running(app) as pilot:
+        await press(pilot, "I")
         assert library.papers() == before
         [note] = [text for text in notifications(app) if "Stopped" in text]
         assert "HTTP 500" in note and "nothing was changed" in note
@@ -119,8 +110,7 @@ async def test_escape_stops_resolving(small_library, make_app):
     gate, started = threading.Event(), threading.Event()
     asked: list[str] = []
     app = make_app(library, http_client_factory=_factory(_hf(asked, gate, started)))
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await pilot.press("I")
         assert await asyncio.to_thread(started.wait, 10)
         await pilot.pause()
@@ -140,24 +130,20 @@ async def test_a_P_H_open_the_arxiv_page_pdf_and_hf_page(small_library, make_app
     library, ids = small_library
     library.modify([ids[ATTENTION]], lambda p: __import__("dataclasses").replace(p, arxiv_id=ATTENTION_ID), "id")
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await _select_title(app, pilot, ATTENTION)
         for key in ("a", "P", "H"):
-            await pilot.press(key)
-            await settle(pilot)
+            await press(pilot, key)
         assert browser.opened == [
             "https://arxiv.org/abs/1706.03762",
             "https://arxiv.org/pdf/1706.03762",
             "https://huggingface.co/papers/1706.03762",
         ]
         # The derived links are numbered after the stored ones: 2 is the arXiv page here.
-        await pilot.press("2")
-        await settle(pilot)
+        await press(pilot, "2")
         assert browser.opened[-1] == "https://arxiv.org/abs/1706.03762"
         await _select_title(app, pilot, GRAPHS)
-        await pilot.press("P")
-        await settle(pilot)
+        await press(pilot, "P")
         assert len(browser.opened) == 4
         assert any("No arXiv id, so no PDF" in text for text in notifications(app))
 
@@ -165,16 +151,13 @@ async def test_a_P_H_open_the_arxiv_page_pdf_and_hf_page(small_library, make_app
 async def test_without_a_browser_the_link_is_offered_for_copying(small_library, make_app, browser, clipboard):
     library, _ = small_library
     app = make_app(library, browser_check=lambda: "no web browser can be started here (BROWSER is unset)")
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         await _select_title(app, pilot, ATTENTION)
-        await pilot.press("o")
-        await settle(pilot)
+        await press(pilot, "o")
         assert isinstance(app.screen, ConfirmModal)
         assert "BROWSER is unset" in app.screen.question
         assert not any(text.startswith("Opening") for text in notifications(app))
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert browser.opened == []
         assert clipboard.copied == ["https://github.com/tensorflow/tensor2tensor"]
         assert any("Copied the link" in text for text in notifications(app))

@@ -9,7 +9,7 @@ import reader.search.build as build
 from reader.search import search
 from reader.search.documents import index_dir
 from reader.tui.searching import Searcher
-from tests.tui.conftest import SIZE, settle
+from tests.tui.conftest import press, running
 
 
 def test_warm_up_builds_a_missing_index_and_reports_progress(sample_library, monkeypatch):
@@ -31,21 +31,18 @@ async def test_the_app_says_why_it_rebuilt_the_index_and_searches_everything(sam
     shutil.rmtree(index_dir(sample_library.path))
     index_dir(sample_library.path).write_text("not an index")  # a file where the directory should be
     app = make_app(sample_library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         notes = [notification.message for notification in app._notifications]
         assert any(note.startswith("Search index rebuilt (") for note in notes), notes
         status = app.main_screen.query_one("#search-status")
-        await pilot.press("slash", *"hyperbolic", "enter")  # a word only an abstract has
-        await settle(pilot)
+        await press(pilot, "slash", *"hyperbolic", "enter")  # a word only an abstract has
         assert "1 match" in str(status.render())
         assert app.main_screen.index_progress is None
 
 
 async def test_a_progress_line_shows_while_the_index_is_built(sample_library, make_app):
     app = make_app(sample_library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app) as pilot:
         main = app.main_screen
         main.search_progress("building the search index: 40%")
         await pilot.pause()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SIZE, settle
+from conftest import SIZE, settle, press
 
 from reader.config import Config
 
@@ -26,8 +26,7 @@ def test_sample_library(sample_library, make_app, snap_compare):
 def test_search_results(sample_library, make_app, snap_compare):
     async def search(pilot):
         await settle(pilot)
-        await pilot.press("slash", *"graph neural", "enter")
-        await settle(pilot)
+        await press(pilot, "slash", *"graph neural", "enter")
 
     assert snap_compare(_app(sample_library, make_app), terminal_size=SIZE, run_before=search)
 
@@ -39,8 +38,7 @@ def test_detail_pane(small_library, make_app, snap_compare):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("G", "enter")
-        await settle(pilot)
+        await press(pilot, "G", "enter")
 
     assert snap_compare(_app(library, make_app), terminal_size=SIZE, run_before=go)
 
@@ -51,8 +49,7 @@ def test_tag_editor(small_library, make_app, snap_compare):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("t", *"to-read gr")
-        await settle(pilot)
+        await press(pilot, "t", *"to-read gr")
 
     assert snap_compare(_app(library, make_app), terminal_size=SIZE, run_before=go)
 
@@ -62,8 +59,7 @@ def test_help(small_library, make_app, snap_compare):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+        await press(pilot, "question_mark")
 
     assert snap_compare(_app(library, make_app), terminal_size=SIZE, run_before=go)
 
@@ -97,8 +93,7 @@ def test_triage_screen(small_library, make_app, snap_compare, size):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await press(pilot, "i")
 
     assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)
 
@@ -109,8 +104,7 @@ def test_triage_summary(small_library, make_app, snap_compare, size):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("i", "k", "s", "l", "l")
-        await settle(pilot)
+        await press(pilot, "i", "k", "s", "l", "l")
 
     assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)
 
@@ -121,7 +115,6 @@ def test_statistics_screen(small_library, make_app, snap_compare, size):
 
     async def go(pilot):
         await settle(pilot)
-        await pilot.press("percent_sign")
-        await settle(pilot)
+        await press(pilot, "percent_sign")
 
     assert snap_compare(_app(library, make_app), terminal_size=size, run_before=go)

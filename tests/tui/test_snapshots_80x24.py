@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import press
 from conftest import settle
 
 from textual.widgets import TextArea
@@ -26,8 +27,7 @@ def _app(library, make_app):
 def _keys(*keys: str):
     async def go(pilot):
         await settle(pilot)
-        await pilot.press(*keys)
-        await settle(pilot)
+        await press(pilot, *keys)
         for area in pilot.app.screen.query(TextArea):  # a blinking cursor is drawn on or off at random
             area.cursor_blink = False
         await pilot.pause()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import SIZE, list_rows, settle
+from conftest import list_rows, running
 
 from reader.store import Library
 
@@ -13,8 +13,7 @@ async def test_a_library_without_its_snapshot_gets_one_after_start_up(sample_lib
     use_limits(monkeypatch, sample_library, snapshot_min_papers=100)  # the sample library counts as big
     assert sample_library.needs_tidying and not sample_library.snapshot_path.exists()
     app = make_app(sample_library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
         assert len(list_rows(app)) > 10  # the app was usable meanwhile, and still is
     assert sample_library.snapshot_path.exists()
     reopened = Library.open(db_path)
@@ -27,8 +26,8 @@ async def test_a_library_with_its_snapshot_is_not_rewritten(sample_library, db_p
     library = Library.open(db_path)
     before = db_path.stat().st_mtime_ns, library.snapshot_path.stat().st_mtime_ns
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
+        pass  # started and settled
     assert (db_path.stat().st_mtime_ns, library.snapshot_path.stat().st_mtime_ns) == before
 
 
@@ -48,8 +47,8 @@ async def test_a_copied_library_gets_its_abstract_offsets_saved_again(sample_lib
     assert library.opened_from_snapshot and library.needs_tidying
     abstracts_inode = library.abstracts_path.stat().st_ino
     app = make_app(library)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with running(app):
+        pass  # started and settled
     reopened = Library.open(copy)
     assert not reopened.needs_tidying
     assert reopened.abstracts_path.stat().st_ino == abstracts_inode  # offsets saved, the file not rewritten
