@@ -98,15 +98,9 @@ def _fd_path_of(fd: int) -> str:
         return ""
 
 
-@contextmanager
 def disk_faults(scope, **kwargs):
     """``with disk_faults(dir, mode="fail", at=3, error=errno.ENOSPC) as inj:`` for the block."""
-    injector = DiskInjector(scope, **kwargs)
-    injector.install()
-    try:
-        yield injector
-    finally:
-        DiskInjector.uninstall()
+    return DiskInjector.active(scope, **kwargs)
 
 
 # -- a read-only mount ---------------------------------------------------------------------

@@ -154,16 +154,21 @@ class Injector:
         for kind, function in _REAL.items():
             setattr(os, kind, function)
 
+    @classmethod
+    @contextmanager
+    def active(cls, scope, **kwargs):
+        """An injector of this class installed for the block (uninstalled however it ends)."""
+        injector = cls(scope, **kwargs)
+        injector.install()
+        try:
+            yield injector
+        finally:
+            cls.uninstall()
 
-@contextmanager
+
 def injected(scope, **kwargs):
     """``with injected(dir, mode="fail", at=3) as inj:`` patches ``os`` for the block."""
-    injector = Injector(scope, **kwargs)
-    injector.install()
-    try:
-        yield injector
-    finally:
-        Injector.uninstall()
+    return Injector.active(scope, **kwargs)
 
 
 def set_store_limits(compact_records: int | None = None, direct_write: int | None = None) -> None:
