@@ -79,8 +79,7 @@ async def test_the_export_dialog_refuses_an_empty_name_and_a_directory_and_says_
 ):
     library, ids = small_library
     app = make_app(library, export_dir=tmp_path)
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL) as pilot:
         await pilot.press("e")
         field = app.screen.query_one("#export-path", Input)
         field.value = ""
@@ -118,8 +117,7 @@ async def test_help_lists_remapped_link_keys_one_by_one(small_library, make_app)
     library, ids = small_library
     remap = {f"open_link_{n}": f"f{n}" for n in range(1, 10)}
     app = make_app(library, config=Config(keys=remap))
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
+    async with running(app, SMALL):
         specs = [spec for spec in keys.KEYS if spec.id.startswith("open_link_")]
         # f5 already refreshes: that one remap is refused and link 5 keeps its 5
         assert numbered_names(app, specs, app.keymap) == "f1,f2,f3,f4,5,f6,f7,f8,f9"
