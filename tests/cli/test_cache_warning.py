@@ -8,7 +8,8 @@ from pathlib import Path
 from reader.cli import main
 from reader.store import Library
 
-from tests.online.test_github import BASE, FakeGitHub, add_papers, use
+from tests.helpers.network import answer_with
+from tests.online.test_github import BASE, FakeGitHub, add_papers
 
 
 def test_a_damaged_github_cache_is_a_warning_and_the_enrich_works(tmp_path, monkeypatch, capsys):
@@ -18,7 +19,7 @@ def test_a_damaged_github_cache_is_a_warning_and_the_enrich_works(tmp_path, monk
     cache = Path(os.environ["READER_DATA_DIR"]) / "github-cache.json"
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text("{ not json", encoding="utf-8")
-    use(monkeypatch, FakeGitHub())
+    answer_with(monkeypatch, FakeGitHub())
     code = main(["enrich", "--db", str(db)])
     out, err = capsys.readouterr()
     assert code == 0, err
