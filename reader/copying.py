@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reader.errors import ReaderError
-from reader.exporters.markdown import arxiv_url, escape_text, link_destination
+from reader.exporters.markdown import abstract_lookup, arxiv_url, escape_text, link_destination
 from reader.links import is_openable
 from reader.papers import Paper
 
@@ -258,14 +258,6 @@ def bibtex_entry(paper: Paper, key: str | None = None) -> str | None:
     return f"@misc{{{key or bibtex_key(paper)},\n{body}\n}}"
 
 
-def _abstract_lookup(abstracts) -> Callable[[str], str]:
-    if abstracts is None:
-        raise ValueError("the abstract format needs abstracts= (a mapping or library.abstract)")
-    if isinstance(abstracts, Mapping):
-        return lambda pid: abstracts.get(pid, "") or ""
-    return lambda pid: abstracts(pid) or ""
-
-
 def _no_abstracts(pid: str) -> str:
     return ""
 
@@ -296,7 +288,11 @@ def render_copy(
     skipped: list[tuple[Paper, str]] = []
     used: set[str] = set()
     counters: dict[str, int] = {}
-    lookup = _abstract_lookup(abstracts) if fmt == "abstract" else _no_abstracts
+    lookup = (
+        abstract_lookup(abstracts, "the abstract format needs abstracts= (a mapping or library.abstract)")
+        if fmt == "abstract"
+        else _no_abstracts
+    )
     for paper in papers:
         if fmt == "title":
             pieces.append(_one_line(paper.title))

@@ -375,9 +375,13 @@ def summary_line(papers: list[Paper]) -> str:
     return f"{_plural(len(papers), 'paper')}: {read} read, {len(papers) - read} unread."
 
 
-def _abstract_lookup(abstract_texts) -> Callable[[str], str]:
+def abstract_lookup(
+    abstract_texts, missing: str = "abstracts were asked for: pass abstract_texts (a mapping or library.abstract)"
+) -> Callable[[str], str]:
+    """A paper id -> its abstract ("" when none) from a mapping or a function such as ``library.abstract``;
+    ValueError(``missing``) when there is neither."""
     if abstract_texts is None:
-        raise ValueError("abstracts were asked for: pass abstract_texts (a mapping or library.abstract)")
+        raise ValueError(missing)
     if isinstance(abstract_texts, Mapping):
         return lambda pid: abstract_texts.get(pid, "") or ""
     return lambda pid: abstract_texts(pid) or ""
@@ -402,7 +406,7 @@ def iter_reading_list(
         raise ValueError(f"order must be one of {ORDERS}, not {order!r}")
     if abstracts not in ABSTRACT_STYLES:
         raise ValueError(f"abstracts must be one of {ABSTRACT_STYLES}, not {abstracts!r}")
-    lookup = _abstract_lookup(abstract_texts) if abstracts != "none" else None
+    lookup = abstract_lookup(abstract_texts) if abstracts != "none" else None
     papers = _ordered(list(papers), order, reverse)
     yield f"# {escape_text(title) or 'Reading list'}\n"
     yield "\n"
