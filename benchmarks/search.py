@@ -290,6 +290,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep the synthetic libraries here between runs")
     parser.add_argument("--quality", action="store_true", help="only compare ranking quality on the sample pages")
     args = parser.parse_args()
+    # The CLI and the TUI install the hook that keeps the index current when they open a library
+    # (reader/search/hook.py); the library objects made here must do the same.
+    from reader.search.hook import install
+
+    install()
     if args.quality:
         quality()
         return
