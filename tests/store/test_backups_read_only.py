@@ -26,7 +26,8 @@ def _three_backups(library: Library) -> list[float]:
     for n in range(3):
         library.tag(library.ids()[n : n + 1], [f"b{n}"])
         taken.append(library.backup().created)
-        time.sleep(0.01)  # distinct times (the clock's resolution), not a wait for anything
+        while time.time() <= taken[-1]:  # the next backup gets a later time, however coarse the clock
+            pass
     return taken
 
 
