@@ -176,10 +176,12 @@ def library_key(library_path: Path) -> str:
     return str(Path(os.path.abspath(library_path)))
 
 
-def read_meta(index: tantivy.Index) -> dict:
-    """The meta document of ``index``; raises :class:`IndexUnusable` when it has none."""
+def read_meta(index: tantivy.Index, searcher: tantivy.Searcher | None = None) -> dict:
+    """The meta document of ``index`` (as ``searcher`` sees it, when given); raises :class:`IndexUnusable`
+    when it has none."""
     try:
-        searcher = index.searcher()
+        if searcher is None:
+            searcher = index.searcher()
         result = searcher.search(tantivy.Query.term_query(SCHEMA, "id", META_ID), 2)
         if not result.hits:
             raise IndexUnusable("incomplete (no record of the library it belongs to)")

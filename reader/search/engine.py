@@ -146,16 +146,22 @@ class SearchEngine:
         searcher = index.searcher()
         arrivals = _arrivals(searcher, changed)
         next_arrival = int(meta.get("next_arrival", 0))
+        # New papers are numbered in the library's order (they came last): the index's newest
+        # papers are the library's (reader.search.firstpage draws the TUI's first rows from them).
+        new = [pid for pid in changed if pid not in arrivals and library.get(pid) is not None]
+        if len(new) > 1:
+            wanted = set(new)
+            new = [pid for pid in library.ids() if pid in wanted]
+        for pid in new:
+            arrivals[pid] = next_arrival
+            next_arrival += 1
         documents = []
         terms: set[str] = set()
         for pid in sorted(changed):
             paper = library.get(pid)
             if paper is None:
                 continue
-            arrival = arrivals.get(pid)
-            if arrival is None:
-                arrival = next_arrival
-                next_arrival += 1
+            arrival = arrivals[pid]
             doc, doc_terms = paper_document(paper, library.abstract(pid) if paper.has_abstract else "", arrival)
             documents.append(doc)
             terms |= doc_terms

@@ -9,21 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from reader.search.documents import IndexUnusable, check_meta, index_dir, open_index, read_meta
+from reader.search.firstpage import disk_seq
 from reader.search.query import Query
 from reader.search.ranking import run_query
 from reader.search.results import Hit, SearchResult
 from reader.search.vocab import Vocabulary
-
-
-def disk_seq(library_path: Path) -> int | None:
-    """The library's journal position as its files hold it, read from their ends (None: unknown).
-
-    The papers file's first bytes say which change it includes; the journal's
-    last complete line is the newest change after it (a big import is one long
-    line: the file is read backwards until that line is whole)."""
-    from reader.store.loading import disk_seq as store_disk_seq
-
-    return store_disk_seq(library_path)
 
 
 def quick_search(library_path: Path, query: Query, limit: int | None) -> SearchResult | None:

@@ -9,19 +9,24 @@ notebook work in thread workers. Screens get the app as their
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.markup import escape as escape_markup
 from textual.screen import Screen
 
 from reader.config import Config, ConfigError, load_config
+from reader.papers import now_iso
 from reader.tui import keys
 from reader.tui.catalog import FIXED_LISTS, list_label
+from reader.tui.core import PendingLibrary
 from reader.tui.messages import SearchReady
 from reader.tui.palette import PaperCommands
 from reader.tui.screens.help import HelpScreen
@@ -34,6 +39,9 @@ from reader.tui.workers.store import StoreWork
 
 if TYPE_CHECKING:
     from reader.newmark import NewMarks
+
+# Rows read from the search index before the library is loaded: more than any screen shows.
+FIRST_ROWS = 300
 
 
 class ReaderApp(NotebookWork, OnlineWork, SharingWork, StoreWork):
@@ -61,11 +69,26 @@ class ReaderApp(NotebookWork, OnlineWork, SharingWork, StoreWork):
             self.notify("A throwaway library of the sample papers: changes are gone when you quit.", title="Demo")
 
     def on_ready(self) -> None:
-        """After the first frame: count the smart lists, prepare the search index, start polling."""
+        """After the first frame: open a pending library, or count the smart lists; then prepare the
+        search index and start polling."""
+        if self.opening:
+            self._open_library()
+            return
         self._rebuild_catalog()
+        self._follow_library()
+
+    def _follow_library(self) -> None:
         self._warm_up_search()
         if self.poll_interval:
             self.set_interval(self.poll_interval, self._poll)
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        """Every action (keys, clicks, the palette) passes here: while the library is being
+        opened, those that need it are refused with a notification, never lost silently."""
+        if self.opening and isinstance(namespace, (Screen, App)) and action_name in keys.NEEDS_LIBRARY:
+            self.notify("Still opening the library: try again in a moment.", severity="warning", timeout=3)
+            return True
+        return await super()._dispatch_action(namespace, action_name, params)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -126,7 +149,21 @@ class ReaderApp(NotebookWork, OnlineWork, SharingWork, StoreWork):
             self.notify(message.note.capitalize(), severity="warning")
 
 
-def run_app(library, *, demo: bool = False) -> int:
+def run_app_opening(library_path: str | os.PathLike, open_library: Callable[[], Any]) -> int:
+    """Entry point from the CLI for a library not loaded yet: when its search index is current, the
+    first rows come from the index and ``open_library`` runs in a worker after the first frame;
+    else the library is opened first, as by :func:`run_app`. Raises what ``open_library`` raises."""
+    from reader.search.firstpage import first_page
+
+    first = first_page(library_path, FIRST_ROWS)
+    if first is None:
+        return run_app(open_library())
+    return run_app(None, pending=PendingLibrary(first, open_library), library_path=Path(library_path))
+
+
+def run_app(
+    library, *, demo: bool = False, pending: PendingLibrary | None = None, library_path: Path | None = None
+) -> int:
     """Entry point from the CLI: load the settings, run the app, return an exit code."""
     config_error = None
     try:
@@ -139,13 +176,17 @@ def run_app(library, *, demo: bool = False) -> int:
         from reader.newmark import NewMarks
 
         new_marks = NewMarks.default()
+        path = library.path if library is not None else library_path
+        now = library.clock() if library is not None else now_iso()
         try:
-            new_since = new_marks.session_started(library.path, library.clock())
+            new_since = new_marks.session_started(path, now)
         except OSError:
-            new_since = new_marks.since(library.path)  # read-only config directory: the mark still shows
+            new_since = new_marks.since(path)  # read-only config directory: the mark still shows
     app = ReaderApp(
         library, demo=demo, config=config, config_error=config_error, freeze_heap=True,
-        new_since=new_since, new_marks=new_marks,
+        new_since=new_since, new_marks=new_marks, pending=pending,
     )
     app.run()
+    if app.open_error is not None:
+        raise app.open_error
     return app.return_code or 0

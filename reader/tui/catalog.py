@@ -10,8 +10,9 @@ library reloaded) or a very large one means "rebuild" instead.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from reader.newmark import is_new
 from reader.papers import Paper
@@ -106,13 +107,53 @@ class CatalogChange:
     rebuild_needed: bool = False
 
 
+class PendingRows(Sequence[str]):
+    """The rows of the whole library while only its newest papers are known (the library is loading).
+
+    As long as the library (``total`` rows), so that the list, its scroll bar and
+    its cursor keys behave as they will once it is loaded; a row past the known
+    ones is ``""`` (no paper: drawn blank).
+    """
+
+    def __init__(self, known: list[str], total: int) -> None:
+        self.known = known
+        self.total = max(total, len(known))
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.total))]
+        if index < 0:
+            index += self.total
+        if not 0 <= index < self.total:
+            raise IndexError(index)
+        return self.known[index] if index < len(self.known) else ""
+
+    def index(self, value: object, start: int = 0, stop: int | None = None) -> int:
+        return self.known.index(value, start, len(self.known) if stop is None else min(stop, len(self.known)))  # type: ignore[arg-type]
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.known
+
+
 class Catalog:
     """A snapshot of the library's papers (newest first) with smart-list counts.
 
     Counting is optional (``counted=False``): the first screen only needs the
     papers in order, and at 100,000 papers counting takes a few tenths of a
     second, better spent in a worker. ``counts`` is None until then.
+
+    A *preview* (:meth:`preview`) holds only the library's newest papers, read
+    from its search index while the library loads; ``complete`` is False.
     """
+
+    complete = True
 
     def __init__(
         self, papers: Iterable[Paper], generation: int = 0, *, counted: bool = True, new_since: str | None = None
@@ -122,7 +163,7 @@ class Catalog:
         self.papers: dict[str, Paper] = {paper.id: paper for paper in papers}
         order = list(self.papers)
         order.reverse()  # the library lists oldest first
-        self.order: list[str] = order  # replaced, never mutated, so workers can read it
+        self.order: Sequence[str] = order  # replaced, never mutated, so workers can read it
         self.counts: ListCounts | None = None
         if counted:
             counts = ListCounts(tags=Counter())
@@ -135,6 +176,15 @@ class Catalog:
     def from_library(cls, library, *, counted: bool = True, new_since: str | None = None) -> "Catalog":
         generation = library.generation
         return cls(library.papers(), generation, counted=counted, new_since=new_since)
+
+    @classmethod
+    def preview(cls, newest: list[Paper], total: int, *, new_since: str | None = None) -> "Catalog":
+        """The library's ``newest`` papers (newest first) of its ``total``, before it is loaded:
+        the rows of the list as they will be, only the first ones known (:class:`PendingRows`)."""
+        catalog = cls(reversed(newest), -1, counted=False, new_since=new_since)
+        catalog.order = PendingRows(list(catalog.order), total)
+        catalog.complete = False
+        return catalog
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -174,10 +224,10 @@ class Catalog:
             if len(added) > 1:
                 wanted = set(added)
                 added = [pid for pid in reversed(library.ids()) if pid in wanted]
-            self.order = added + kept
+            self.order = [*added, *kept]
         return CatalogChange(changed, bool(added or removed))
 
-    def rows(self, list_id: str, ranked_ids: Iterable[str] | None = None) -> list[str]:
+    def rows(self, list_id: str, ranked_ids: Iterable[str] | None = None) -> Sequence[str]:
         """Ids of ``list_id``'s papers: in ``ranked_ids`` order when given, else newest first."""
         predicate = list_predicate(list_id, self.new_since)
         source = self.order if ranked_ids is None else ranked_ids

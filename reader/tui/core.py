@@ -3,6 +3,12 @@
 The worker mixins (:mod:`reader.tui.workers`) and ``ReaderApp`` build on it:
 every change a worker makes comes back as a :class:`StoreChanged` message,
 which lands here and reaches the catalog, then the main screen.
+
+The app may start before its library is loaded (a :class:`PendingLibrary`):
+its first rows then come from the search index (a preview catalog, the
+library's newest papers) and a worker opens the library after the first
+frame; until it is in, ``library`` is None and the app refuses what needs it
+(``ReaderApp._dispatch_action``) or waits for it (searches, abstracts).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import gc
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -29,7 +36,7 @@ from reader.tui import keys
 from reader.tui.catalog import Catalog
 from reader.tui.clipboard import system_copy
 from reader.tui.gate import StoreGate
-from reader.tui.messages import AbstractLoaded, CatalogRebuilt, StoreChanged
+from reader.tui.messages import AbstractLoaded, CatalogRebuilt, LibraryOpened, StoreChanged
 from reader.tui.screens.main import MainScreen
 from reader.tui.screens.welcome import WelcomeScreen
 from reader.tui.searching import Searcher
@@ -40,9 +47,23 @@ POLL_SECONDS = 2.0
 ABSTRACT_CACHE = 512
 
 
+@dataclass(frozen=True, slots=True)
+class PendingLibrary:
+    """A library the app opens itself, after drawing its first rows from the search index."""
+
+    first: Any  # reader.search.firstpage.FirstPage: the library's newest papers, and how many it holds
+    open: Callable[[], Any]  # opens (loads) the library; raises ReaderError when it cannot
+
+
 class ReaderCore(App[int]):
     """Dependencies come in through the constructor (the library, a clock, the config, the
-    clipboard, the URL opener, the HTTP client factory) so tests hand in their own."""
+    clipboard, the URL opener, the HTTP client factory) so tests hand in their own.
+
+    ``library`` None and ``pending`` given: the library is opened by a worker once the first
+    rows (``pending.first``) are on screen."""
+
+    gate: StoreGate
+    searcher: Searcher
 
     def __init__(
         self,
@@ -62,9 +83,14 @@ class ReaderCore(App[int]):
         new_marks: NewMarks | None = None,
         note_editor: Callable[[str], str] | None = None,
         export_dir: Path | None = None,
+        pending: PendingLibrary | None = None,
     ) -> None:
         super().__init__(css_path=[styles_dir() / name for name in STYLE_FILES])
-        self.library = library
+        if library is None and pending is None:
+            raise ValueError("ReaderApp needs a library, or a pending one")
+        self.library = library  # None until a pending library is open
+        self._pending = pending if library is None else None
+        self.open_error: BaseException | None = None  # why a pending library did not open (the app exited)
         self.demo = demo
         self._clock = clock
         self.config = config or Config()
@@ -85,11 +111,24 @@ class ReaderCore(App[int]):
         self.new_marks = new_marks  # None (the demo, tests): the mark is not kept
         self.note_editor = note_editor  # None: reader.notes.edit_in_editor ($VISUAL / $EDITOR)
         self.fixed_export_dir = export_dir  # None: the working directory at the time of the export
-        self.gate = StoreGate(library)
-        # The papers in order now (cheap); their counts come from a worker after the first frame.
-        self.catalog = Catalog.from_library(library, counted=False, new_since=new_since)
-        self.searcher = Searcher(library)
+        if self._pending is not None:
+            first = self._pending.first
+            self.catalog = Catalog.preview(first.papers, first.total, new_since=new_since)
+        else:
+            self._attach(library)
+            # The papers in order now (cheap); their counts come from a worker after the first frame.
+            self.catalog = Catalog.from_library(library, counted=False, new_since=new_since)
         self._abstracts: OrderedDict[str, str] = OrderedDict()
+
+    def _attach(self, library) -> None:
+        self.library = library
+        self.gate = StoreGate(library)
+        self.searcher = Searcher(library)
+
+    @property
+    def opening(self) -> bool:
+        """The library is still being opened (the rows shown are its newest papers, from the index)."""
+        return self.library is None
 
     @property
     def services(self) -> ReaderServices:
@@ -103,10 +142,10 @@ class ReaderCore(App[int]):
         return self._clock()
 
     def can_undo(self) -> bool:
-        return bool(self.library.can_undo())
+        return self.library is not None and bool(self.library.can_undo())
 
     def can_redo(self) -> bool:
-        return bool(self.library.can_redo())
+        return self.library is not None and bool(self.library.can_redo())
 
     def notify(
         self,
@@ -155,6 +194,35 @@ class ReaderCore(App[int]):
         elif len(self.catalog) > 0 and welcome_open:
             self.pop_screen()
 
+    # -- opening a pending library ------------------------------------------------------------
+
+    @work(thread=True, group="library", exit_on_error=False, name="Opening the library")
+    def _open_library(self) -> None:
+        pending = self._pending
+        assert pending is not None
+        try:
+            library = pending.open()
+            catalog = Catalog.from_library(library, new_since=self.new_since)
+        except Exception as exc:  # noqa: BLE001 - reported as the app exits (run_app raises it)
+            self.post_message(LibraryOpened(None, None, exc))
+            return
+        self.post_message(LibraryOpened(library, catalog))
+
+    @on(LibraryOpened)
+    def _library_opened(self, message: LibraryOpened) -> None:
+        if message.error is not None or message.library is None or message.catalog is None:
+            self.open_error = message.error
+            self.exit(return_code=1)
+            return
+        self._attach(message.library)
+        self._pending = None
+        self._install_catalog(message.catalog)
+        self._freeze_heap()
+        self._follow_library()
+
+    def _follow_library(self) -> None:
+        """Start what follows a loaded library (the app's search warm-up and polling)."""
+
     # -- following the library -------------------------------------------------------------
 
     @on(StoreChanged)
@@ -186,7 +254,9 @@ class ReaderCore(App[int]):
 
     @on(CatalogRebuilt)
     def _catalog_rebuilt(self, message: CatalogRebuilt) -> None:
-        catalog = message.catalog
+        self._install_catalog(message.catalog)
+
+    def _install_catalog(self, catalog: Catalog) -> None:
         # Changes that reached the old catalog while this one was being built: apply them again
         # (re-reading a paper is harmless; changes not seen yet arrive in their own message).
         missed = self.library.changes_since(catalog.generation)
@@ -207,8 +277,14 @@ class ReaderCore(App[int]):
             self._abstracts.move_to_end(pid)
         return text
 
+    def load_abstract(self, pid: str) -> object:
+        """Read ``pid``'s abstract in a worker (once the library is open: opening it asks again)."""
+        if self.library is None:
+            return None
+        return self._read_abstract(pid)
+
     @work(thread=True, group="abstract", exclusive=True, exit_on_error=False, name="Reading the abstract")
-    def load_abstract(self, pid: str) -> None:
+    def _read_abstract(self, pid: str) -> None:
         text = self.library.abstract(pid)
         self.post_message(AbstractLoaded(pid, text))
 

@@ -149,6 +149,18 @@ KEYS: tuple[KeySpec, ...] = (
 
 KEYS_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
 
+# What works while the library is being opened (the first rows come from the search index):
+# moving around, searching (it runs once the library is in), opening the current paper's links,
+# the date column, help and quit. The screens' other actions need the library.
+_WHILE_OPENING_SECTIONS = ("Moving", "Links", "App")
+NEEDS_LIBRARY: frozenset[str] = frozenset(
+    spec.action.split("(")[0]
+    for spec in KEYS
+    if (MAIN in spec.owners or WELCOME in spec.owners)
+    and spec.section not in _WHILE_OPENING_SECTIONS
+    and spec.id != "toggle_dates"
+)
+
 PALETTE_KEY = "ctrl+p"
 
 

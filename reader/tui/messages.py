@@ -24,6 +24,16 @@ class CatalogRebuilt(Message):
         self.catalog = catalog
 
 
+class LibraryOpened(Message):
+    """A pending library is open (``library`` and its counted ``catalog``), or did not open (``error``)."""
+
+    def __init__(self, library, catalog: Catalog | None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.catalog = catalog
+        self.error = error
+
+
 class AbstractLoaded(Message):
     def __init__(self, paper_id: str, text: str) -> None:
         super().__init__()

@@ -26,7 +26,8 @@ from conftest import (
 from textual.widgets import Input
 
 from reader.online.http import make_client
-from reader.tui.modals.fetch_dates import FetchDatesModal, parse_days
+from reader.tasks.days import parse_days
+from reader.tui.modals.fetch_dates import FetchDatesModal
 from reader.tui.widgets.online_status import OnlineStatus
 
 

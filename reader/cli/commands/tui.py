@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
-from reader.cli.context import keep_search_index_current, open_library
+from reader.cli.context import keep_search_index_current, library_path, open_library
 
 
 def run_tui(args: argparse.Namespace) -> int:
@@ -21,7 +22,10 @@ def run_tui(args: argparse.Namespace) -> int:
         library = Library.open(Path(demo_dir) / "library.json")
         import_samples(library, label="demo import")
     else:
-        library = open_library(args)
+        from reader.tui.app import run_app_opening
+
+        # The first rows come from the search index when it is current; the library opens meanwhile.
+        return run_app_opening(library_path(args), partial(open_library, args))
     try:
         from reader.tui.app import run_app
 

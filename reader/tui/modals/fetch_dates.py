@@ -13,7 +13,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from reader.errors import ReaderError
-from reader.tasks.days import parse_days
 from reader.textsafe import printable
 
 class FetchDatesModal(ModalScreen[list[date] | None]):
@@ -44,6 +43,9 @@ class FetchDatesModal(ModalScreen[list[date] | None]):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        # Imported here: reader.tasks.days brings the HTTP client (a tenth of a second at start-up).
+        from reader.tasks.days import parse_days
+
         try:
             days = parse_days(event.value, self.today)
         except ReaderError as exc:

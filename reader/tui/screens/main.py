@@ -7,6 +7,7 @@ turns keys into requests to the app (which does the store work in workers).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -75,7 +76,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         def __init__(
             self,
             token: int,
-            rows: list[str],
+            rows: Sequence[str],
             total: int | None,
             error: str | None,
             keep: str | None = None,
@@ -100,7 +101,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         self.query_text = ""
         self.list_id = ALL
         self._token = 0
-        self._rows: list[str] = []
+        self._rows: Sequence[str] = []
         self._total: int | None = None
         self._error: str | None = None
         self._searching = False
@@ -151,7 +152,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
     # -- what is shown -----------------------------------------------------------------
 
     @property
-    def rows(self) -> list[str]:
+    def rows(self) -> Sequence[str]:
         return self._rows
 
     @property
@@ -177,6 +178,11 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
             self._show_rows(token, self.catalog.order, None, None, keep)
             return
         self._searching = True
+        if not self.catalog.complete:
+            # The library is still being opened (the rows shown are its newest papers, from the
+            # search index): the search runs when it is in (catalog_replaced runs it again).
+            self._show_rows(token, [], None, None, None)
+            return
         self._search(token, self.query_text, self.list_id, self.catalog, keep, (self.list_order, self.list_reverse))
 
     @work(thread=True, group="search", exclusive=True, exit_on_error=False, name="Search")
@@ -185,7 +191,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
     ) -> None:
         """Rows for the query: the first page at once, then (unless a newer search started) the rest."""
 
-        def ordered(rows: list[str]) -> list[str]:
+        def ordered(rows: Sequence[str]) -> Sequence[str]:
             return self.sort_rows(rows, catalog.papers, *sort)
 
         if not query:
@@ -230,12 +236,16 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         keep = self.paper_list.current_id if message.more else message.keep
         self._show_rows(message.token, message.rows, message.total, None, keep)
 
-    def _show_rows(self, token: int, rows: list[str], total: int | None, error: str | None, keep: str | None) -> None:
+    def _show_rows(
+        self, token: int, rows: Sequence[str], total: int | None, error: str | None, keep: str | None
+    ) -> None:
         self._rows = rows
         self._total = total
         self._error = error
         paper_list = self.paper_list
-        if self.query_text:
+        if self._searching and not self.catalog.complete:
+            paper_list.empty_text = "Opening the library: the list follows in a moment."
+        elif self.query_text:
             paper_list.empty_text = "No papers match the search."
         elif self.list_id != ALL:
             paper_list.empty_text = f"No papers in {list_label(self.list_id)}."
@@ -273,15 +283,18 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         status = self.query_one("#search-status", Static)
         status.set_class(self._error is not None, "-error")
         count = self._total if self.query_text and self._total is not None else len(self._rows)
+        waiting = self._searching and not self.catalog.complete  # the search waits for the library
         if self._error is not None:
             text = "Search error"
+        elif waiting:
+            text = "Opening the library…"
         elif self.query_text:
             text = plural(count, "match", "matches")
         else:
             text = plural(count, "paper")
-        if self.list_id != ALL:
+        if self.list_id != ALL and not waiting:
             text += f" in {list_label(self.list_id)}"
-        if self._error is None:
+        if self._error is None and not waiting:
             text += self.sort_status()
         selected = len(self.paper_list.selected)
         if selected:

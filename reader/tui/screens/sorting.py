@@ -12,7 +12,7 @@ from reader.tui.modals.sort import SortModal
 from reader.tui.screens.targets import ListScreen
 from reader.papers import Paper
 from reader.tui.catalog import Catalog
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class SortActions:
@@ -45,13 +45,13 @@ class SortActions:
         self.notify(f"Sorted by {describe_sort(self.list_order, self.list_reverse)}. S changes it.", title="Sort")
         self.run_search(keep=self.paper_list.current_id)
 
-    def sort_rows(self, rows: list[str], papers: Mapping[str, Paper], order: str, reverse: bool) -> list[str]:
+    def sort_rows(self, rows: Sequence[str], papers: Mapping[str, Paper], order: str, reverse: bool) -> Sequence[str]:
         """Rows in the chosen order (called from the search worker with the order it started with)."""
         if order == RANK and not reverse:
             return rows
         return sort_ids(rows, papers, order, reverse)
 
-    def stars_shown(self, rows: list[str]) -> bool:
+    def stars_shown(self, rows: Sequence[str]) -> bool:
         """A stars column only in the by-stars order, and only when a paper listed has stars
         (else it would take room from the titles and tags for nothing)."""
         if self.list_order != STARS:

@@ -215,7 +215,7 @@ class PaperList(ScrollView, can_focus=True):
 
     def action_toggle_select(self) -> None:
         pid = self.current_id
-        if pid is None:
+        if pid is None or pid not in self._papers:  # (a row of a library still being opened: no paper yet)
             return
         if pid in self.selected:
             self.selected.discard(pid)
