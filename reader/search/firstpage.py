@@ -35,7 +35,7 @@ class FirstPage:
 
 def first_page(library_path: str | os.PathLike, count: int) -> FirstPage | None:
     """The ``count`` newest papers of the library at ``library_path`` from its index (None: not current)."""
-    library_path = Path(library_path)
+    library_path = _real_path(library_path)
     path = index_dir(library_path)
     if not path.is_dir():
         return None
@@ -67,6 +67,13 @@ def first_page(library_path: str | os.PathLike, count: int) -> FirstPage | None:
             return None
         raise
     return FirstPage(papers, total, seq)
+
+
+def _real_path(library_path: str | os.PathLike) -> Path:
+    """Where the library's files are (a symlinked ``library.json`` is followed, as the store does)."""
+    from reader.store.layout import Layout
+
+    return Layout.for_library(library_path).path
 
 
 def disk_seq(library_path: Path) -> int | None:

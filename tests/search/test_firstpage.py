@@ -82,3 +82,13 @@ def test_an_empty_library_has_no_first_page(library, db_path):
     search(library, "")
     library.delete(library.ids())
     assert first_page(db_path, 20) is None  # nothing to draw: the app starts as it always did
+
+
+def test_a_symlinked_library_file_reads_the_index_beside_the_real_file(library, db_path):
+    import_page(library, SAMPLE_FILES[0])
+    search(library, "")
+    link = db_path.parent.parent / "elsewhere" / "library.json"
+    link.parent.mkdir()
+    link.symlink_to(db_path)
+    page = first_page(link, 5)
+    assert page is not None and page.papers == newest(db_path, 5)

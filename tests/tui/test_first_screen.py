@@ -9,6 +9,8 @@ import shutil
 import threading
 from contextlib import asynccontextmanager
 
+import pytest
+
 from tests.tui.conftest import SIZE, detail_text, list_rows, notifications, press, settle, status_text
 
 from reader.errors import LibraryError
@@ -174,3 +176,35 @@ def test_without_a_current_index_the_library_opens_first(sample_library, db_path
     shutil.copytree(saved, index)  # one change behind the library
     run_app_opening(db_path, open_library)
     assert started[-1] == (opened[-1], {}) and len(opened) == 2
+
+
+def test_a_library_that_does_not_open_reaches_the_cli_as_its_error(sample_library, db_path, monkeypatch):
+    """run_app_opening, as `reader --db LIB` runs it: the app ends and the library's error is raised
+    (the CLI prints it as one line and exits 1)."""
+    search(sample_library, "")
+    original_run = app_module.ReaderApp.run
+
+    def headless_run(self, **kwargs):
+        return original_run(self, headless=True, size=SIZE)
+
+    monkeypatch.setattr(app_module.ReaderApp, "run", headless_run)
+
+    def open_library():
+        raise LibraryError("library.json: line 3 is not a change record")
+
+    with pytest.raises(LibraryError, match="line 3"):
+        run_app_opening(db_path, open_library)
+
+
+def test_pending_rows_are_as_long_as_the_library():
+    from reader.tui.catalog import PendingRows
+
+    rows = PendingRows(["c", "b", "a"], 5)
+    assert len(rows) == 5 and rows[0] == "c" and rows[-1] == "" and rows[-3] == "a"
+    assert rows[1:4] == ["b", "a", ""] and "b" in rows and "" not in rows
+    assert rows.index("a") == 2
+    for missing in ("", "z"):
+        with pytest.raises(ValueError):
+            rows.index(missing)
+    with pytest.raises(IndexError):
+        rows[5]
