@@ -21,9 +21,31 @@ first.
 
 from __future__ import annotations
 
-from reader.search.engine import SearchEngine, engine_for
-from reader.search.results import Hit, RankedIds, SearchResult
-from reader.search.query import Query, QueryError, Term, parse_query
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reader.search.engine import SearchEngine, engine_for
+    from reader.search.query import Query, QueryError, Term, parse_query
+    from reader.search.results import Hit, RankedIds, SearchResult
+
+# Imported when first used: a process that only reads the index (the TUI's first rows, the
+# change hook) does not load the engine, its query builder and rapidfuzz at start-up.
+_LAZY = {
+    "SearchEngine": "reader.search.engine", "engine_for": "reader.search.engine",
+    "Hit": "reader.search.results", "RankedIds": "reader.search.results", "SearchResult": "reader.search.results",
+    "Query": "reader.search.query", "QueryError": "reader.search.query", "Term": "reader.search.query",
+    "parse_query": "reader.search.query",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reader.search' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def search(library, query: str | Query, limit: int | None = None, *, today=None) -> SearchResult:
@@ -35,11 +57,15 @@ def search(library, query: str | Query, limit: int | None = None, *, today=None)
     :class:`QueryError` for a malformed query. ``today`` is the day relative
     dates (``added:7d``) count from.
     """
+    from reader.search.engine import engine_for
+
     return engine_for(library).search(query, limit, today=today)
 
 
 def search_ids(library, query: str | Query, limit: int | None = None, *, today=None) -> RankedIds:
     """Like :func:`search`, with paper ids and scores instead of papers."""
+    from reader.search.engine import engine_for
+
     return engine_for(library).search_ids(query, limit, today=today)
 
 

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from tests.tui.conftest import SIZE, detail_text, list_rows, notifications, press, settle, status_text
+from tests.tui.conftest import SIZE, detail_text, list_rows, notifications, press, screen_text, settle, status_text
 
 from reader.errors import LibraryError
 from reader.search import search
@@ -95,6 +95,17 @@ async def test_the_first_rows_come_from_the_index_and_stay_when_the_library_is_i
         assert list_rows(reference) == before
 
 
+async def test_once_the_library_is_in_the_screen_is_the_one_a_loaded_start_shows(sample_library, db_path, make_app):
+    search(sample_library, "")
+    reference = make_app(Library.open(db_path))
+    async with reference.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        expected = screen_text(reference)
+    async with opening(make_app, db_path) as (app, pilot, opener):
+        await let_it_open(pilot, opener)
+        assert screen_text(app) == expected
+
+
 async def test_keys_that_need_the_library_say_so_while_it_opens(sample_library, db_path, make_app):
     search(sample_library, "")
     async with opening(make_app, db_path) as (app, pilot, opener):
@@ -121,6 +132,18 @@ async def test_a_search_typed_while_the_library_opens_runs_once_it_is_in(sample_
         expected = search(Library.open(db_path), "diffusion")
         assert list(main.rows) == [hit.paper.id for hit in expected]
         assert status_text(app).startswith(f"{len(expected)} matches")
+
+
+async def test_a_smart_list_chosen_while_the_library_opens_is_listed_once_it_is_in(sample_library, db_path, make_app):
+    sample_library.set_read(sample_library.ids()[-2:], True)  # the two newest papers are read
+    search(sample_library, "")
+    async with opening(make_app, db_path) as (app, pilot, opener):
+        await pilot.press("right_square_bracket")  # All -> Unread
+        main = app.main_screen
+        assert main.list_id == "unread" and status_text(app).startswith("Opening the library")
+        await let_it_open(pilot, opener)
+        assert status_text(app).startswith("440 papers in Unread")
+        assert main.rows[0] == sample_library.ids()[-3]  # the newest unread paper
 
 
 async def test_the_end_key_while_the_library_opens_lands_on_the_last_paper_once_it_is_in(
