@@ -1,9 +1,13 @@
 """Restore a JSON backup (format: :mod:`reader.exporters.json_backup`).
 
-:func:`parse_backup` checks the whole file before anything is written: a
-file that is not a reader backup, is from a newer reader, is truncated or
-holds a malformed paper raises :class:`ImportProblem` and the library is not
-touched.
+:func:`open_backup_file` checks what can be checked before the library is
+opened (a file that is not a reader backup, is from a newer reader, or would
+take far more memory decoded than its size) and leaves the papers to be read
+a batch at a time while they are stored: a backup of 100,000 papers is never
+in memory whole. A truncated file or a malformed paper, wherever it sits,
+raises :class:`ImportProblem` while the papers are read, and the change being
+built is dropped: the library is not touched. :func:`parse_backup` reads a
+whole backup held in memory.
 
 :func:`restore_backup` puts the papers back as one library change:
 
@@ -20,10 +24,12 @@ Restoring the same backup twice changes nothing the second time.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import json
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
@@ -134,6 +140,8 @@ class _NotStreamable(Exception):
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _CHUNK = 1024 * 1024
+# A batch of papers read from a backup ends after this many characters of it (however few papers).
+BATCH_CHARS = 2 * 1024 * 1024
 
 
 class _Reader:
@@ -209,28 +217,131 @@ class _Reader:
             return value
 
 
-def parse_backup(data: bytes | str, where: str, source: str | None = None) -> Backup:
-    """Check and decode a whole backup; :class:`ImportProblem` for anything wrong.
+def _problems(where: str) -> "contextlib.AbstractContextManager[None]":
+    """Turn what reading a backup can raise into one-line :class:`ImportProblem` messages."""
 
-    A backup as reader writes it (an object whose ``format`` and ``version``
-    come before ``papers``) is read paper by paper: each paper becomes a
-    :class:`Paper` as soon as it is decoded, so a backup of 100,000 papers
-    never exists as JSON objects all at once. Anything else valid is read whole.
+    @contextlib.contextmanager
+    def wrapped() -> Iterator[None]:
+        try:
+            yield
+        except UnicodeDecodeError:
+            raise ImportProblem(f"{where}: not UTF-8 text; not a reader backup") from None
+        except safejson.JSONLimitError as exc:
+            raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
+        except ValueError as exc:
+            raise ImportProblem(f"{where}: not valid JSON ({exc}); truncated? Nothing was imported") from None
+        except OSError as exc:
+            raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
+
+    return wrapped()
+
+
+class BackupFile:
+    """A backup being read: its head (format, version) checked when it is opened
+    (:func:`open_backup_file`, :func:`open_backup`), its papers read on demand a batch at a time
+    (:meth:`batches`), each paper checked as it comes. Only one batch of papers is held at once.
+
+    A problem found while the papers are read (a malformed paper, an id seen before, JSON
+    cut short at the very end) raises :class:`ImportProblem` from :meth:`batches`: whoever
+    stores the batches stores them as one change, dropped when that happens
+    (:func:`restore_backup` does, in a ``Library.batch``). Read once; :meth:`close` when done.
     """
+
+    def __init__(
+        self,
+        where: str,
+        source: str | None,
+        version: int,
+        exported_at: str,
+        *,
+        handle: BinaryIO,
+        reader: _Reader | None = None,
+        whole: Backup | None = None,
+    ) -> None:
+        self.where = where
+        self.source = source or where
+        self.version = version
+        self.exported_at = exported_at
+        self._handle = handle
+        self._reader = reader  # positioned just inside the papers list
+        self._whole = whole  # a backup laid out otherwise than reader writes it, read whole
+        self._read = False
+
+    def __enter__(self) -> "BackupFile":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._reader = None
+        self._handle.close()
+
+    def batches(self, size: int, max_chars: int = BATCH_CHARS) -> Iterator[list[tuple[Paper, str]]]:
+        """The papers with their abstracts in the backup's order, ``size`` at a time, or fewer when
+        they took more than ``max_chars`` characters of the file (long abstracts)."""
+        if self._read:
+            raise ValueError("a backup file is read only once")
+        self._read = True
+        if self._whole is not None:
+            papers, abstracts = self._whole.papers, self._whole.abstracts
+            for start in range(0, len(papers), size):
+                yield [(paper, abstracts.get(paper.id, "")) for paper in papers[start : start + size]]
+            return
+        reader, where = self._reader, self.where
+        assert reader is not None
+        seen: set[str] = set()
+        batch: list[tuple[Paper, str]] = []
+        number = 0
+        with _problems(where):
+            started = reader.dropped + reader.position
+            while reader.peek() != "]":
+                number += 1
+                doc = reader.value(max_depth=safejson.MAX_DEPTH - 2)
+                paper, abstract = _checked_paper(seen, number, doc, where)
+                batch.append((paper, abstract))
+                reader.after_item("]", "Expecting value")
+                if len(batch) >= size or reader.dropped + reader.position - started >= max_chars:
+                    yield batch
+                    batch = []
+                    started = reader.dropped + reader.position
+            reader.position += 1
+            # The rest of the backup object (reader writes nothing after the papers): checked, not kept.
+            reader.after_item("}", "Expecting property name enclosed in double quotes")
+            while reader.peek() != "}":
+                if reader.peek() != '"':
+                    reader.fail("Expecting property name enclosed in double quotes")
+                reader.value()
+                reader.expect(":")
+                reader.value()
+                reader.after_item("}", "Expecting property name enclosed in double quotes")
+            reader.position += 1
+            if reader.peek() != "":
+                reader.fail("Extra data")
+        self._reader = None
+        if batch:
+            yield batch
+
+
+def open_backup(data: bytes | str, where: str, source: str | None = None) -> BackupFile:
+    """A backup held in memory (stdin, say), opened as :func:`open_backup_file` opens a file."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         safejson.check_text(raw)
     except safejson.JSONLimitError as exc:
         raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
-    return _read_backup(io.BytesIO(raw), where, source)
+    return _open(io.BytesIO(raw), where, source)
 
 
-def parse_backup_file(path: str | os.PathLike) -> Backup:
-    """:func:`parse_backup` of a file ('-' for stdin); a file is read a piece at a time, never whole."""
+def open_backup_file(path: str | os.PathLike) -> BackupFile:
+    """A backup file ('-' for stdin) opened for :meth:`BackupFile.batches`; :class:`ImportProblem`
+    for a file that is not a reader backup, is from a newer reader, or whose decoded form would
+    take far more memory than its text. A file is never read whole."""
     if str(path) == "-":
-        return parse_backup(read_input_bytes(path, limit=MAX_BACKUP_BYTES), "stdin", source_name(path))
+        return open_backup(read_input_bytes(path, limit=MAX_BACKUP_BYTES), "stdin", source_name(path))
     where = str(path)
-    with open_input(path, limit=MAX_BACKUP_BYTES) as handle:
+    handle = open_input(path, limit=MAX_BACKUP_BYTES)
+    try:
         try:
             cost = size = 0
             while chunk := handle.read(_CHUNK):  # the cost of the whole text, before decoding any of it
@@ -242,24 +353,74 @@ def parse_backup_file(path: str | os.PathLike) -> Backup:
             raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
         except OSError as exc:
             raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
-        return _read_backup(handle, where, source_name(path))
+        return _open(handle, where, source_name(path))
+    except BaseException:
+        handle.close()
+        raise
+
+
+def parse_backup(data: bytes | str, where: str, source: str | None = None) -> Backup:
+    """Check and decode a whole backup held in memory; :class:`ImportProblem` for anything wrong."""
+    with open_backup(data, where, source) as opened:
+        return _collect(opened)
 
 
 def _read_backup(handle: BinaryIO, where: str, source: str | None, chunk: int = _CHUNK) -> Backup:
-    try:
+    """A whole backup read from ``handle`` (``chunk`` bytes at a time)."""
+    with _open(handle, where, source, chunk) as opened:
+        return _collect(opened)
+
+
+def _collect(opened: BackupFile) -> Backup:
+    backup = Backup(opened.source, opened.version, opened.exported_at)
+    for batch in opened.batches(RESTORE_BATCH):
+        for paper, abstract in batch:
+            backup.papers.append(paper)
+            backup.abstracts[paper.id] = abstract
+    return backup
+
+
+def _open(handle: BinaryIO, where: str, source: str | None, chunk: int = _CHUNK) -> BackupFile:
+    """Read and check a backup's head, up to the start of its papers list.
+
+    A backup as reader writes it (an object whose ``format`` and ``version``
+    come before ``papers``) is then read paper by paper by :meth:`BackupFile.batches`,
+    so it never exists in memory whole. Anything else valid is read whole here.
+    """
+    with _problems(where):
         try:
-            return _stream_backup(_Reader(handle, chunk), where, source)
+            reader, head = _head(_Reader(handle, chunk))
         except _NotStreamable:
             handle.seek(0)
-            return _backup_of(safejson.loads(handle.read()), where, source)
-    except UnicodeDecodeError:
-        raise ImportProblem(f"{where}: not UTF-8 text; not a reader backup") from None
-    except safejson.JSONLimitError as exc:
-        raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
-    except ValueError as exc:
-        raise ImportProblem(f"{where}: not valid JSON ({exc}); truncated? Nothing was imported") from None
-    except OSError as exc:
-        raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
+            whole = _backup_of(safejson.loads(handle.read()), where, source)
+            return BackupFile(where, source, whole.version, whole.exported_at, handle=handle, whole=whole)
+    version = _check_head(head, where)
+    if reader.peek() != "[":
+        raise ImportProblem(f"{where}: backup has no \"papers\" list; nothing was imported")
+    reader.position += 1
+    return BackupFile(where, source, version, str(head.get("exported_at") or ""), handle=handle, reader=reader)
+
+
+def _head(reader: _Reader) -> tuple[_Reader, dict]:
+    """The keys before ``"papers"``, the reader left just after ``"papers":``; :class:`_NotStreamable`
+    for a backup laid out otherwise (no object, no papers, or papers before format and version)."""
+    if reader.peek() != "{":
+        raise _NotStreamable()
+    reader.position += 1
+    head: dict[str, object] = {}
+    while reader.peek() != "}":
+        if reader.peek() != '"':
+            reader.fail("Expecting property name enclosed in double quotes")
+        key = reader.value()
+        assert isinstance(key, str)
+        reader.expect(":")
+        if key == "papers":
+            if "format" not in head or "version" not in head:
+                raise _NotStreamable()
+            return reader, head
+        head[key] = reader.value()
+        reader.after_item("}", "Expecting property name enclosed in double quotes")
+    raise _NotStreamable()  # no papers at all: read whole, which says what is wrong
 
 
 def _check_head(head: dict, where: str) -> int:
@@ -277,13 +438,12 @@ def _check_head(head: dict, where: str) -> int:
     return version
 
 
-def _add_paper(backup: Backup, seen: set[str], number: int, doc: object, where: str) -> None:
+def _checked_paper(seen: set[str], number: int, doc: object, where: str) -> tuple[Paper, str]:
     paper, abstract = _check_paper(number, doc, where)
     if paper.id in seen:
         raise ImportProblem(f"{where}: paper id {paper.id!r} appears twice; nothing was imported")
     seen.add(paper.id)
-    backup.papers.append(paper)
-    backup.abstracts[paper.id] = abstract
+    return paper, abstract
 
 
 def _backup_of(value: object, where: str, source: str | None) -> Backup:
@@ -297,53 +457,10 @@ def _backup_of(value: object, where: str, source: str | None) -> Backup:
     backup = Backup(source or where, version, str(value.get("exported_at") or ""))
     seen: set[str] = set()
     for number, doc in enumerate(docs, start=1):
-        _add_paper(backup, seen, number, doc, where)
+        paper, abstract = _checked_paper(seen, number, doc, where)
+        backup.papers.append(paper)
+        backup.abstracts[paper.id] = abstract
     return backup
-
-
-def _stream_backup(reader: _Reader, where: str, source: str | None) -> Backup:
-    """Read a backup laid out as reader writes it, one paper at a time (see :func:`parse_backup`)."""
-    if reader.peek() != "{":
-        raise _NotStreamable()
-    reader.position += 1
-    head: dict[str, object] = {}
-    backup: Backup | None = None
-    while reader.peek() != "}":
-        if reader.peek() != '"':
-            reader.fail("Expecting property name enclosed in double quotes")
-        key = reader.value()
-        assert isinstance(key, str)
-        reader.expect(":")
-        if key == "papers" and backup is None:
-            if "format" not in head or "version" not in head:
-                raise _NotStreamable()
-            version = _check_head(head, where)
-            if reader.peek() != "[":
-                raise ImportProblem(f"{where}: backup has no \"papers\" list; nothing was imported")
-            reader.position += 1
-            backup = Backup(source or where, version, str(head.get("exported_at") or ""))
-            _stream_papers(reader, backup, where)
-        else:
-            head[key] = reader.value()
-        reader.after_item("}", "Expecting property name enclosed in double quotes")
-    reader.position += 1
-    if reader.peek() != "":
-        reader.fail("Extra data")
-    if backup is None:
-        return _backup_of(head, where, source)
-    return backup
-
-
-def _stream_papers(reader: _Reader, backup: Backup, where: str) -> None:
-    """Decode the papers list (after its '['), adding each paper to ``backup`` as it comes."""
-    seen: set[str] = set()
-    number = 0
-    while reader.peek() != "]":
-        number += 1
-        doc = reader.value(max_depth=safejson.MAX_DEPTH - 2)
-        _add_paper(backup, seen, number, doc, where)
-        reader.after_item("]", "Expecting value")
-    reader.position += 1
 
 
 # -- merging ------------------------------------------------------------------------------
@@ -385,72 +502,135 @@ def merge_papers(mine: Paper, saved: Paper) -> Paper:
     )
 
 
-def restore_backup(library, backup: Backup) -> RestoreReport:
+# A streamed backup is restored this many papers at a time (each batch a step of one change).
+RESTORE_BATCH = 1000
+
+
+def restore_backup(library, backup: Backup | BackupFile, *, batch_size: int = RESTORE_BATCH) -> RestoreReport:
     """Put the backup's papers into ``library`` (one change); returns what changed.
 
     The merge is computed under the library's lock (``Library.transact``), so a
     change another process makes at the same moment is merged, not overwritten.
+    A :class:`BackupFile` is read and stored ``batch_size`` papers at a time,
+    inside one ``Library.batch`` (the caller's, or one opened here): the whole
+    backup is one change, or nothing when any paper of it turns out bad, and it
+    is never in memory whole. The result does not depend on the batch size.
     """
-    report = RestoreReport(backup.source, papers=len(backup.papers))
+    report = RestoreReport(backup.source)
+    restore = _Restore(library, report)
+    label = f"restore backup {backup.source}"
+    if isinstance(backup, Backup):
+        pairs = [(paper, backup.abstracts.get(paper.id, "")) for paper in backup.papers]
+        library.transact(label, lambda: restore.plan(pairs))
+    else:
+        with contextlib.nullcontext() if library.batching else library.batch(label):
+            for batch in backup.batches(batch_size):
+                library.transact(label, lambda batch=batch: restore.plan(batch))
+                del batch  # not held while the next one is read
+    restore.finish()
+    return report
 
-    def compute():
-        puts: dict[str, Paper] = {}
-        abstracts: dict[str, str] = {}
-        new_ids: set[str] = set()
-        merged_ids: set[str] = set()
-        targets: list[str] = []  # for each saved paper, the library paper it restores into
+
+class _Restore:
+    """One restore, planned a batch of the backup's papers at a time against the library as it is.
+
+    Every decision is the one planning the whole backup at once against the library as
+    it was before the restore would make: a paper is looked for among the library's own
+    papers first, ignoring what earlier batches of this restore added or changed (the
+    papers it added, and the arXiv ids it gave to papers), and only then among the papers
+    this restore added (twins: the same paper twice in one backup).
+    """
+
+    def __init__(self, library, report: RestoreReport) -> None:
+        self.library = library
+        self.report = report
+        self.new_ids: set[str] = set()
+        self.merged_ids: set[str] = set()
+        self.targets: list[str] = []  # for each saved paper, the library paper it restores into
         # Papers this restore adds, by arXiv id and by title: a backup holding the same paper
         # twice under two ids (edited by hand, or joined from two libraries) gives one paper.
-        new_by_arxiv: dict[str, str] = {}
-        new_by_title: dict[str, str] = {}
-        for saved in backup.papers:
-            target = library.get(saved.id) or library.find_existing(saved.title, saved.arxiv_id)
+        self.new_by_arxiv: dict[str, str] = {}
+        self.new_by_title: dict[str, str] = {}
+        self.arxiv_given: set[str] = set()  # arXiv ids papers carry because of this restore
+
+    def _target(self, saved: Paper) -> Paper | None:
+        """The paper the library had before this restore that ``saved`` restores into, if any."""
+        library = self.library
+        found = library.get(saved.id)  # ids are unique within a backup: never one this restore added
+        if found is not None:
+            return found
+        arxiv = saved.arxiv_id
+        if arxiv in self.arxiv_given or arxiv in self.new_ids:
+            arxiv = None  # known only through this restore: the library before it did not have it
+        found = library.find_existing(saved.title, arxiv)
+        return None if found is None or found.id in self.new_ids else found
+
+    def plan(self, batch: list[tuple[Paper, str]]) -> tuple[Iterable[Paper], dict[str, str], tuple]:
+        """What to store for one batch (run by ``Library.transact`` under the lock)."""
+        library = self.library
+        puts: dict[str, Paper] = {}
+        abstracts: dict[str, str] = {}
+
+        def current(pid: str) -> Paper:
+            return puts.get(pid) or library.get(pid)
+
+        def abstract_of(pid: str) -> str:
+            return abstracts[pid] if pid in abstracts else library.abstract(pid)
+
+        for saved, saved_abstract in batch:
+            self.report.papers += 1
+            target = self._target(saved)
             key = normalise_title(saved.title)
-            twin = (new_by_arxiv.get(saved.arxiv_id) if saved.arxiv_id else None) or new_by_title.get(key)
+            twin = (self.new_by_arxiv.get(saved.arxiv_id) if saved.arxiv_id else None) or self.new_by_title.get(key)
             if target is None and twin is not None:
-                puts[twin] = merge_papers(puts[twin], saved)
-                if not abstracts[twin]:
-                    abstracts[twin] = backup.abstracts.get(saved.id, "")
-                targets.append(twin)
+                puts[twin] = merge_papers(current(twin), saved)
+                if not abstract_of(twin):
+                    abstracts[twin] = saved_abstract
+                self.targets.append(twin)
                 continue
             if target is None:
                 puts[saved.id] = saved
-                abstracts[saved.id] = backup.abstracts.get(saved.id, "")
-                new_ids.add(saved.id)
-                targets.append(saved.id)
+                abstracts[saved.id] = saved_abstract
+                self.new_ids.add(saved.id)
+                self.targets.append(saved.id)
                 if saved.arxiv_id:
-                    new_by_arxiv.setdefault(saved.arxiv_id, saved.id)
-                new_by_title.setdefault(key, saved.id)
+                    self.new_by_arxiv.setdefault(saved.arxiv_id, saved.id)
+                self.new_by_title.setdefault(key, saved.id)
                 continue
-            targets.append(target.id)
+            self.targets.append(target.id)
             merged = merge_papers(puts.get(target.id, target), saved)
             if merged != target:
                 puts[target.id] = merged
-                merged_ids.add(target.id)
-            saved_abstract = backup.abstracts.get(saved.id, "")
-            if saved_abstract and not library.abstract(target.id) and target.id not in abstracts:
+                self.merged_ids.add(target.id)
+            if saved_abstract and target.id not in abstracts and not library.abstract(target.id):
                 abstracts[target.id] = saved_abstract
-                merged_ids.add(target.id)
-        restored = list(dict.fromkeys(targets))  # each library paper once
-        report.added = [pid for pid in restored if pid in new_ids]
-        report.merged = [pid for pid in restored if pid in merged_ids]
-        report.unchanged = sum(1 for pid in restored if pid not in new_ids and pid not in merged_ids)
-        report.repeated = len(targets) - len(restored)  # so that the four counts add up to the papers
-        for pid in puts:  # the abstract decides has_abstract, as put() does
-            if pid in abstracts:
-                puts[pid] = replace(puts[pid], has_abstract=bool(abstracts[pid]))
+                self.merged_ids.add(target.id)
+        for pid, paper in puts.items():
+            if pid in abstracts:  # the abstract decides has_abstract, as put() does
+                puts[pid] = paper = replace(paper, has_abstract=bool(abstracts[pid]))
+            before = library.get(pid)
+            if paper.arxiv_id and (before is None or before.arxiv_id != paper.arxiv_id):
+                self.arxiv_given.add(paper.arxiv_id)
         return puts.values(), abstracts, ()
 
-    library.transact(f"restore backup {backup.source}", compute)
-    return report
+    def finish(self) -> None:
+        """Count what the restore did, each library paper once, so that the four counts add up."""
+        report = self.report
+        restored = list(dict.fromkeys(self.targets))
+        report.added = [pid for pid in restored if pid in self.new_ids]
+        report.merged = [pid for pid in restored if pid in self.merged_ids]
+        report.unchanged = sum(1 for pid in restored if pid not in self.new_ids and pid not in self.merged_ids)
+        report.repeated = len(self.targets) - len(restored)
 
 
 __all__ = [
     "Backup",
+    "BackupFile",
     "RestoreReport",
     "looks_like_backup",
     "merge_papers",
+    "open_backup",
+    "open_backup_file",
     "parse_backup",
-    "parse_backup_file",
     "restore_backup",
 ]

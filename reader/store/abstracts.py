@@ -3,6 +3,9 @@
 Abstracts learned from the journal (newer than the file's) are kept in
 memory; the others are read from the abstracts file on demand, one by offset
 or many in one pass. Once a caller asked for all of them, all are kept.
+The new abstracts of a big batch of changes may wait in a spill file instead
+of memory until the batch is saved (:mod:`reader.store.spill`); they are read
+back from it on demand, like the file's.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from reader.store.abstracts_file import AbstractsFile, Spans
 from reader.store.gcpause import gc_paused
+from reader.store.spill import Spill, Spilled, text_of
 from reader.store.state import State
 
 
@@ -19,8 +23,10 @@ class Abstracts:
         self._state = state
         self.file = file
         self.scan_min = scan_min  # above this many papers, old abstracts are read in one pass
-        self.known: dict[str, str] = {}  # newer than the file's; all of them once loaded
+        # Newer than the file's (all of them once loaded); a batch's may be set aside (Spilled).
+        self.known: dict[str, str | Spilled] = {}
         self.loaded = False
+        self.spilled = False  # some of known are set aside in a spill file
         self.dirty = False  # changed since the abstracts file was written
         self.spans: Spans | None = None  # where each abstract is in the abstracts file
 
@@ -28,14 +34,15 @@ class Abstracts:
         """After loading the papers file: nothing known but what the file holds."""
         self.known = {}
         self.loaded = False
+        self.spilled = False
         self.dirty = False
         self.spans = spans
 
     def get(self, pid: str) -> str:
         """One paper's abstract ("" if none), read by offset unless known."""
-        text = self.known.get(pid)
-        if text is not None:
-            return text
+        known = self.known.get(pid)
+        if known is not None:
+            return text_of(known)
         if self.loaded or pid not in self._state.papers:
             return ""
         text = self.file.read_at(self.spans, pid) if self.spans is not None else None
@@ -46,7 +53,7 @@ class Abstracts:
             text = self.file.read_at(self.spans, pid) if self.spans is not None else None
         if text is None:
             self.load()
-            return self.known.get(pid, "")
+            return text_of(self.known.get(pid, ""))
         return text
 
     def index_file(self) -> None:
@@ -65,12 +72,26 @@ class Abstracts:
     def all(self) -> dict[str, str]:
         if not self.loaded:
             self.load()
-        return self.known
+        if self.spilled:
+            self.known = {pid: text_of(text) for pid, text in self.known.items()}
+            self.spilled = False
+        return self.known  # type: ignore[return-value]  # every value is text now
+
+    def set_aside(self, pids: Iterable[str], spill: Spill) -> None:
+        """Move the abstracts of ``pids`` held in memory into ``spill`` (a batch's, see
+        :mod:`reader.store.spill`); they read the same, from the spill file."""
+        known = self.known
+        for pid in pids:
+            text = known.get(pid)
+            if type(text) is str and text:
+                known[pid] = spill.put(text)
+                self.spilled = True
 
     def iterate(self) -> Iterator[tuple[str, str]]:
         """(id, abstract) of every paper with an abstract entry, without keeping them in memory."""
         if self.loaded:
-            yield from list(self.known.items())
+            for pid, known in list(self.known.items()):
+                yield pid, text_of(known)
             return
         journal = dict(self.known)  # newer than the file's
         papers = self._state.papers
@@ -79,24 +100,25 @@ class Abstracts:
             if pid in papers and pid not in journal and pid not in seen:
                 seen.add(pid)
                 yield pid, text
-        for pid, text in journal.items():
+        for pid, known in journal.items():
             if pid in papers:
-                yield pid, text
+                yield pid, text_of(known)
 
     def load(self) -> None:
         if self.loaded:
             return
         papers = self._state.papers
-        loaded: dict[str, str] = {}
+        loaded: dict[str, str | Spilled] = {}
         with gc_paused():
             for pid, text in self.file.documents():
                 if pid in papers:
                     loaded[pid] = text
-        for pid, text in self.known.items():  # the journal's are newer than the file's
+        for pid, known in self.known.items():  # the journal's are newer than the file's
             if pid in papers:
-                loaded[pid] = text
+                loaded[pid] = text_of(known)
         self.known = loaded
         self.loaded = True
+        self.spilled = False
 
     def read(self, pids: Iterable[str]) -> dict[str, str]:
         """Abstracts of ``pids`` (papers of the library) read by offset, the file opened once."""
@@ -106,9 +128,9 @@ class Abstracts:
         todo: list[tuple[int, int, str]] = []
         spans = self.spans
         for pid in wanted:
-            text = self.known.get(pid)
-            if text is not None:
-                found[pid] = text
+            known = self.known.get(pid)
+            if known is not None:
+                found[pid] = text_of(known)
             elif self.loaded:
                 found[pid] = ""
             else:
@@ -140,14 +162,14 @@ class Abstracts:
         papers = self._state.papers
         if self.loaded:
             for pid in papers:
-                yield pid, self.known.get(pid, "")
+                yield pid, text_of(self.known.get(pid, ""))
             return
         journal = self.known
         written: set[str] = set()
         for pid, text in self.file.documents():
             if pid in papers and pid not in written:
                 written.add(pid)
-                yield pid, journal.get(pid, text)  # in the file's order: documents keep their place
+                yield pid, text_of(journal.get(pid, text))  # in the file's order: documents keep their place
         for pid in papers:
             if pid not in written:
-                yield pid, journal.get(pid, "")
+                yield pid, text_of(journal.get(pid, ""))

@@ -125,6 +125,9 @@ _SEP_RE = re.compile(r'\s*(?:(,)\s*|\})')
 _TAIL_RE = re.compile(r'\s*\}\s*\Z')
 
 
+_CHUNK_CHARS = 1024 * 1024
+
+
 class OtherLayout(Exception):
     """The abstracts file is valid JSON perhaps, but not laid out as :func:`abstracts_file_chunks` writes."""
 
@@ -138,6 +141,7 @@ def abstracts_file_chunks(docs: Iterable[tuple[str, str]], where: list) -> Itera
     yield _ABSTRACTS_HEAD
     offset = len(_ABSTRACTS_HEAD)
     pending: list[str] = []
+    pending_chars = 0
     for number, (pid, text) in enumerate(docs, start=1):
         key = f'"{number}": ' if number == 1 else f', "{number}": '
         body = '{"id": ' + json.dumps(pid) + ', "abstract": ' + json.dumps(text) + "}"
@@ -146,9 +150,11 @@ def abstracts_file_chunks(docs: Iterable[tuple[str, str]], where: list) -> Itera
         offset += len(body)
         pending.append(key)
         pending.append(body)
-        if len(pending) >= 1000:
+        pending_chars += len(key) + len(body)
+        if len(pending) >= 1000 or pending_chars >= _CHUNK_CHARS:  # a chunk of bounded size, however long the abstracts
             yield "".join(pending)
             pending = []
+            pending_chars = 0
             time.sleep(0)  # let a UI thread run
     pending.append("}}\n")
     yield "".join(pending)

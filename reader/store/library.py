@@ -85,6 +85,7 @@ class Library:
         self._lock = StoreLock(layout.lock, layout.path, lock_timeout, read_only=read_only)
         self._mutex = threading.RLock()
         self._exclusive = 0  # this library holds the writer lock (nested holds take nothing more)
+        self._batch_thread = 0  # the thread whose batch is open, if one is
         self.warnings = replica.warnings  # problems that did not stop a change (callers may show them)
         # The parts, by the names the rest of this class uses.
         self._state, self._journal, self._abstracts = replica.state, replica.journal, replica.abstracts
@@ -197,16 +198,22 @@ class Library:
             writer = self._writer
             if writer.batch is not None:
                 raise ReaderError("a batch of changes cannot start inside another")
-            writer.batch = set()
+            writer.begin_batch()
+            self._batch_thread = threading.get_ident()
             try:
                 yield
-                touched, writer.batch = writer.batch, None
+                touched = writer.end_batch()
             except BaseException:
-                writer.batch = None
+                writer.end_batch()
                 self._load_locked()  # what the disk holds: nothing of the block
                 raise
             if touched:
                 writer.save_batch(label, touched)
+
+    @property
+    def batching(self) -> bool:
+        """Is a :meth:`batch` open (in this thread, which holds it)? Its changes are saved together."""
+        return self._writer.batch is not None and self._batch_thread == threading.get_ident()
 
     def _finish_restore(self) -> None:
         self._replica.finish_restore(self._backups)

@@ -34,6 +34,9 @@ class StoreLimits:
     history_keep: int = 100
     # Smaller libraries open fast enough from JSON; no snapshot is written for them.
     snapshot_min_papers: int = 5000
+    # A batch of changes keeps at most this many bytes of new abstracts in memory; the rest wait
+    # in a spill file until the batch is saved (reader.store.spill).
+    batch_abstracts_bytes: int = 4 * 1024 * 1024
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> "StoreLimits":

@@ -100,7 +100,9 @@ class Replica:
         """Apply one change record in memory; ``papers`` are its "put" documents as papers."""
         state, abstracts, lookups = self.state, self.abstracts, self.lookups
         inserted = False
+        put_ids: list[str] = []
         for paper in papers:
+            put_ids.append(paper.id)
             old = state.papers.get(paper.id)
             if old is None:
                 # A new paper has no abstract unless the record gives one (whatever an
@@ -115,12 +117,14 @@ class Replica:
             abstracts.known.pop(pid, None)
         for pid, text in (record.get("abstracts") or {}).items():
             abstracts.known[pid] = text
+            if type(text) is not str:
+                abstracts.spilled = True  # a saved batch's, still in its spill file
         if inserted or record.get("abstracts") or record.get("delete"):
             abstracts.dirty = True
         self.history.remember(record)
         state.seq = record["seq"]
         state.bump(
-            frozenset(doc["id"] for doc in record.get("put", ()))
+            frozenset(put_ids)  # not the record's "put": a direct write or a batch step has none
             | frozenset(record.get("delete", ()))
             | frozenset(record.get("abstracts") or ())
         )

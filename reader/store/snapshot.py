@@ -17,12 +17,14 @@ top either way.
 
 from __future__ import annotations
 
+import itertools
 import json
 import marshal
 import operator
 import os
 import struct
 import sys
+import tempfile
 import time
 import zlib
 from dataclasses import dataclass, fields
@@ -38,6 +40,7 @@ FORMAT = 1
 # format, marshal version, Python major, minor, source size, source CRC, payload size, payload CRC
 _HEADER = struct.Struct("<IIIIQIQI")
 _SIZE = struct.Struct("<Q")
+_COPY_CHUNK = 1024 * 1024
 
 _FIELDS = tuple(f.name for f in fields(Paper))
 _LINKS = _FIELDS.index("links")
@@ -53,8 +56,35 @@ class Snapshot:
     spans_doc: object  # the stored abstracts_at document, or None
 
 
+_PLAIN_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_json_plain(value) -> bool:
+    """Whether ``value`` comes back from a trip through JSON as an equal value of the same types:
+    dicts with string keys, lists, strings, numbers, booleans and None (exact types, no tuples).
+    Checked without recursion (free-form data may nest deeply)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                pending.append(inner)
+        elif kind is list:
+            pending.extend(item)
+        elif kind not in _PLAIN_SCALARS or (kind is float and item != item):
+            return False  # a float NaN is never equal to itself: compare as JSON would give it back
+    return True
+
+
 def _json_value(value):
-    return json.loads(json.dumps(value)) if value else {}
+    """``value`` as a trip through JSON gives it back; the value itself (no copy) when that is equal:
+    copying every paper's free-form data doubled its memory while a big library was saved."""
+    if not value:
+        return {}
+    return value if _is_json_plain(value) else json.loads(json.dumps(value))
 
 
 def _strings(value):
@@ -114,30 +144,34 @@ def write_snapshot(
     """Write the snapshot of a papers file whose bytes have the signature ``source``; raises OSError."""
     # One marshal call per column, each preceded by its length: a UI thread gets the
     # interpreter back between columns while a 100,000-paper library is written, and only
-    # one column is held as Python values at a time.
+    # one column is held at a time, as Python values or marshalled: each goes to an anonymous
+    # temporary file as it is made (the header, written first, needs the length and CRC of
+    # them all), which is then copied into the snapshot.
     head: tuple = (schema, seq, history, others, spans_doc)
-    parts = [marshal.dumps(head)]
-    for column in stored_columns(papers):
-        parts.append(marshal.dumps(column))
-        del column
-        time.sleep(0)
-    length = crc = 0
-    for part in parts:
-        size = _SIZE.pack(len(part))
-        length += len(size) + len(part)
-        crc = zlib.crc32(part, zlib.crc32(size, crc))
-    header = _HEADER.pack(
-        FORMAT, marshal.version, sys.version_info[0], sys.version_info[1], source[0], source[1], length, crc
-    )
+    with tempfile.TemporaryFile(dir=path.parent, prefix=".snapshot-parts-") as parts:
+        length = crc = 0
+        for column in itertools.chain([head], stored_columns(papers)):
+            part = marshal.dumps(column)
+            del column
+            size = _SIZE.pack(len(part))
+            parts.write(size)
+            parts.write(part)
+            length += len(size) + len(part)
+            crc = zlib.crc32(part, zlib.crc32(size, crc))
+            del part
+            time.sleep(0)
+        header = _HEADER.pack(
+            FORMAT, marshal.version, sys.version_info[0], sys.version_info[1], source[0], source[1], length, crc
+        )
 
-    def chunks():
-        yield MAGIC
-        yield header
-        for part in parts:
-            yield _SIZE.pack(len(part))
-            yield part
+        def chunks():
+            yield MAGIC
+            yield header
+            parts.seek(0)
+            while piece := parts.read(_COPY_CHUNK):
+                yield piece
 
-    write_atomically(path, chunks(), binary=True)
+        write_atomically(path, chunks(), binary=True)
 
 
 def _parts(payload: bytes) -> list:

@@ -9,12 +9,15 @@ applies it in memory. A change touching more papers than
 instead (one compaction); if that fails, memory is put back as it was.
 
 Inside a batch (:meth:`reader.store.Library.batch`) changes are applied in
-memory only and saved together, as one record, when the batch ends.
+memory only and saved together, as one record, when the batch ends. Once the
+batch's new abstracts pass ``StoreLimits.batch_abstracts_bytes`` they wait in
+a spill file instead of memory (:mod:`reader.store.spill`), so a batch that
+imports 100,000 papers does not hold their abstracts until it is saved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from reader.errors import LibraryError
@@ -22,6 +25,11 @@ from reader.papers import Paper
 from reader.store import edits
 from reader.store.backups import Backups
 from reader.store.replica import Replica
+from reader.store.spill import Spill, Spilled, text_of
+
+# What a change stores: papers by id, abstracts by id (a saved batch's may wait in a spill file),
+# ids to delete. Every plan of reader.store.edits is one.
+SavePlan = Callable[[], tuple[dict[str, Paper], Mapping[str, "str | Spilled"], list[str]]]
 
 
 @dataclass(slots=True)
@@ -41,8 +49,23 @@ class Writer:
         self.auto_compact = True
         self.backup_interval = 0.0  # seconds between automatic backups; 0: never
         self.batch: set[str] | None = None  # ids a batch of changes touched so far
+        self._spill: Spill | None = None  # where the batch's abstracts wait (made when first needed)
+        self._unspilled: set[str] = set()  # ids whose new abstracts the batch holds in memory
+        self._unspilled_bytes = 0
 
-    def commit(self, label: str, compute: edits.Plan, meta: dict | None = None) -> Change:
+    def begin_batch(self) -> None:
+        self.batch = set()
+        self._spill, self._unspilled, self._unspilled_bytes = None, set(), 0
+
+    def end_batch(self) -> set[str]:
+        """The ids the batch touched; the batch is over (its spill file closes with the last
+        abstract memory still holds from it)."""
+        touched = self.batch or set()
+        self.batch = None
+        self._spill, self._unspilled, self._unspilled_bytes = None, set(), 0
+        return touched
+
+    def commit(self, label: str, compute: SavePlan, meta: dict | None = None) -> Change:
         """Compute the change and make it durable (holding the writer lock, caught up)."""
         replica = self.replica
         state = replica.state
@@ -56,8 +79,8 @@ class Writer:
         record = self._record(label, puts, new_abstracts, deletes, meta)
         if self.batch is not None:  # in memory only: saved with the rest of the batch
             self.batch.update(puts, deletes, new_abstracts)
-            record["put"] = [paper.to_stored_doc() for paper in puts.values()]
-            replica.apply(record, puts.values())
+            replica.apply(record, puts.values())  # no stored documents: the batch is saved as papers
+            self._spill_if_large(new_abstracts)
             return Change(label, list(puts) + deletes, state.seq)
         if self.backup_interval and state.main_sig is not None:
             self._backup_if_due()
@@ -65,6 +88,8 @@ class Writer:
             self._write_direct(record, puts.values())
         else:
             record["put"] = [paper.to_stored_doc() for paper in puts.values()]
+            if new_abstracts:  # the journal holds text (a saved batch's may wait in a spill file)
+                record["abstracts"] = {pid: text_of(text) for pid, text in new_abstracts.items()}
             replica.journal.append(record, state.seq)
             replica.apply(record, puts.values())
             if state.main_sig is None or (self.auto_compact and self.needs_compaction()):
@@ -77,11 +102,24 @@ class Writer:
                     replica.warnings.append(f"change saved, but compaction failed: {exc}")
         return Change(label, list(puts) + deletes, state.seq)
 
+    def _spill_if_large(self, new_abstracts: Mapping[str, "str | Spilled"]) -> None:
+        """Inside a batch: move its abstracts out of memory once they are many (see the module)."""
+        if not new_abstracts:
+            return
+        self._unspilled.update(new_abstracts)
+        self._unspilled_bytes += sum(len(text) for text in new_abstracts.values() if type(text) is str)
+        if self._unspilled_bytes <= self.replica.limits.batch_abstracts_bytes:
+            return
+        if self._spill is None:
+            self._spill = Spill(self.replica.layout.directory)
+        self.replica.abstracts.set_aside(self._unspilled, self._spill)
+        self._unspilled, self._unspilled_bytes = set(), 0
+
     def needs_compaction(self) -> bool:
         limits = self.replica.limits
         return self.replica.journal.needs_compaction(limits.compact_records, limits.compact_bytes)
 
-    def _record(self, label: str, puts: dict, new_abstracts: dict, deletes: list[str], meta: dict) -> dict:
+    def _record(self, label: str, puts: dict, new_abstracts: Mapping, deletes: list[str], meta: dict) -> dict:
         """The journal record of a change, with what the papers looked like before."""
         papers = self.replica.state.papers
         before: dict[str, dict] = {}
@@ -145,6 +183,8 @@ class Writer:
         before = replica.state.papers
         puts = {pid: paper for pid, paper in papers.items() if before.get(pid) != paper}
         current = replica.abstracts.current_of(pid for pid in texts if pid not in puts)
-        abstracts = {pid: text for pid, text in texts.items() if pid in puts or current.get(pid, "") != text}
+        abstracts = {
+            pid: text for pid, text in texts.items() if pid in puts or current.get(pid, "") != text_of(text)
+        }
         deletes = [pid for pid in touched if pid not in papers and pid in before]
         return self.commit(label, lambda: (puts, abstracts, deletes))

@@ -1,10 +1,11 @@
 """Importing files: page dumps, Markdown reading lists and JSON backups, all checked before any write.
 
 :func:`load_import_file` decides what a file is (by its name, else by its
-content) and parses it completely; :func:`load_files` reads every file first,
-so one bad file stops the import before the library changes; :func:`import_files`
+content) and parses it (a backup: opens it and checks its head; its papers are
+read while they are stored); :func:`load_files` reads every file first, so one
+bad file stops the import before the library is opened; :func:`import_files`
 then stores the page dumps, restores the backups and applies the lists as one
-change (or none).
+change (or none: a problem found in a backup's papers drops the whole change).
 :func:`import_samples` loads the sample pages that ship with reader.
 """
 
@@ -88,7 +89,7 @@ def load_import_file(path: str | os.PathLike):
     """
     from reader.errors import ImportProblem
     from reader.importers import MAX_INPUT_BYTES, decode_text, read_input_bytes, source_name
-    from reader.importers.backup import MAX_BACKUP_BYTES, looks_like_backup, parse_backup, parse_backup_file
+    from reader.importers.backup import MAX_BACKUP_BYTES, looks_like_backup, open_backup, open_backup_file
     from reader.importers.hf_pages import parse_page_file, parse_page_text
     from reader.importers.markdown_list import (
         MAX_LIST_BYTES,
@@ -101,7 +102,7 @@ def load_import_file(path: str | os.PathLike):
     suffix = Path(str(path)).suffix.lower()
     if not stdin:
         if suffix in BACKUP_SUFFIXES:
-            return "backup", parse_backup_file(path)
+            return "backup", open_backup_file(path)
         if suffix in LIST_SUFFIXES:
             return "list", parse_reading_list_file(path)
     where = "stdin" if stdin else str(path)
@@ -110,7 +111,7 @@ def load_import_file(path: str | os.PathLike):
     else:
         data = read_input_bytes(path, limit=max(MAX_BACKUP_BYTES, MAX_LIST_BYTES))
     if looks_like_backup(data):
-        return "backup", parse_backup(data, where, source_name(path))
+        return "backup", open_backup(data, where, source_name(path))
     text = decode_text(data, where)
     if looks_like_reading_list(text):
         return "list", parse_reading_list(text, source_name(path), where=where)
@@ -164,13 +165,32 @@ class ImportOutcome:
 
 
 def load_files(paths: Iterable[str | os.PathLike]) -> list[tuple[str, Any]]:
-    """Every path read and checked (:func:`load_import_file`), before anything is written."""
-    return [load_import_file(path) for path in paths]
+    """Every path read and checked (:func:`load_import_file`), before anything is written.
+
+    A backup is only opened here (its head checked): its papers are read while
+    :func:`import_files` stores them, so a big one is never in memory whole.
+    """
+    loaded: list[tuple[str, Any]] = []
+    try:
+        for path in paths:
+            loaded.append(load_import_file(path))
+    except BaseException:
+        close_files(loaded)
+        raise
+    return loaded
+
+
+def close_files(loaded: list[tuple[str, Any]]) -> None:
+    """Close the backups :func:`load_files` opened (:func:`import_files` does when it is done)."""
+    for kind, item in loaded:
+        if kind == "backup":
+            item.close()
 
 
 def import_files(library, loaded: list[tuple[str, Any]], *, commit: Commit = direct) -> ImportOutcome:
     """Store what :func:`load_files` read, all of it one change (one undo step) or nothing:
-    the page dumps, then the backups, then the lists."""
+    the page dumps, then the backups (read as they are stored: a problem found in one,
+    even at its very end, drops the whole change), then the lists. Closes the backups."""
     from reader.importers.backup import restore_backup
     from reader.importers.markdown_list import apply_reading_list
 
@@ -190,7 +210,10 @@ def import_files(library, loaded: list[tuple[str, Any]], *, commit: Commit = dir
                     outcome.lists.append(apply_reading_list(library, item))
         return outcome
 
-    return commit(store_all)
+    try:
+        return commit(store_all)
+    finally:
+        close_files(loaded)
 
 
 def _batch_label(loaded: list[tuple[str, Any]]) -> str:
@@ -212,6 +235,7 @@ def import_samples(library, *, label: str = "sample import", commit: Commit = di
 
 __all__ = [
     "ImportOutcome",
+    "close_files",
     "PagesImport",
     "import_files",
     "import_samples",
