@@ -192,7 +192,8 @@ class Compactor:
         """
         layout = self.layout
         own = tuple(f".{p.name}.tmp-" for p in (layout.path, layout.abstracts, layout.wal, layout.snapshot))
-        caches = tuple(f".{layout.path.name}.{suffix}.tmp-" for suffix in ("search", "phrases"))
+        # (A batch's spill file, reader.store.spill, is named so too where it has a name.)
+        caches = tuple(f".{layout.path.name}.{suffix}.tmp-" for suffix in ("search", "phrases", "spill"))
         try:
             entries = list(os.scandir(layout.directory))
         except OSError:

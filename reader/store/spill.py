@@ -8,7 +8,8 @@ papers until the batch is saved. Once a batch's new abstracts pass
 ``StoreLimits.batch_abstracts_bytes``, the writer moves them into a
 :class:`Spill`: an anonymous temporary file in the library's directory
 (``tempfile.TemporaryFile``: it has no name, or loses it at once, so a killed
-process leaves nothing behind) holding their UTF-8 text one after another.
+process leaves nothing behind; where a name must stay while it is open, it is
+``.LIBRARY.spill.tmp-PID-...``, which compaction removes once that process is gone) holding their UTF-8 text one after another.
 The abstracts map (:class:`reader.store.abstracts.Abstracts`) then holds a
 :class:`Spilled` (where the text is) in place of the string, and reads it back
 on demand with :func:`text_of`; the file closes when the last of them is
@@ -18,6 +19,7 @@ abstracts into the abstracts file as always.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from pathlib import Path
@@ -31,10 +33,10 @@ class Spill:
 
     __slots__ = ("_file", "_size", "_lock", "directory")
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    def __init__(self, library: Path) -> None:
+        self.directory = directory = library.parent
         try:
-            self._file = tempfile.TemporaryFile(dir=directory, prefix=".abstracts-spill-")
+            self._file = tempfile.TemporaryFile(dir=directory, prefix=f"{spill_prefix(library)}{os.getpid()}-")
         except OSError as exc:
             raise os_error("write a temporary file in", directory, exc) from None
         self._size = 0
@@ -69,6 +71,11 @@ class Spill:
         return self._size
 
 
+def spill_prefix(library: Path) -> str:
+    """How the name of a spill file beside ``library`` starts, where it has one."""
+    return f".{library.name}.spill.tmp-"
+
+
 class Spilled:
     """Where one text sits in a :class:`Spill` (which it keeps open)."""
 
@@ -88,4 +95,4 @@ def text_of(value: "str | Spilled") -> str:
     return value.text() if isinstance(value, Spilled) else value
 
 
-__all__ = ["Spill", "Spilled", "text_of"]
+__all__ = ["Spill", "Spilled", "spill_prefix", "text_of"]

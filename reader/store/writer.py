@@ -111,7 +111,7 @@ class Writer:
         if self._unspilled_bytes <= self.replica.limits.batch_abstracts_bytes:
             return
         if self._spill is None:
-            self._spill = Spill(self.replica.layout.directory)
+            self._spill = Spill(self.replica.layout.path)
         self.replica.abstracts.set_aside(self._unspilled, self._spill)
         self._unspilled, self._unspilled_bytes = set(), 0
 

@@ -94,3 +94,15 @@ def test_a_spill_file_that_cannot_be_made_is_a_one_line_error_and_changes_nothin
             library.import_candidates(_candidates(10, start=3), sources=["page"])
     assert "\n" not in str(raised.value)
     assert library.seq == seq and len(library) == 3 and len(Library.open(db_path)) == 3
+
+
+def test_a_named_spill_file_of_a_process_that_is_gone_is_removed_and_a_live_ones_kept(db_path):
+    """Where a spill file must keep a name while open, a killed process leaves it behind."""
+    library = _open(db_path, direct_write_papers=5)
+    library.import_candidates(_candidates(3), sources=["page"])
+    gone = db_path.with_name(f".{db_path.name}.spill.tmp-999999999-abc")
+    live = db_path.with_name(f".{db_path.name}.spill.tmp-{os.getpid()}-abc")
+    gone.write_bytes(b"old")
+    live.write_bytes(b"in use")
+    library.compact()
+    assert not gone.exists() and live.exists()
