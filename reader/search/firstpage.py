@@ -33,8 +33,9 @@ class FirstPage:
     seq: int  # the journal position they are of
 
 
-def first_page(library_path: str | os.PathLike, count: int) -> FirstPage | None:
-    """The ``count`` newest papers of the library at ``library_path`` from its index (None: not current)."""
+def first_page(library_path: str | os.PathLike, count: int, *, min_papers: int = 1) -> FirstPage | None:
+    """The ``count`` newest papers of the library at ``library_path`` from its index (None: not
+    current, or the library holds fewer than ``min_papers`` papers)."""
     library_path = _real_path(library_path)
     path = index_dir(library_path)
     if not path.is_dir():
@@ -45,7 +46,9 @@ def first_page(library_path: str | os.PathLike, count: int) -> FirstPage | None:
         meta = read_meta(index, searcher)
         check_meta(meta, library_path)
         seq, total = meta.get("seq"), meta.get("papers")
-        if not isinstance(seq, int) or not isinstance(total, int) or total != searcher.num_docs - 1 or total <= 0:
+        if not isinstance(seq, int) or not isinstance(total, int) or total != searcher.num_docs - 1:
+            return None
+        if total < max(min_papers, 1):
             return None
         if seq != disk_seq(library_path):
             return None

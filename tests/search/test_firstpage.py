@@ -56,6 +56,9 @@ def test_a_library_without_a_current_index_has_no_first_page(library, db_path):
     assert first_page(db_path, 20) is None  # no index yet
     search(library, "")
     assert first_page(db_path, 20) is not None
+    count = len(library)
+    assert first_page(db_path, 20, min_papers=count + 1) is None  # fewer papers than asked for
+    assert first_page(db_path, 20, min_papers=count) is not None
 
     # Another process changes the library without updating the index (as if killed before its commit).
     index = index_dir(db_path)

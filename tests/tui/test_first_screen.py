@@ -182,13 +182,15 @@ def test_without_a_current_index_the_library_opens_first(sample_library, db_path
         opened.append(Library.open(db_path))
         return opened[-1]
 
-    assert run_app_opening(db_path, open_library) == 0  # no index yet
+    assert run_app_opening(db_path, open_library, preview_from=1) == 0  # no index yet
     assert started[-1] == (opened[-1], {}) and len(opened) == 1
 
     search(sample_library, "")
-    run_app_opening(db_path, open_library)  # current: the app opens the library itself, later
+    run_app_opening(db_path, open_library)  # current, but 442 papers open at once: first, as always
+    assert started[-1] == (opened[-1], {}) and len(opened) == 2
+    run_app_opening(db_path, open_library, preview_from=442)  # current: the app opens the library itself, later
     library, kwargs = started[-1]
-    assert library is None and len(opened) == 1
+    assert library is None and len(opened) == 2
     assert kwargs["pending"].first.papers[0] == sample_library.get(sample_library.ids()[-1])
 
     index = index_dir(db_path)
@@ -197,8 +199,8 @@ def test_without_a_current_index_the_library_opens_first(sample_library, db_path
     sample_library.set_read(sample_library.ids()[:1], True)
     shutil.rmtree(index)
     shutil.copytree(saved, index)  # one change behind the library
-    run_app_opening(db_path, open_library)
-    assert started[-1] == (opened[-1], {}) and len(opened) == 2
+    run_app_opening(db_path, open_library, preview_from=1)
+    assert started[-1] == (opened[-1], {}) and len(opened) == 3
 
 
 def test_a_library_that_does_not_open_reaches_the_cli_as_its_error(sample_library, db_path, monkeypatch):
@@ -216,7 +218,7 @@ def test_a_library_that_does_not_open_reaches_the_cli_as_its_error(sample_librar
         raise LibraryError("library.json: line 3 is not a change record")
 
     with pytest.raises(LibraryError, match="line 3"):
-        run_app_opening(db_path, open_library)
+        run_app_opening(db_path, open_library, preview_from=1)
 
 
 def test_pending_rows_are_as_long_as_the_library():
