@@ -13,7 +13,8 @@ tagged, a third read), then prints:
 - the CLI end to end: ``reader list QUERY --limit 20`` in a fresh process (wall
   time and peak RSS), against the process floor ``reader --version`` measured
   in the same run, and the first CLI search after importing 1,000 more papers;
-- one tag change in process, including the index update (and the update alone);
+- one tag change in process, including the index update (and the update alone), back to back
+  and paced as a user tags (one every 0.2 s), with the segment merges that ran in the background;
 - query latency p50/p95 in process over a fixed list of queries (typos,
   filters, phrases, the empty query), for 20 results and for all results as
   ids (what the TUI asks for), against plain ``rapidfuzz.process.extract(query,
@@ -187,18 +188,26 @@ def bench_size(workdir: Path, size: int, repeat: int) -> None:
         f"ratio median {statistics.median(times) / floor:.1f}x, worst {max(times) / floor:.1f}x"
     )
 
-    # One tag change, including the index update.
+    # One tag change, including the index update: back to back (a script), then paced as a user tags.
     ids = library.ids()
-    tag_times, update_times = [], []
-    for number in range(repeat * 3):
-        _, seconds = timed(library.tag, [ids[(12345 + 97 * number) % len(ids)]], [f"bench-{number % 5}"])
-        tag_times.append(seconds)
-        update_times.append(engine.timings.get("update", 0.0))
-    print(
-        f"  one tag change incl. the index update: p50 {percentile(tag_times, 0.5) * 1000:.1f} ms, "
-        f"p95 {percentile(tag_times, 0.95) * 1000:.1f} ms (the index update alone: p50 "
-        f"{percentile(update_times, 0.5) * 1000:.1f} ms)"
-    )
+    merger = engine.merger
+    for label, pause, first in (("back to back", 0.0, 12345), ("one every 0.2 s, as a user tags", 0.2, 54321)):
+        merger.wait()
+        merges_before = len(merger.seconds)
+        tag_times, update_times = [], []
+        for number in range(repeat * 6):
+            time.sleep(pause)
+            _, seconds = timed(library.tag, [ids[(first + 97 * number) % len(ids)]], [f"bench-{number % 5}"])
+            tag_times.append(seconds)
+            update_times.append(engine.timings.get("update", 0.0))
+        merger.wait()
+        merges = merger.seconds[merges_before:]
+        print(
+            f"  one tag change incl. the index update, {label}: p50 {percentile(tag_times, 0.5) * 1000:.1f} ms, "
+            f"p95 {percentile(tag_times, 0.95) * 1000:.1f} ms, worst {max(tag_times) * 1000:.1f} ms "
+            f"(the index update alone: p50 {percentile(update_times, 0.5) * 1000:.1f} ms; "
+            f"{len(merges)} segment merges in the background, median {statistics.median(merges or [0]) * 1000:.0f} ms)"
+        )
 
     # 1,000 more papers, then the first CLI search.
     new = make_candidates(1000, seed=99, source="late")

@@ -48,9 +48,10 @@ from reader.search.query import Query, parse_query
 from reader.search.ranking import ranked_addresses, run_query
 from reader.search.results import Hit, RankedIds, SearchResult
 from reader.search.vocab import Vocabulary, append_delta
+from reader.search.writers import Merger, take_writer
 
 UPDATE_MAX_PAPERS = 5000  # a change of more papers (and a quarter of the library) rebuilds the index
-MAX_SEGMENTS = 8  # more than this after a commit: wait for tantivy's merges
+MAX_SEGMENTS = 8  # more than this after a commit: tantivy's merges finish in a background thread
 WRITER_HEAP = 15_000_000  # bytes: one change touches a few papers
 
 
@@ -61,7 +62,9 @@ class SearchEngine:
                  max_segments: int = MAX_SEGMENTS) -> None:
         self._library_ref = weakref.ref(library)
         self.update_max_papers = update_max_papers  # a bigger change (and a quarter of the library) rebuilds
-        self.max_segments = max_segments  # more after a commit: wait for tantivy's merges
+        self.max_segments = max_segments  # more after a commit: let tantivy's merges finish in the background
+        self.merger = Merger()  # the thread finishing those merges (one writer per index: changes wait for it)
+        self.writer_waits: list[float] = []  # seconds a change waited for another process's writer
         self.path = index_dir(library.path)
         self._lock = threading.RLock()
         self._index: tantivy.Index | None = None
@@ -166,7 +169,8 @@ class SearchEngine:
             documents.append(doc)
             terms |= doc_terms
         fold_vocab = bool(terms) and append_delta(self.path, sorted(terms))
-        writer = index.writer(WRITER_HEAP, 1)
+        self.merger.wait()  # this process's last merge holds the index's writer until it ends
+        writer = take_writer(index, WRITER_HEAP, waited=self.writer_waits)
         try:
             for pid in changed:
                 writer.delete_documents_by_term("id", pid)
@@ -177,15 +181,15 @@ class SearchEngine:
             writer.add_document(meta_document(new_meta))
             writer.commit()
             index.reload()
-            if index.searcher().num_segments > self.max_segments:
-                # Each commit leaves a small segment; the merges the commit started finish here
-                # (a writer dropped without waiting abandons them): every few changes, not each.
-                writer.wait_merging_threads()
         except BaseException:
             abandon(writer)
-            raise
-        finally:
             del writer
+            raise
+        if index.searcher().num_segments > self.max_segments:
+            # Each commit leaves a small segment, and the commit started tantivy's merges of them; a
+            # writer dropped now would abandon those. They finish in a thread while this change returns.
+            self.merger.start(writer)
+        del writer
         index.reload()
         if self._vocab is not None:
             self._vocab.add(terms)
@@ -201,6 +205,7 @@ class SearchEngine:
         """Build the index from the library into a new directory, then put it in place of the old one."""
         library = self.library
         started = time.perf_counter()
+        self.merger.wait()  # its writer is on the directory about to be replaced
         self.path.parent.mkdir(parents=True, exist_ok=True)
         remove_leftovers(self.path)
         temporary = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}-{threading.get_ident()}")

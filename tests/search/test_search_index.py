@@ -439,19 +439,6 @@ def test_vocabulary_of_new_papers_is_folded_in_and_read_by_a_fresh_process(sampl
     assert titles(quick_search(db_path, parse_query("wombatorn"), 3)) == ["Wombatron Falls"]
 
 
-def test_segments_from_many_changes_are_merged(sample_library, db_path):
-    import tantivy
-
-    from reader.search.engine import MAX_SEGMENTS
-
-    search(sample_library, "anything")
-    ids = [paper.id for paper in sample_library.papers()[:25]]
-    for pid in ids:  # each change commits a small segment of its own
-        sample_library.tag([pid], ["many"])
-    assert tantivy.Index.open(str(index_dir(db_path))).searcher().num_segments <= MAX_SEGMENTS + 1
-    assert set(search_ids(sample_library, "tag:many").ids) == set(ids)
-
-
 def test_a_change_of_most_of_the_library_rebuilds_the_index_quietly(sample_library, db_path, monkeypatch):
     search(sample_library, "anything")
     engine_for(sample_library).update_max_papers = 10
