@@ -114,10 +114,15 @@ async def test_keys_that_need_the_library_say_so_while_it_opens(sample_library, 
         assert any("Still opening the library" in note for note in notifications(app))
         await pilot.press("t")  # tags
         assert len(app.screen_stack) == 1  # no dialog opened
+        count = len(notifications(app))
+        await pilot.press("u")  # undo: whether there is anything to undo is not known yet
+        assert len(notifications(app)) == count + 1 and "Still opening" in notifications(app)[-1]
         await let_it_open(pilot, opener)
         assert not app.library.get(first).read  # nothing was changed behind the user's back
         await press(pilot, "r")  # and now it works
         assert app.library.get(first).read
+        await press(pilot, "u")  # and so does undo
+        assert not app.library.get(first).read and notifications(app)[-1].startswith("Undone")
 
 
 async def test_a_search_typed_while_the_library_opens_runs_once_it_is_in(sample_library, db_path, make_app):

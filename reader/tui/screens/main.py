@@ -415,6 +415,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
             bool(self.paper_list.selected),
             self.services.can_undo(),
             self.services.can_redo(),
+            self.services.opening,
         )
         if state != self._footer_state:
             self._footer_state = state
@@ -435,10 +436,10 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         elif action in LIST_ACTIONS:
             if not self._rows and not (action == "export" and self.paper_list.selected):
                 return None
-        elif action == "undo":
-            return True if self.services.can_undo() else None
+        elif action == "undo":  # (while the library opens, the key says so: see ReaderApp._dispatch_action)
+            return True if self.services.opening or self.services.can_undo() else None
         elif action == "redo":
-            return True if self.services.can_redo() else None
+            return True if self.services.opening or self.services.can_redo() else None
         return True
 
     # Focus moves at once (Screen.set_focus), not after the queued keys as Widget.focus()
