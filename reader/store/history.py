@@ -48,7 +48,10 @@ class History:
         self.entries: list[dict] = []  # oldest first
 
     def remember(self, record: dict) -> None:
-        """Add the entry of an applied change record."""
+        """Add the entry of an applied change record (not of a record that only keeps abstracts
+        while a large change is saved: it changes nothing, see ``Writer._journal_kept_abstracts``)."""
+        if record.get("keeps"):
+            return
         entry = {
             "seq": record["seq"],
             "at": record.get("at", ""),

@@ -11,6 +11,12 @@ old file's inode. Each other record is one change::
      "delete": [ids], "abstracts": {id: text}, "before": {id: document},
      "created": [ids], "before_abstracts": {id: text}, "undoes": SEQ, "redoes": SEQ}
 
+A record with ``"keeps": true`` changes nothing: it is written just before a
+large change is saved straight into the papers files (replacing the abstracts
+file first), holding the abstracts that change takes from papers the files
+hold, so that a crash between the two files reads the old library back
+(:meth:`reader.store.writer.Writer._journal_kept_abstracts`). It is not in the history.
+
 Invariants:
 
 * **Journal before memory.** A change is appended and fsynced here before
@@ -213,6 +219,30 @@ class Journal:
         self.token = token
         self.offset = offset + len(line)
         self.records += 1
+
+    def mark(self) -> tuple:
+        """Where the journal ends now, for :meth:`rewind`."""
+        return self.token, self.offset, self.records, self.lines
+
+    def rewind(self, mark: tuple) -> bool:
+        """Cut off what was appended since ``mark`` (under the writer lock, so nobody read it);
+        False when that cannot be done (the records stay, and whoever reads them applies them)."""
+        token, offset, records, lines = mark
+        try:
+            fd = os.open(self.path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            return False
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return False
+            os.ftruncate(fd, offset)
+            os.fsync(fd)
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+        self.token, self.offset, self.records, self.lines = token, offset, records, lines
+        return True
 
     def start_new(self, seq: int) -> str | None:
         """Replace the journal by an empty one (every record is in the papers file now).

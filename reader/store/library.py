@@ -17,7 +17,12 @@ Invariants (each part's docstring has the details):
   place but the journal, which is only appended to
   (:mod:`reader.store.papersfile`, :mod:`reader.store.compaction`). A restore
   replaces three files: it is recorded before the first rename and finished
-  by whoever takes the lock next (:mod:`reader.store.backups`).
+  by whoever takes the lock next (:mod:`reader.store.backups`). A change too
+  large for the journal replaces the abstracts file, then the papers file;
+  it first journals the abstracts it takes from papers the files hold (a
+  ``"keeps"`` record), so a crash between the two reads the old library
+  (:mod:`reader.store.writer`). A big batch's abstracts wait in an anonymous
+  spill file, never part of the library (:mod:`reader.store.spill`).
 * **One lock, which cannot be lost.** Changes hold the lock on the library's
   directory exclusively for their whole read-modify-write; loading holds it
   shared (:mod:`reader.store.lock`).

@@ -149,11 +149,13 @@ class Writer:
         return record
 
     def _write_direct(self, record: dict, papers: Iterable[Paper]) -> None:
-        """Apply a large change by rewriting the papers files (one atomic rename)."""
+        """Apply a large change by rewriting the papers files (one atomic rename each)."""
         replica = self.replica
         state, abstracts = replica.state, replica.abstracts
         history = [dict(entry) for entry in replica.history.entries]
         saved = (dict(state.papers), dict(abstracts.known), state.seq, abstracts.dirty, abstracts.spans)
+        abstracts_file, journal_end = abstracts.file.signature(), replica.journal.mark()
+        guard = self._journal_kept_abstracts(record)
         replica.apply(record, papers)
         try:
             replica.compactor.compact()
@@ -162,7 +164,35 @@ class Writer:
             replica.history.entries = history
             replica.lookups.clear()
             state.bump(None)
+            if guard is not None:
+                # The old abstracts file is back in place: the guard is not needed, and goes, so that
+                # a failed change leaves the files as they were. Otherwise it stays, and memory follows.
+                if abstracts.file.signature() != abstracts_file or not replica.journal.rewind(journal_end):
+                    replica.apply(guard, ())
             raise LibraryError(f"change not saved: {exc}") from None
+
+    def _journal_kept_abstracts(self, record: dict) -> dict | None:
+        """Before a direct write: journal the abstracts it takes from papers the files hold now
+        (abstracts it changes, papers it deletes).
+
+        Compaction replaces the abstracts file before the papers file. Killed in between, the
+        old papers file is read with the new abstracts file, which lacks those abstracts or
+        holds new ones; replaying this record puts them back, so the library read is the old
+        one, not a mix. The record changes nothing, takes a change number of its own and is
+        left out of the history (nothing to undo). A direct write that only adds papers (an
+        import into an empty library) needs none.
+        """
+        kept = record.get("before_abstracts")
+        if not kept:
+            return None
+        replica = self.replica
+        seq = replica.state.seq
+        guard = {"seq": seq + 1, "at": record["at"], "label": "abstracts kept while a large change is saved",
+                 "delete": [], "before": {}, "created": [], "abstracts": dict(kept), "keeps": True}
+        replica.journal.append(guard, seq)
+        replica.apply(guard, ())
+        record["seq"] = seq + 2
+        return guard
 
     def _backup_if_due(self) -> None:
         """Housekeeping before a change: a failure here is a warning, never a failed change."""
