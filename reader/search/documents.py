@@ -196,12 +196,22 @@ def read_meta(index: tantivy.Index, searcher: tantivy.Searcher | None = None) ->
     return meta
 
 
+def is_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is tantivy's panic (pyo3's PanicException, a BaseException): it panics
+    instead of failing on some damaged files (a segment file cut to a few bytes)."""
+    return type(exc).__name__ == "PanicException"
+
+
 def open_index(path: Path) -> tantivy.Index:
     try:
         index = tantivy.Index.open(str(path))
         schema_ok = _schema_matches(index)
     except (ValueError, OSError, RuntimeError) as exc:
         raise IndexUnusable(f"damaged ({str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__})") from None
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        raise IndexUnusable(f"damaged ({str(exc).splitlines()[0][:200]})") from None
     if not schema_ok:
         raise IndexUnusable("made by another version of reader")
     return index

@@ -23,7 +23,7 @@ from pathlib import Path
 import tantivy
 
 from reader.papers import Paper
-from reader.search.documents import SCHEMA, IndexUnusable, check_meta, index_dir, open_index, read_meta
+from reader.search.documents import SCHEMA, IndexUnusable, check_meta, index_dir, is_panic, open_index, read_meta
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +64,9 @@ def first_page(library_path: str | os.PathLike, count: int, *, min_papers: int =
     except (IndexUnusable, ValueError, TypeError, OSError, RuntimeError):
         return None
     except BaseException as exc:
-        # tantivy panics (pyo3's PanicException, a BaseException) on some damaged files: the
-        # library loads as it always did, and its search rebuilds the index.
-        if type(exc).__name__ == "PanicException":
+        # tantivy panics on some damaged files: the library loads as it always did, and its
+        # search rebuilds the index.
+        if is_panic(exc):
             return None
         raise
     return FirstPage(papers, total, seq)

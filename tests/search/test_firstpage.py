@@ -4,6 +4,7 @@ behind or ahead of the library's files) gives None."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from reader.importers import Candidate
@@ -18,6 +19,16 @@ from tests.conftest import SAMPLE_FILES
 def import_page(library, path) -> None:
     parsed = parse_page_file(path)
     library.import_candidates(parsed.candidates, sources=[parsed.source])
+
+
+def damage_segments(index) -> None:
+    """Each segment's document store becomes 7 bytes. The files are replaced, not cut in place: this
+    process maps the old ones (cutting a mapped file kills the process with SIGBUS)."""
+    for path in list(index.iterdir()):
+        if path.name.endswith(".store"):
+            spare = path.with_name(path.name + ".new")
+            spare.write_bytes(b"garbage")
+            os.replace(spare, path)
 
 
 def newest(db_path, count: int):
@@ -70,8 +81,7 @@ def test_a_library_without_a_current_index_has_no_first_page(library, db_path):
     assert first_page(db_path, 20) is None
 
     # Damaged, or made for another library.
-    for name in [p.name for p in index.iterdir() if p.name.endswith(".store")]:
-        (index / name).write_bytes(b"garbage")
+    damage_segments(index)
     assert first_page(db_path, 20) is None
     shutil.rmtree(index)
     copy = db_path.parent.parent / "other" / "library.json"
@@ -95,3 +105,15 @@ def test_a_symlinked_library_file_reads_the_index_beside_the_real_file(library, 
     link.symlink_to(db_path)
     page = first_page(link, 5)
     assert page is not None and page.papers == newest(db_path, 5)
+
+
+def test_segment_files_cut_to_a_few_bytes_are_a_damaged_index_not_a_crash(library, db_path):
+    """tantivy panics on them (a BaseException): the first page is None and a search rebuilds
+    the index with a note (it crashed with a traceback)."""
+    import_page(library, SAMPLE_FILES[0])
+    search(library, "")
+    damage_segments(index_dir(db_path))
+    assert first_page(db_path, 20) is None
+    result = search(Library.open(db_path), "diffusion")
+    assert result.note is not None and result.note.startswith("search index rebuilt (damaged")
+    assert len(result) > 0 and first_page(db_path, 20) is not None
