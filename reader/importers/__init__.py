@@ -73,15 +73,21 @@ def source_name(path: str | os.PathLike) -> str:
     return Path(path).stem or Path(path).name
 
 
-def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_stdin_start(size: int) -> bytes:
+    """The first ``size`` bytes of stdin (fewer only when it ends sooner)."""
+    return sys.stdin.buffer.read(size)
+
+
+def read_input_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES, *, start: bytes = b"") -> bytes:
     """Read a file (or stdin for '-') with the checks every importer needs.
 
     Raises :class:`ImportProblem` with a one-line reason for a missing path, a
     directory, an unreadable or oversized file. Never reads more than ``limit + 1``
-    bytes, so a huge input costs bounded memory.
+    bytes, so a huge input costs bounded memory. ``start``: what was read from
+    stdin already (:func:`read_stdin_start`).
     """
     if str(path) == "-":
-        data = sys.stdin.buffer.read(limit + 1)
+        data = start + sys.stdin.buffer.read(max(limit + 1 - len(start), 0))
         if len(data) > limit:
             raise ImportProblem(f"stdin: input is larger than {limit // (1024 * 1024)} MB; not a page dump")
         return data

@@ -29,6 +29,8 @@ import io
 import json
 import os
 import re
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
@@ -36,7 +38,7 @@ from typing import BinaryIO
 from reader import safejson
 from reader.errors import ImportProblem
 from reader.exporters.json_backup import BACKUP_FORMAT, BACKUP_VERSION
-from reader.importers import open_input, read_input_bytes, source_name
+from reader.importers import open_input, source_name
 from reader.papers import Paper, normalise_title, value_problem
 
 # A backup of 100,000 papers with abstracts is about 200 MB.
@@ -338,9 +340,38 @@ def open_backup_file(path: str | os.PathLike) -> BackupFile:
     for a file that is not a reader backup, is from a newer reader, or whose decoded form would
     take far more memory than its text. A file is never read whole."""
     if str(path) == "-":
-        return open_backup(read_input_bytes(path, limit=MAX_BACKUP_BYTES), "stdin", source_name(path))
-    where = str(path)
-    handle = open_input(path, limit=MAX_BACKUP_BYTES)
+        return open_backup_stdin(b"", source_name(path))
+    return _open_checked(open_input(path, limit=MAX_BACKUP_BYTES), str(path), source_name(path))
+
+
+def open_backup_stdin(start: bytes, source: str | None = None) -> BackupFile:
+    """A backup given on stdin, of which ``start`` was read already: the input is copied into an
+    anonymous temporary file (``tempfile``'s directory) as it comes, then read from there as a
+    file is, so that it is never in memory whole either."""
+    spool = tempfile.TemporaryFile(prefix="reader-stdin-")
+    try:
+        size = 0
+        piece = start or sys.stdin.buffer.read(_CHUNK)
+        while piece:
+            size += len(piece)
+            if size > MAX_BACKUP_BYTES:
+                raise ImportProblem(f"stdin: input is larger than {MAX_BACKUP_BYTES // (1024 * 1024)} MB; "
+                                    "not a reader backup")
+            try:
+                spool.write(piece)
+            except OSError as exc:
+                raise ImportProblem(f"stdin: cannot keep the input in a temporary file: {exc.strerror or exc}") from None
+            piece = sys.stdin.buffer.read(_CHUNK)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return _open_checked(spool, "stdin", source)
+
+
+def _open_checked(handle: BinaryIO, where: str, source: str | None) -> BackupFile:
+    """:func:`_open` after checking what decoding the whole text would cost (one pass, nothing kept);
+    closes ``handle`` if it fails."""
     try:
         try:
             cost = size = 0
@@ -353,7 +384,7 @@ def open_backup_file(path: str | os.PathLike) -> BackupFile:
             raise ImportProblem(f"{where}: {exc}; nothing was imported") from None
         except OSError as exc:
             raise ImportProblem(f"{where}: cannot read: {exc.strerror or exc}") from None
-        return _open(handle, where, source_name(path))
+        return _open(handle, where, source)
     except BaseException:
         handle.close()
         raise
@@ -631,6 +662,7 @@ __all__ = [
     "merge_papers",
     "open_backup",
     "open_backup_file",
+    "open_backup_stdin",
     "parse_backup",
     "restore_backup",
 ]

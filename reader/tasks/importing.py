@@ -22,6 +22,7 @@ from reader.wording import plural
 
 LIST_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 BACKUP_SUFFIXES = (".json",)
+STDIN_SNIFF_BYTES = 64 * 1024  # enough of stdin to tell a backup (it starts with "{", after blanks)
 
 
 @dataclass(slots=True)
@@ -88,8 +89,14 @@ def load_import_file(path: str | os.PathLike):
     line) for anything that cannot be imported.
     """
     from reader.errors import ImportProblem
-    from reader.importers import MAX_INPUT_BYTES, decode_text, read_input_bytes, source_name
-    from reader.importers.backup import MAX_BACKUP_BYTES, looks_like_backup, open_backup, open_backup_file
+    from reader.importers import MAX_INPUT_BYTES, decode_text, read_input_bytes, read_stdin_start, source_name
+    from reader.importers.backup import (
+        MAX_BACKUP_BYTES,
+        looks_like_backup,
+        open_backup,
+        open_backup_file,
+        open_backup_stdin,
+    )
     from reader.importers.hf_pages import parse_page_file, parse_page_text
     from reader.importers.markdown_list import (
         MAX_LIST_BYTES,
@@ -109,7 +116,10 @@ def load_import_file(path: str | os.PathLike):
     if not stdin:
         data = read_input_bytes(path)  # page dump size limit: a file we cannot place by name
     else:
-        data = read_input_bytes(path, limit=max(MAX_BACKUP_BYTES, MAX_LIST_BYTES))
+        start = read_stdin_start(STDIN_SNIFF_BYTES)
+        if looks_like_backup(start):  # copied to a temporary file and read from there, never whole
+            return "backup", open_backup_stdin(start, source_name(path))
+        data = read_input_bytes(path, limit=max(MAX_BACKUP_BYTES, MAX_LIST_BYTES), start=start)
     if looks_like_backup(data):
         return "backup", open_backup(data, where, source_name(path))
     text = decode_text(data, where)

@@ -14,9 +14,12 @@ bytes after every paper was read, still changes nothing.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 import tracemalloc
+import types
 from pathlib import Path
 
 import pytest
@@ -49,17 +52,21 @@ def _write_backup(path: Path, papers: int, *, last: str | None = None, tail: str
     return path.stat().st_size
 
 
-def test_importing_a_backup_holds_little_more_than_the_library_it_makes(tmp_path):
+@pytest.mark.parametrize("given", ["file", "stdin"])
+def test_importing_a_backup_holds_little_more_than_the_library_it_makes(tmp_path, monkeypatch, given):
     path = tmp_path / "backup.json"
     papers = 3000
     _write_backup(path, papers)
     abstracts = papers * ABSTRACT_CHARS  # 18 MB of abstracts
     db = tmp_path / "lib" / "library.json"
     library = Library.open(db, limits=StoreLimits(batch_abstracts_bytes=256 * 1024), backup_interval=0)
+    if given == "stdin":  # a pipe: every read makes new bytes (the text itself is not counted)
+        pipe = io.BufferedReader(io.BytesIO(path.read_bytes()))  # type: ignore[arg-type]
+        monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=pipe))
 
     tracemalloc.start()
     try:
-        outcome = import_files(library, load_files([path]))
+        outcome = import_files(library, load_files([path if given == "file" else "-"]))
         import_peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -73,8 +80,9 @@ def test_importing_a_backup_holds_little_more_than_the_library_it_makes(tmp_path
     finally:
         tracemalloc.stop()
     assert len(reopened) == papers and reopened.abstract("paper-2999").startswith("Abstract 2999: word")
-    # Before: the whole backup (its 18 MB of abstracts) and then every abstract again in the
-    # store, at once: more than the library plus all the abstracts. Now: at most one batch's.
+    # Before: the whole backup (its 18 MB of abstracts; from stdin, its bytes too) and then every
+    # abstract again in the store, at once: more than the library plus all the abstracts. Now: at
+    # most one batch's (stdin is copied into a temporary file as it comes).
     assert import_peak - floor < abstracts / 2, (import_peak / 2**20, floor / 2**20)
 
 
@@ -123,3 +131,20 @@ def test_a_good_backup_imports_with_its_abstracts_set_aside_exactly_as_without(t
                                                  "library.json.wal"]
     assert states[0] == states[1] and len(states[0]) == 2500
     assert states[0][-1][1].startswith("Abstract 2499: word")
+
+
+def test_a_backup_on_stdin_is_imported_as_it_is_read_and_a_bad_end_changes_nothing(tmp_path):
+    backup = tmp_path / "backup.json"
+    _write_backup(backup, 2500, tail="\n]")  # cut short: the error is in its last bytes
+    db = tmp_path / "lib" / "library.json"
+    assert run_cli("import", str(SAMPLE_FILES[0]), db=db).returncode == 0
+    before = {name: (db.parent / name).read_bytes() for name in os.listdir(db.parent)}
+    result = run_cli("import", "-", db=db, input=backup.read_bytes())
+    err = result.stderr.decode()
+    assert result.returncode == 1 and err.count("\n") == 1 and "stdin: not valid JSON" in err, err
+    assert {name: (db.parent / name).read_bytes() for name in os.listdir(db.parent)} == before
+    _write_backup(backup, 2500)
+    result = run_cli("import", "-", db=db, input=backup.read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert b"Restored backup stdin: 2,500 papers: 2500 added" in result.stdout
+    assert Library.open(db).abstract("paper-2499").startswith("Abstract 2499: word")
