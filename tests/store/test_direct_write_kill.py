@@ -67,3 +67,44 @@ def test_deleting_many_papers_killed_between_the_two_files_keeps_their_abstracts
     _killed_after_the_abstracts_file(monkeypatch, lambda: library.delete(doomed))
     assert _state(db_path) == old
     assert _state(db_path)["Paper 5"][1] == "Abstract 5."
+
+
+def _failing_papers_file(monkeypatch) -> None:
+    from reader.errors import LibraryError
+
+    def disk_full(*args, **kwargs):
+        raise LibraryError("cannot write library.json: No space left on device")
+
+    monkeypatch.setattr(Compactor, "_write_papers_file", disk_full)
+
+
+def test_a_direct_write_that_fails_leaves_the_journal_as_it_was(library, db_path, monkeypatch):
+    journal = db_path.with_name("library.json.wal").read_bytes()
+    old = _state(db_path)
+    _failing_papers_file(monkeypatch)
+    more = [Candidate(f"Paper {n}", f"Filled in {n}.", "b") for n in range(4)]
+    with pytest.raises(Exception, match="change not saved"):
+        library.import_candidates(more, sources=["b"])
+    monkeypatch.undo()
+    assert db_path.with_name("library.json.wal").read_bytes() == journal  # the kept abstracts went again
+    assert _state(db_path) == old and library.seq == Library.open(db_path).seq
+
+
+def test_a_failed_direct_write_whose_kept_abstracts_cannot_be_cut_off_stays_in_step_with_them(
+    library, db_path, monkeypatch
+):
+    from reader.store.journal import Journal
+
+    old = _state(db_path)
+    _failing_papers_file(monkeypatch)
+    monkeypatch.setattr(Journal, "rewind", lambda self, mark: False)
+    more = [Candidate(f"Paper {n}", f"Filled in {n}.", "b") for n in range(4)]
+    with pytest.raises(Exception, match="change not saved"):
+        library.import_candidates(more, sources=["b"])
+    monkeypatch.undo()
+    reopened = Library.open(db_path)
+    assert library.seq == reopened.seq  # the record that stayed is counted in memory too
+    assert _state(db_path) == old
+    assert [entry.label for entry in reopened.history(limit=0)] == [entry.label for entry in library.history(limit=0)]
+    library.tag(library.ids()[:1], ["after"])  # and the next change follows on
+    assert "after" in Library.open(db_path).get(library.ids()[0]).tags

@@ -63,6 +63,9 @@ def test_a_library_holding_every_abstract_still_gives_text_after_a_batch_set_som
     library.load_abstracts()
     with library.batch("import"):
         library.import_candidates(_candidates(10, start=3), sources=["page"])
+        inside = library.abstracts()
+        assert all(type(text) is str for text in inside.values()) and len(inside) == 13
+        assert sorted(text for _pid, text in library.iter_abstracts()) == sorted(c.abstract for c in _candidates(13))
     every = library.abstracts()
     assert all(type(text) is str for text in every.values())
     assert sorted(every.values()) == sorted(c.abstract for c in _candidates(13))

@@ -90,6 +90,7 @@ BAD_ENDINGS = {
     "truncated": ({}, "\n]"),
     "garbage-after": ({}, "\n]} x\n"),
     "bad-value-after-papers": ({}, '\n], "after": [1,]}\n'),
+    "number-key-after-papers": ({}, '\n], 5: 1}\n'),
     "malformed-last-paper": ({"last": json.dumps({"id": "paper-last", "title": 5})}, "\n]}\n"),
     "repeated-id-last": ({"last": json.dumps(_paper(0))}, "\n]}\n"),
 }
