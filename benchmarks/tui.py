@@ -196,9 +196,11 @@ def child_keys(db: str) -> None:
                 await pilot.press("space" if char == " " else char)
                 if expected == QUERY[:index].strip():
                     continue  # a trailing space does not change the query
-                while not shown or shown[-1][1] != expected:
+                # The first rows shown for this query after the key (pilot.press may return late, after a
+                # pause long enough for the list of every match to follow: that one is not the keystroke's).
+                while not (first := [at for at, text in shown if at >= started and text == expected]):
                     await asyncio.sleep(0.001)
-                latencies.append(shown[-1][0] - started)
+                latencies.append(first[0] - started)
             typing_stall = max(stalls) if stalls else 0.0
             stalls.clear()
             rest_started = time.monotonic()
