@@ -269,6 +269,10 @@ class ReaderCore(App[int]):
             main.catalog_replaced(catalog)
         self._update_welcome()
 
+    def changes_pending(self) -> bool:
+        """Changes the keys asked for (read, tags, undo...) that have not reached the catalog yet."""
+        return any(worker.group == "store" and not worker.is_finished for worker in self.workers)
+
     # -- abstracts (read one at a time by its offset, never all of them) --------------------
 
     def cached_abstract(self, pid: str) -> str | None:

@@ -101,6 +101,9 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         self.query_text = ""
         self.list_id = ALL
         self._token = 0
+        # Changes asked for before the rows' query was typed, still on their way when it ran: the rows
+        # are computed again as they land (a change asked for later leaves the rows where they are).
+        self._rows_before_changes = False
         self._rows: Sequence[str] = []
         self._total: int | None = None
         self._error: str | None = None
@@ -173,6 +176,7 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         """Recompute the rows for the query and smart list (in a worker unless trivial)."""
         self._token += 1
         token = self._token
+        self._rows_before_changes = self.services.changes_pending()
         if not self.query_text and self.list_id == ALL and self.sorted_by_default:
             self._note = None
             self._show_rows(token, self.catalog.order, None, None, keep)
@@ -333,7 +337,9 @@ class MainScreen(PaperActions, SortActions, OnlineActions, Screen[None]):
         if not change.ids:
             return
         self.sidebar.update_counts(self.catalog.counts)
-        if change.membership_changed or not self.sorted_by_default:  # the changed values may move rows
+        # Changed values may move rows when sorted by them, or take papers in or out of a query's
+        # matches: for the changes asked for before the query (not to jump the rows the user works on).
+        if change.membership_changed or not self.sorted_by_default or self._rows_before_changes:
             self._forget_missing_selection()
             self.run_search(keep=self.paper_list.current_id)
         else:
