@@ -15,8 +15,9 @@ listed in :mod:`reader.store.library`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from reader.lazy import lazy_names
 
 # Names served from their modules on first use, so that importing one part (the CLI's index-only
 # search reads only ``loading.disk_seq``) does not load the whole store.
@@ -44,13 +45,7 @@ if TYPE_CHECKING:
     from reader.store.papersfile import SCHEMA_VERSION
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'reader.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names('reader.store', _HOMES, globals())
 
 
 __all__ = [
