@@ -64,8 +64,7 @@ class Merger:
     def __init__(self) -> None:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.merges = 0  # merges finished (for tests and benchmarks)
-        self.seconds: list[float] = []  # how long each took, in the background
+        self.seconds: list[float] = []  # how long each finished merge took, in the background
         self.last_error: str | None = None
 
     def start(self, writer: tantivy.IndexWriter) -> None:
@@ -82,6 +81,11 @@ class Merger:
             self._join()
 
     @property
+    def merges(self) -> int:
+        """How many merges finished."""
+        return len(self.seconds)
+
+    @property
     def running(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive()
@@ -95,7 +99,6 @@ class Merger:
         started = time.perf_counter()
         try:
             writer.wait_merging_threads()
-            self.merges += 1
             self.seconds.append(time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - a merge that failed leaves the segments as they were
             self.last_error = str(exc)
